@@ -1,0 +1,19 @@
+// commands.h: each `finetune` subcommand group registers itself on the app.
+// Handlers throw ft::Error; main turns it into a message and an exit code.
+#pragma once
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace ft::cli {
+
+// The handler to run after parsing; set by whichever subcommand was chosen.
+using Action = std::function<void()>;
+
+void addProjectCommands(CLI::App &app, Action &action);
+void addDoctorCommand(CLI::App &app, Action &action);
+
+} // namespace ft::cli

@@ -1,0 +1,53 @@
+// datasets.h: datasets, their labels and examples in a project.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ft {
+
+class Project;
+
+struct DatasetSummary {
+    std::int64_t id = 0;
+    std::string name;
+    std::string source;
+    std::string createdAt;
+    std::int64_t examples = 0;
+    std::int64_t train = 0;
+    std::int64_t validation = 0;
+    std::int64_t test = 0;
+    std::int64_t labels = 0;
+    std::int64_t withTextPair = 0; // examples that have a second text
+};
+
+struct Example {
+    std::int64_t id = 0; // 0 until stored
+    std::string text;
+    std::optional<std::string> textB;
+    std::optional<std::string> label;
+    std::string split = "train"; // train | validation | test | unassigned
+    std::optional<std::string> sourceFile;
+    std::optional<std::int64_t> sourceLine;
+};
+
+struct LabelCount {
+    std::string name;
+    std::int64_t train = 0;
+    std::int64_t validation = 0;
+    std::int64_t test = 0;
+};
+
+std::int64_t createDataset(Project &project, const std::string &name, const std::string &source);
+std::optional<std::int64_t> findDataset(Project &project, const std::string &name);
+// Adds examples in one transaction; labels are created in order of first use.
+void addExamples(Project &project, std::int64_t datasetId, std::span<const Example> examples);
+
+std::vector<DatasetSummary> listDatasets(Project &project);
+std::vector<Example> examples(Project &project, std::int64_t datasetId, std::int64_t offset, std::int64_t limit);
+std::vector<LabelCount> labelCounts(Project &project, std::int64_t datasetId);
+
+} // namespace ft

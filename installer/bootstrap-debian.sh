@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, testing and running
+# Finetune Studio needs. Idempotent and non-interactive: when everything is
+# already installed it changes nothing and asks no network.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ ccache pkg-config
+  # core: LibTorch with OpenBLAS (without it LibTorch falls back to the
+  # reference BLAS and trains about 10x slower), storage, JSON, CLI, text
+  libtorch-dev libopenblas0-pthread libsqlite3-dev sqlite3 nlohmann-json3-dev
+  libcli11-dev libutf8proc-dev libsentencepiece-dev libfmt-dev libspdlog-dev
+  libstb-dev libonnx-dev libcpp-httplib-dev
+  # studio
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
+  qt6-qpa-plugins fonts-dejavu-core
+  # tests: a virtual display, and Python's torch as the reference and
+  # benchmark peer (never needed at run time)
+  xvfb xauth python3 python3-torch python3-numpy
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "bootstrap: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+sudo=()
+if ((EUID != 0)); then
+  command -v sudo >/dev/null || { echo "bootstrap: run as root or install sudo" >&2; exit 1; }
+  sudo=(sudo)
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

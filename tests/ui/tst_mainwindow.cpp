@@ -1,0 +1,207 @@
+// tst_mainwindow.cpp: the studio shell as a person meets it: welcome page,
+// creating and opening projects (menu, recent list, drag and drop), switching
+// pages, the About dialog, persisted window state, and a screenshot.
+#include "aboutdialog.h"
+#include "data/sample_dataset.h"
+#include "mainwindow.h"
+#include "messagebar.h"
+#include "pages/datasetspage.h"
+#include "pages/tablepage.h"
+#include "recentprojects.h"
+#include "system/system_report.h"
+#include "tempproject.h"
+#include "testregistry.h"
+
+#include <QDir>
+#include <QLabel>
+#include <QListWidget>
+#include <QMimeData>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUrl>
+
+using namespace ft;
+using namespace ft::ui;
+
+namespace {
+
+void clickNavigation(MainWindow &window, int row)
+{
+    QListWidget *navigation = window.navigation();
+    const QRect rect = navigation->visualItemRect(navigation->item(row));
+    QTest::mouseClick(navigation->viewport(), Qt::LeftButton, {}, rect.center());
+}
+
+// Delivers a drag-enter and drop of `folder` onto the window, as a file manager would.
+bool dropFolder(MainWindow &window, const QString &folder)
+{
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(folder)});
+    const QPoint at = window.rect().center();
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    if (!enter.isAccepted())
+        return false;
+    QDropEvent drop(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &drop);
+    return drop.isAccepted();
+}
+
+QString artifactPath(const QString &name)
+{
+    QDir().mkpath(QStringLiteral(FT_TEST_ARTIFACTS));
+    return QStringLiteral(FT_TEST_ARTIFACTS "/") + name;
+}
+
+} // namespace
+
+class MainWindowTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init()
+    {
+        QSettings().clear();
+    }
+
+    void startsOnTheWelcomePage()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(window.currentPage(), -1);
+        QVERIFY(!window.navigation()->isEnabled());
+        QVERIFY(window.findChild<QWidget *>(QStringLiteral("newProjectButton"))->isVisible());
+        QCOMPARE(window.windowTitle(), QStringLiteral("Finetune Studio"));
+    }
+
+    void createProjectThenSwitchPages()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath(QStringLiteral("fresh"));
+        MainWindow window;
+        window.show();
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        QSignalSpy changed(&window, &MainWindow::projectChanged);
+        QVERIFY(window.createProject(folder));
+        QCOMPARE(changed.count(), 1);
+        QVERIFY(QFile::exists(folder + QStringLiteral("/project.sqlite")));
+        QCOMPARE(window.windowTitle(), QStringLiteral("fresh — Finetune Studio"));
+        QCOMPARE(window.currentPage(), int(MainWindow::DatasetsPageIndex));
+
+        // Clicking the navigation shows each page; each is empty in a new project.
+        for (int page : {MainWindow::ModelsPageIndex, MainWindow::RunsPageIndex, MainWindow::ExportsPageIndex}) {
+            clickNavigation(window, page);
+            QCOMPARE(window.currentPage(), page);
+            auto *tablePage = qobject_cast<TablePage *>(window.page(MainWindow::Page(page)));
+            QVERIFY(tablePage && tablePage->isVisible());
+            QVERIFY(tablePage->showsEmptyNote());
+        }
+        // Keyboard: Ctrl+1 goes back to Datasets.
+        QTest::keyClick(&window, Qt::Key_1, Qt::ControlModifier);
+        QCOMPARE(window.currentPage(), int(MainWindow::DatasetsPageIndex));
+
+        window.closeProject();
+        QCOMPARE(window.currentPage(), -1);
+        QCOMPARE(RecentProjects::list().value(0), QDir(folder).absolutePath());
+    }
+
+    void dropSampleProjectAndBrowseExamples()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath(QStringLiteral("sample"));
+        QVERIFY(ensureSampleProject(ft::test::toPath(folder)));
+        MainWindow window;
+        window.resize(1100, 720);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+        QVERIFY(dropFolder(window, folder));
+        QVERIFY(window.project());
+        auto *datasets = qobject_cast<DatasetsPage *>(window.page(MainWindow::DatasetsPageIndex));
+        QCOMPARE(window.currentPage(), int(MainWindow::DatasetsPageIndex));
+        QTableView *table = datasets->datasetsTable();
+        QCOMPARE(table->model()->rowCount(), 1);
+        QCOMPARE(table->model()->index(0, 0).data().toString(), QStringLiteral("product-reviews"));
+        QCOMPARE(table->model()->index(0, 1).data().toString(), QLocale().toString(1200));
+        QVERIFY(datasets->labelSummary()->text().contains(QStringLiteral("negative")));
+
+        // The examples load a page at a time, and more as the user scrolls down.
+        QTableView *examples = datasets->examplesTable();
+        QCOMPARE(examples->model()->rowCount(), 500);
+        QVERIFY2(examples->isColumnHidden(1), "no example has a second text, so that column is hidden");
+        QVERIFY(!examples->isColumnHidden(0));
+        examples->scrollToBottom();
+        QTRY_COMPARE(examples->model()->rowCount(), 1000);
+
+        window.grab().save(artifactPath(QStringLiteral("mainwindow-datasets.png")));
+        QVERIFY(QFileInfo(artifactPath(QStringLiteral("mainwindow-datasets.png"))).size() > 10000);
+    }
+
+    void dropOfNonProjectIsRefused()
+    {
+        QTemporaryDir dir;
+        MainWindow window;
+        window.show();
+        QVERIFY(!dropFolder(window, dir.path()));
+        QVERIFY(!window.project());
+    }
+
+    void openingABrokenProjectShowsTheReason()
+    {
+        QTemporaryDir dir;
+        ft::test::writeBytes(ft::test::toPath(dir.filePath(QStringLiteral("project.sqlite"))), "not sqlite at all");
+        MainWindow window;
+        window.show();
+        QVERIFY(!window.openProject(dir.path()));
+        QVERIFY(window.messageBar()->isVisible());
+        QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
+        QVERIFY(window.messageBar()->text().contains(QStringLiteral("not a Finetune Studio project")));
+        QVERIFY(window.messageBar()->text().contains(dir.path()));
+        QCOMPARE(window.currentPage(), -1);
+    }
+
+    void windowStateAndRecentProjectsPersist()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath(QStringLiteral("p"));
+        {
+            MainWindow window;
+            window.show();
+            QVERIFY(window.createProject(folder));
+            window.showPage(MainWindow::RunsPageIndex);
+            window.resize(910, 640);
+            QVERIFY(window.close());
+        }
+        MainWindow again;
+        QCOMPARE(again.size(), QSize(910, 640));
+        QCOMPARE(RecentProjects::list().value(0), QDir(folder).absolutePath());
+        QVERIFY(again.openProject(RecentProjects::list().value(0)));
+        QCOMPARE(again.currentPage(), int(MainWindow::RunsPageIndex));
+    }
+
+    void aboutShowsTheDoctorVersions()
+    {
+        MainWindow window;
+        window.show();
+        window.findChild<QAction *>(QStringLiteral("aboutAction"))->trigger();
+        auto *about = window.findChild<AboutDialog *>();
+        QVERIFY(about);
+        QTRY_VERIFY(about->isVisible());
+        const SystemReport report = collectSystemReport();
+        QVERIFY(about->versionsText().contains(QString::fromStdString(report.libtorch)));
+        QVERIFY(about->versionsText().contains(QString::fromStdString(report.sqlite)));
+        QVERIFY(about->versionsText().contains(QString::fromLatin1(qVersion())));
+        about->grab().save(artifactPath(QStringLiteral("about.png")));
+        about->close();
+    }
+};
+
+FT_REGISTER_TEST(MainWindowTest);
+
+#include "tst_mainwindow.moc"

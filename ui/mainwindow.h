@@ -1,0 +1,79 @@
+// mainwindow.h: the studio's main window: navigation between the Datasets,
+// Models, Runs and Exports pages of the open project, and the File menu that
+// creates, opens and remembers projects.
+#pragma once
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QLabel;
+class QListWidget;
+class QMenu;
+class QStackedWidget;
+
+namespace ft {
+class Project;
+}
+
+namespace ft::ui {
+
+class DatasetsPage;
+class MessageBar;
+class TablePage;
+class WelcomePage;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+public:
+    enum Page { DatasetsPageIndex, ModelsPageIndex, RunsPageIndex, ExportsPageIndex, PageCount };
+
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    Project *project() const { return mProject.get(); }
+    // The page shown, or -1 while the welcome page is up.
+    int currentPage() const;
+    QWidget *page(Page page) const;
+    QListWidget *navigation() const { return mNavigation; }
+    MessageBar *messageBar() const { return mMessageBar; }
+
+public Q_SLOTS:
+    // Each reports failure in the message bar and returns false.
+    bool openProject(const QString &folder);
+    bool createProject(const QString &folder);
+    void closeProject();
+    void showPage(int page);
+    void showAbout();
+
+Q_SIGNALS:
+    void projectChanged(const QString &folder);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+
+private:
+    void createMenus();
+    void setProject(std::unique_ptr<Project> project);
+    void refreshRecentMenu();
+    void chooseFolderToCreate();
+    void chooseFolderToOpen();
+    void showError(const QString &text);
+
+    std::unique_ptr<Project> mProject;
+    MessageBar *mMessageBar;
+    QListWidget *mNavigation;
+    QStackedWidget *mStack;
+    WelcomePage *mWelcome;
+    DatasetsPage *mDatasets;
+    TablePage *mModels;
+    TablePage *mRuns;
+    TablePage *mExports;
+    QMenu *mRecentMenu = nullptr;
+    QLabel *mStatusProject;
+};
+
+} // namespace ft::ui
