@@ -15,5 +15,6 @@ using Action = std::function<void()>;
 
 void addProjectCommands(CLI::App &app, Action &action);
 void addDoctorCommand(CLI::App &app, Action &action);
+void addModelCommands(CLI::App &app, Action &action);
 
 } // namespace ft::cli

@@ -20,6 +20,7 @@ int main(int argc, char **argv)
 
     Action action;
     addProjectCommands(app, action);
+    addModelCommands(app, action);
     addDoctorCommand(app, action);
 
     try {

@@ -5,9 +5,12 @@
 
 namespace ft::test {
 
-CliResult runFinetune(const QStringList &arguments, int timeoutMs)
+CliResult runFinetune(const QStringList &arguments, const QProcessEnvironment &environment, int timeoutMs)
 {
     QProcess process;
+    QProcessEnvironment merged = QProcessEnvironment::systemEnvironment();
+    merged.insert(environment);
+    process.setProcessEnvironment(merged);
     process.start(QStringLiteral(FINETUNE_CLI_PATH), arguments);
     CliResult result;
     if (!process.waitForFinished(timeoutMs)) {

@@ -1,6 +1,7 @@
 // clirunner.h: runs the `finetune` binary under test and captures its output.
 #pragma once
 
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
@@ -12,6 +13,8 @@ struct CliResult {
     QString err;
 };
 
-CliResult runFinetune(const QStringList &arguments, int timeoutMs = 120000);
+// `environment` adds to (or overrides) the test's own environment.
+CliResult runFinetune(const QStringList &arguments, const QProcessEnvironment &environment = {},
+                      int timeoutMs = 120000);
 
 } // namespace ft::test
