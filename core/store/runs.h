@@ -1,0 +1,75 @@
+// runs.h: a run's life in the project store: its record and resolved
+// configuration, state changes, metric points and checkpoints. Listing for
+// the pages is in catalog.h.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ft {
+
+class Project;
+
+enum class RunState { Queued, Running, Paused, Completed, Failed, Cancelled, Interrupted };
+
+std::string toString(RunState state);
+RunState runStateFromString(const std::string &text); // throws ft::Error on an unknown state
+bool isFinished(RunState state);                      // completed, failed or cancelled
+
+struct NewRun {
+    std::string name;
+    std::optional<std::int64_t> datasetId;
+    std::optional<std::int64_t> modelId;
+    std::string configJson; // the resolved configuration
+    std::string device;
+};
+
+struct RunDetails {
+    std::int64_t id = 0;
+    std::string name;
+    std::optional<std::int64_t> datasetId;
+    std::optional<std::int64_t> modelId;
+    std::string configJson;
+    RunState state = RunState::Queued;
+    std::string device;
+    std::string error;
+    std::string createdAt;
+    std::string startedAt;
+    std::string finishedAt;
+};
+
+struct MetricPoint {
+    std::int64_t step = 0;
+    double epoch = 0;
+    std::string name;
+    double value = 0;
+};
+
+struct CheckpointRecord {
+    std::int64_t step = 0;
+    std::string path; // relative to the project folder
+    bool isBest = false;
+};
+
+std::int64_t createRun(Project &project, const NewRun &run);
+RunDetails runDetails(Project &project, std::int64_t runId); // throws NotFound
+// Records the state; the first Running sets started_at, a finished state finished_at.
+void setRunState(Project &project, std::int64_t runId, RunState state, const std::string &error = {});
+void setRunDevice(Project &project, std::int64_t runId, const std::string &device);
+
+// Writes points in one transaction. A point for a (name, step) the run
+// already has replaces it, so steps redone after a resume never duplicate.
+void addMetrics(Project &project, std::int64_t runId, std::span<const MetricPoint> points);
+std::vector<MetricPoint> runMetrics(Project &project, std::int64_t runId, const std::string &name = {});
+// Drops points past `step`: a run resumed from a checkpoint redoes those steps.
+void deleteMetricsAfter(Project &project, std::int64_t runId, std::int64_t step);
+
+void addCheckpoint(Project &project, std::int64_t runId, const CheckpointRecord &checkpoint);
+void removeCheckpoint(Project &project, std::int64_t runId, std::int64_t step);
+void markBestCheckpoint(Project &project, std::int64_t runId, std::int64_t step);
+std::vector<CheckpointRecord> runCheckpoints(Project &project, std::int64_t runId);
+
+} // namespace ft
