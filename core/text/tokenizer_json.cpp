@@ -1,0 +1,268 @@
+// tokenizer_json.cpp: a tokenizer from tokenizer.json, the tokenizers
+// library's own definition: BertNormalizer, BertPreTokenizer, WordPiece
+// (also old files whose model has no "type"), TemplateProcessing or
+// BertProcessing, and added_tokens.
+#include "common/error.h"
+#include "text/json_file.h"
+#include "text/tokenizer_config.h"
+#include "text/tokenizer_files.h"
+
+namespace ft {
+
+namespace {
+
+using nlohmann::json;
+
+std::string inQuotes(const std::string &text)
+{
+    return "\"" + text + "\"";
+}
+
+// A JSON integer that is a usable token id.
+std::int32_t tokenId(const JsonFile &file, const json &value, const std::string &at)
+{
+    if (!value.is_number_integer())
+        file.fail(at, std::string("expected a token id, found ") + value.type_name());
+    const bool inRange = value.is_number_unsigned() ? value.get<std::uint64_t>() <= std::uint64_t(Vocab::kMaxId)
+                                                    : value.get<std::int64_t>() >= 0
+                                                          && value.get<std::int64_t>() <= Vocab::kMaxId;
+    if (!inRange)
+        file.fail(at, "token id " + value.dump() + " out of range (0 to " + std::to_string(Vocab::kMaxId) + ")");
+    return static_cast<std::int32_t>(value.get<std::int64_t>());
+}
+
+std::string modelType(const JsonFile &file, const json &model)
+{
+    if (model.contains("type"))
+        return file.string(model, "/model", "type", "");
+    // Files written before the tokenizers library recorded the type.
+    if (model.contains("merges"))
+        return "BPE";
+    if (model.contains("vocab") && model["vocab"].is_array())
+        return "Unigram";
+    if (model.contains("continuing_subword_prefix") || model.contains("max_input_chars_per_word")
+        || model.contains("vocab"))
+        return "WordPiece";
+    file.fail("/model", "cannot tell the model type (no \"type\", no \"vocab\")");
+}
+
+WordPiece readWordPiece(const JsonFile &file, const json &root)
+{
+    const json &model = file.object(root, "", "model");
+    const std::string type = modelType(file, model);
+    if (type != "WordPiece") {
+        throw Error(ErrorKind::Incompatible, file.path().string() + ": /model/type: unsupported model type "
+                                                 + inQuotes(type) + " (only WordPiece is supported)");
+    }
+    const json &entries = file.object(model, "/model", "vocab");
+    Vocab vocab;
+    vocab.reserve(entries.size());
+    for (const auto &[token, value] : entries.items()) {
+        const std::string at = jsonPointer("/model/vocab", token);
+        const std::int32_t id = tokenId(file, value, at);
+        if (vocab.hasId(id))
+            file.fail(at, "id " + std::to_string(id) + " is already used by " + inQuotes(std::string(vocab.token(id))));
+        vocab.add(token, id);
+    }
+    if (vocab.size() == 0)
+        file.fail("/model/vocab", "the vocabulary is empty");
+    const std::string unk = file.string(model, "/model", "unk_token", "[UNK]");
+    if (vocab.find(unk) < 0)
+        file.fail("/model/unk_token", inQuotes(unk) + " is not in /model/vocab");
+    const std::int64_t maxChars = file.integer(model, "/model", "max_input_chars_per_word", 100);
+    if (maxChars < 0)
+        file.fail("/model/max_input_chars_per_word", "must not be negative");
+    return WordPiece(std::move(vocab), unk, file.string(model, "/model", "continuing_subword_prefix", "##"),
+                     static_cast<std::size_t>(maxChars));
+}
+
+BertNormalizer readNormalizer(const JsonFile &file, const json &root, const TokenizerConfig &config)
+{
+    const auto it = root.find("normalizer");
+    if (it == root.end() || it->is_null())
+        return BertNormalizer::identity();
+    if (!it->is_object())
+        file.fail("/normalizer", std::string("expected an object, found ") + it->type_name());
+    const std::string type = file.string(*it, "/normalizer", "type", "");
+    if (type != "BertNormalizer") {
+        throw Error(ErrorKind::Incompatible, file.path().string() + ": /normalizer/type: unsupported normalizer "
+                                                 + inQuotes(type) + " (only BertNormalizer is supported)");
+    }
+    BertNormalizerOptions options;
+    options.cleanText = file.boolean(*it, "/normalizer", "clean_text", true);
+    options.handleChineseChars = file.boolean(*it, "/normalizer", "handle_chinese_chars", true);
+    options.stripAccents = file.optionalBoolean(*it, "/normalizer", "strip_accents");
+    options.lowercase = file.boolean(*it, "/normalizer", "lowercase", true);
+    // transformers' BertTokenizerFast rebuilds the normalizer when
+    // tokenizer_config.json says otherwise; only keys the file has count here.
+    if (config.doLowerCase)
+        options.lowercase = *config.doLowerCase;
+    if (config.hasStripAccents)
+        options.stripAccents = config.stripAccents;
+    if (config.tokenizeChineseChars)
+        options.handleChineseChars = *config.tokenizeChineseChars;
+    return BertNormalizer(options);
+}
+
+void checkPreTokenizer(const JsonFile &file, const json &root)
+{
+    const auto it = root.find("pre_tokenizer");
+    std::string type = "null";
+    if (it != root.end() && it->is_object())
+        type = file.string(*it, "/pre_tokenizer", "type", "");
+    else if (it != root.end() && !it->is_null())
+        file.fail("/pre_tokenizer", std::string("expected an object, found ") + it->type_name());
+    if (type != "BertPreTokenizer") {
+        throw Error(ErrorKind::Incompatible, file.path().string() + ": /pre_tokenizer/type: unsupported pre-tokenizer "
+                                                 + inQuotes(type) + " (only BertPreTokenizer is supported)");
+    }
+}
+
+std::vector<AddedToken> readAddedTokens(const JsonFile &file, const json &root)
+{
+    std::vector<AddedToken> tokens;
+    const auto it = root.find("added_tokens");
+    if (it == root.end() || it->is_null())
+        return tokens;
+    if (!it->is_array())
+        file.fail("/added_tokens", std::string("expected an array, found ") + it->type_name());
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        const json &entry = (*it)[i];
+        const std::string at = jsonPointer("/added_tokens", i);
+        if (!entry.is_object())
+            file.fail(at, std::string("expected an object, found ") + entry.type_name());
+        if (!entry.contains("id"))
+            file.fail(at, "missing \"id\"");
+        AddedToken token;
+        token.id = tokenId(file, entry["id"], jsonPointer(at, "id"));
+        token.content = file.string(entry, at, "content", "");
+        token.special = file.boolean(entry, at, "special", false);
+        token.normalized = file.boolean(entry, at, "normalized", !token.special);
+        token.singleWord = file.boolean(entry, at, "single_word", false);
+        token.lstrip = file.boolean(entry, at, "lstrip", false);
+        token.rstrip = file.boolean(entry, at, "rstrip", false);
+        tokens.push_back(std::move(token));
+    }
+    return tokens;
+}
+
+// One template ([{"SpecialToken": {...}}, {"Sequence": {...}}, ...]).
+std::vector<TemplateItem> readTemplate(const JsonFile &file, const json &processor, const char *key,
+                                       const json &specials, bool isPair)
+{
+    const std::string at = jsonPointer("/post_processor", key);
+    const auto it = processor.find(key);
+    if (it == processor.end() || !it->is_array())
+        file.fail(at, "expected an array of template pieces");
+    std::vector<TemplateItem> items;
+    bool seen[2] = {false, false};
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        const json &piece = (*it)[i];
+        const std::string pieceAt = jsonPointer(at, i);
+        TemplateItem item;
+        if (piece.is_object() && piece.size() == 1 && piece.contains("Sequence")) {
+            const json &sequence = file.object(piece, pieceAt, "Sequence");
+            const std::string name = file.string(sequence, pieceAt + "/Sequence", "id", "");
+            if (name != "A" && (name != "B" || !isPair))
+                file.fail(pieceAt + "/Sequence/id", "expected " + std::string(isPair ? "\"A\" or \"B\"" : "\"A\""));
+            item.sequence = name == "A" ? 0 : 1;
+            if (seen[item.sequence])
+                file.fail(pieceAt, "sequence " + name + " appears twice");
+            seen[item.sequence] = true;
+            item.typeId = static_cast<std::int32_t>(file.integer(sequence, pieceAt + "/Sequence", "type_id", 0));
+        } else if (piece.is_object() && piece.size() == 1 && piece.contains("SpecialToken")) {
+            const json &special = file.object(piece, pieceAt, "SpecialToken");
+            item.name = file.string(special, pieceAt + "/SpecialToken", "id", "");
+            item.typeId = static_cast<std::int32_t>(file.integer(special, pieceAt + "/SpecialToken", "type_id", 0));
+            const auto definition = specials.find(item.name);
+            if (definition == specials.end() || !definition->is_object()) {
+                file.fail(pieceAt + "/SpecialToken/id", "special token " + inQuotes(item.name)
+                                                            + " is not in /post_processor/special_tokens");
+            }
+            const std::string definitionAt = jsonPointer("/post_processor/special_tokens", item.name);
+            const auto ids = definition->find("ids");
+            if (ids == definition->end() || !ids->is_array() || ids->empty())
+                file.fail(definitionAt, "expected \"ids\", an array of token ids");
+            for (std::size_t k = 0; k < ids->size(); ++k)
+                item.ids.push_back(tokenId(file, (*ids)[k], jsonPointer(definitionAt + "/ids", k)));
+        } else {
+            file.fail(pieceAt, "expected {\"SpecialToken\": ...} or {\"Sequence\": ...}");
+        }
+        items.push_back(std::move(item));
+    }
+    if (!seen[0] || (isPair && !seen[1]))
+        file.fail(at, isPair ? "the template needs both $A and $B" : "the template needs $A");
+    return items;
+}
+
+// ["[CLS]", 101] in BertProcessing.
+std::pair<std::string, std::int32_t> readNamedId(const JsonFile &file, const json &processor, const char *key)
+{
+    const std::string at = jsonPointer("/post_processor", key);
+    const auto it = processor.find(key);
+    if (it == processor.end() || !it->is_array() || it->size() != 2 || !(*it)[0].is_string())
+        file.fail(at, "expected [token, id]");
+    return {(*it)[0].get<std::string>(), tokenId(file, (*it)[1], at + "/1")};
+}
+
+PostProcessor readPostProcessor(const JsonFile &file, const json &root)
+{
+    const auto it = root.find("post_processor");
+    if (it == root.end() || it->is_null())
+        return PostProcessor::plain();
+    if (!it->is_object())
+        file.fail("/post_processor", std::string("expected an object, found ") + it->type_name());
+    const std::string type = file.string(*it, "/post_processor", "type", "");
+    if (type == "BertProcessing") {
+        const auto [cls, clsId] = readNamedId(file, *it, "cls");
+        const auto [sep, sepId] = readNamedId(file, *it, "sep");
+        return PostProcessor::bert(cls, clsId, sep, sepId);
+    }
+    if (type == "TemplateProcessing") {
+        const json &specials = file.object(*it, "/post_processor", "special_tokens");
+        PostProcessor processor;
+        processor.single = readTemplate(file, *it, "single", specials, false);
+        processor.pair = readTemplate(file, *it, "pair", specials, true);
+        return processor;
+    }
+    throw Error(ErrorKind::Incompatible, file.path().string() + ": /post_processor/type: unsupported post-processor "
+                                             + inQuotes(type) + " (only TemplateProcessing and BertProcessing)");
+}
+
+// Every id the template adds must exist, or the model would index past its embeddings.
+void checkTemplateIds(const JsonFile &file, const TokenizerModel &model)
+{
+    for (const auto *items : {&model.postProcessor.single, &model.postProcessor.pair}) {
+        for (const TemplateItem &item : *items) {
+            for (std::int32_t id : item.ids) {
+                if (!model.hasId(id)) {
+                    file.fail("/post_processor", "special token " + inQuotes(item.name) + " has id "
+                                                     + std::to_string(id) + ", which is not in the vocabulary");
+                }
+            }
+        }
+    }
+}
+
+} // namespace
+
+std::shared_ptr<const TokenizerModel> loadTokenizerJson(const std::filesystem::path &file)
+{
+    const JsonFile json = JsonFile::read(file);
+    if (!json.root().is_object())
+        json.fail("", std::string("expected an object, found ") + json.root().type_name());
+    const TokenizerConfig config = readTokenizerConfig(file.parent_path());
+
+    auto model = std::make_shared<TokenizerModel>();
+    model->source = file;
+    model->wordPiece = readWordPiece(json, json.root());
+    model->normalizer = readNormalizer(json, json.root(), config);
+    checkPreTokenizer(json, json.root());
+    model->added = AddedVocabulary(readAddedTokens(json, json.root()), model->normalizer);
+    model->postProcessor = readPostProcessor(json, json.root());
+    checkTemplateIds(json, *model);
+    applyTokenizerConfig(config, *model);
+    return model;
+}
+
+} // namespace ft
