@@ -1,0 +1,350 @@
+// bert_config.cpp: config.json parsing with HF BertConfig's defaults, and
+// errors that name the file and the key.
+#include "models/bert_config.h"
+
+#include "common/error.h"
+#include "models/atomic_file.h"
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace ft {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char *kRequiredKeys[] = {"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                                         "intermediate_size"};
+
+// Reads typed fields from one config document; every failure names the file and the key.
+class FieldReader {
+public:
+    FieldReader(const json &document, const std::string &source) : mJson(document), mSource(source) {}
+
+    [[noreturn]] void fail(const std::string &key, const std::string &what, ErrorKind kind = ErrorKind::InvalidInput) const
+    {
+        throw Error(kind, mSource + ": key '" + key + "' " + what);
+    }
+
+    const json *find(const std::string &key) const
+    {
+        const auto it = mJson.find(key);
+        return it == mJson.end() ? nullptr : &*it;
+    }
+
+    std::int64_t integer(const std::string &key, std::int64_t fallback, std::int64_t minimum) const
+    {
+        const json *value = find(key);
+        if (!value)
+            return fallback;
+        if (!value->is_number_integer())
+            fail(key, "must be an integer, not " + value->dump());
+        const std::int64_t result = value->get<std::int64_t>();
+        if (result < minimum || (value->is_number_unsigned() && value->get<std::uint64_t>() > INT64_MAX))
+            fail(key, "must be at least " + std::to_string(minimum) + ", not " + value->dump());
+        return result;
+    }
+
+    double number(const std::string &key, double fallback, double minimum, double maximum) const
+    {
+        const json *value = find(key);
+        if (!value)
+            return fallback;
+        if (!value->is_number())
+            fail(key, "must be a number, not " + value->dump());
+        const double result = value->get<double>();
+        if (!(result >= minimum && result <= maximum))
+            fail(key, "must be in [" + json(minimum).dump() + ", " + json(maximum).dump() + "], not " + value->dump());
+        return result;
+    }
+
+    std::string text(const std::string &key, const std::string &fallback) const
+    {
+        const json *value = find(key);
+        if (!value || value->is_null())
+            return fallback;
+        if (!value->is_string())
+            fail(key, "must be a string, not " + value->dump());
+        return value->get<std::string>();
+    }
+
+private:
+    const json &mJson;
+    const std::string &mSource;
+};
+
+HiddenAct parseHiddenAct(const FieldReader &reader, const std::string &name)
+{
+    static const std::map<std::string, HiddenAct> kActs = {{"gelu", HiddenAct::Gelu},
+                                                           {"gelu_new", HiddenAct::GeluNew},
+                                                           {"gelu_pytorch_tanh", HiddenAct::GeluPytorchTanh},
+                                                           {"relu", HiddenAct::Relu}};
+    const auto it = kActs.find(name);
+    if (it == kActs.end())
+        reader.fail("hidden_act", "'" + name + "' is not supported (supported: " + supportedHiddenActs() + ")",
+                    ErrorKind::Incompatible);
+    return it->second;
+}
+
+void checkModelType(const FieldReader &reader, const std::string &source)
+{
+    const json *value = reader.find("model_type");
+    if (!value)
+        throw Error(ErrorKind::InvalidInput, source + ": missing required key 'model_type' (supported: bert)");
+    const std::string type = reader.text("model_type", "");
+    if (type == "bert")
+        return;
+    // ELECTRA discriminators share BERT's encoder, but not its embeddings
+    // (a projection when embedding_size != hidden_size) nor its pooler and head.
+    std::string why = "model_type '" + type + "' is not supported yet (supported: bert)";
+    if (type == "electra")
+        why = "model_type 'electra' is not supported yet: its embedding projection and classification head differ "
+              "from BERT's (supported: bert)";
+    throw Error(ErrorKind::Incompatible, source + ": " + why);
+}
+
+// id2label ({"0": "neg", ...}) and label2id, each optional; when both are
+// present they must describe the same mapping. Ids must be 0..n-1.
+std::vector<std::string> parseLabels(const FieldReader &reader, const std::string &source)
+{
+    const json *id2label = reader.find("id2label");
+    const json *label2id = reader.find("label2id");
+    if (id2label && id2label->is_null())
+        id2label = nullptr;
+    if (label2id && label2id->is_null())
+        label2id = nullptr;
+
+    std::map<std::int64_t, std::string> byId;
+    auto addLabel = [&](const std::string &key, std::int64_t id, const std::string &name) {
+        if (id < 0 || !byId.emplace(id, name).second)
+            reader.fail(key, "has a repeated or negative class id " + std::to_string(id));
+    };
+    if (id2label) {
+        if (!id2label->is_object())
+            reader.fail("id2label", "must be an object {\"0\": \"label\", ...}, not " + id2label->dump());
+        for (const auto &[key, name] : id2label->items()) {
+            std::int64_t id = -1;
+            std::size_t used = 0;
+            try {
+                id = std::stoll(key, &used);
+            } catch (const std::exception &) {
+                used = 0;
+            }
+            if (used == 0 || used != key.size())
+                reader.fail("id2label", "has the key \"" + key + "\", which is not a class id");
+            if (!name.is_string())
+                reader.fail("id2label", "maps " + key + " to " + name.dump() + ", which is not a string");
+            addLabel("id2label", id, name.get<std::string>());
+        }
+    } else if (label2id) {
+        if (!label2id->is_object())
+            reader.fail("label2id", "must be an object {\"label\": 0, ...}, not " + label2id->dump());
+        for (const auto &[name, id] : label2id->items()) {
+            if (!id.is_number_integer())
+                reader.fail("label2id", "maps \"" + name + "\" to " + id.dump() + ", which is not a class id");
+            addLabel("label2id", id.get<std::int64_t>(), name);
+        }
+    }
+
+    std::vector<std::string> labels;
+    if (byId.empty()) {
+        // HF's default without labels: num_labels (2 unless given) named LABEL_i.
+        const std::int64_t count = reader.integer("num_labels", 2, 1);
+        for (std::int64_t i = 0; i < count; ++i)
+            labels.push_back("LABEL_" + std::to_string(i));
+        return labels;
+    }
+    for (const auto &[id, name] : byId) {
+        if (id != std::int64_t(labels.size()))
+            reader.fail(id2label ? "id2label" : "label2id",
+                        "must number the classes 0.." + std::to_string(byId.size() - 1) + ", but has id " +
+                            std::to_string(id));
+        labels.push_back(name);
+    }
+    if (std::set<std::string>(labels.begin(), labels.end()).size() != labels.size())
+        reader.fail(id2label ? "id2label" : "label2id", "gives the same name to two classes");
+    if (id2label && label2id) {
+        bool consistent = label2id->is_object() && label2id->size() == labels.size();
+        for (std::size_t i = 0; consistent && i < labels.size(); ++i) {
+            const auto it = label2id->find(labels[i]);
+            consistent = it != label2id->end() && it->is_number_integer() && it->get<std::int64_t>() == std::int64_t(i);
+        }
+        if (!consistent)
+            throw Error(ErrorKind::InvalidInput, source + ": key 'label2id' does not match 'id2label'");
+    }
+    if (const json *numLabels = reader.find("num_labels"); numLabels && numLabels->is_number_integer() &&
+                                                            numLabels->get<std::int64_t>() != std::int64_t(labels.size()))
+        reader.fail("num_labels", "is " + numLabels->dump() + " but id2label has " + std::to_string(labels.size()) +
+                                      " labels");
+    return labels;
+}
+
+} // namespace
+
+std::string_view hiddenActName(HiddenAct act)
+{
+    switch (act) {
+    case HiddenAct::Gelu: return "gelu";
+    case HiddenAct::GeluNew: return "gelu_new";
+    case HiddenAct::GeluPytorchTanh: return "gelu_pytorch_tanh";
+    case HiddenAct::Relu: return "relu";
+    }
+    return "gelu";
+}
+
+std::string supportedHiddenActs()
+{
+    return "gelu, gelu_new, gelu_pytorch_tanh, relu";
+}
+
+std::optional<std::int64_t> BertConfig::labelId(std::string_view label) const
+{
+    for (std::size_t i = 0; i < id2label.size(); ++i)
+        if (id2label[i] == label)
+            return std::int64_t(i);
+    return std::nullopt;
+}
+
+void BertConfig::setLabels(std::vector<std::string> labels)
+{
+    if (labels.empty())
+        throw Error(ErrorKind::InvalidInput, "a classifier needs at least one label");
+    if (std::set<std::string>(labels.begin(), labels.end()).size() != labels.size())
+        throw Error(ErrorKind::InvalidInput, "the label names must be distinct");
+    id2label = std::move(labels);
+}
+
+BertConfig BertConfig::fromJson(const nlohmann::json &document, const std::string &source)
+{
+    if (!document.is_object())
+        throw Error(ErrorKind::InvalidInput, source + ": a config must be a JSON object");
+    const FieldReader reader(document, source);
+    checkModelType(reader, source);
+    for (const char *key : kRequiredKeys)
+        if (!reader.find(key))
+            throw Error(ErrorKind::InvalidInput, source + ": missing required key '" + key + "'");
+
+    BertConfig config;
+    config.original = document;
+    config.modelType = "bert";
+    if (const json *architectures = reader.find("architectures"); architectures && !architectures->is_null()) {
+        if (!architectures->is_array())
+            reader.fail("architectures", "must be a list of class names");
+        for (const json &name : *architectures) {
+            if (!name.is_string())
+                reader.fail("architectures", "must be a list of class names, not " + architectures->dump());
+            config.architectures.push_back(name.get<std::string>());
+        }
+    }
+    config.vocabSize = reader.integer("vocab_size", config.vocabSize, 1);
+    config.hiddenSize = reader.integer("hidden_size", config.hiddenSize, 1);
+    config.numHiddenLayers = reader.integer("num_hidden_layers", config.numHiddenLayers, 0);
+    config.numAttentionHeads = reader.integer("num_attention_heads", config.numAttentionHeads, 1);
+    config.intermediateSize = reader.integer("intermediate_size", config.intermediateSize, 1);
+    if (config.hiddenSize % config.numAttentionHeads != 0)
+        reader.fail("num_attention_heads", "(" + std::to_string(config.numAttentionHeads) +
+                                               ") must divide hidden_size (" + std::to_string(config.hiddenSize) + ")");
+    config.hiddenAct = parseHiddenAct(reader, reader.text("hidden_act", "gelu"));
+    config.hiddenDropoutProb = reader.number("hidden_dropout_prob", config.hiddenDropoutProb, 0.0, 1.0);
+    config.attentionProbsDropoutProb =
+        reader.number("attention_probs_dropout_prob", config.attentionProbsDropoutProb, 0.0, 1.0);
+    if (const json *value = reader.find("classifier_dropout"); value && !value->is_null())
+        config.classifierDropout = reader.number("classifier_dropout", 0.0, 0.0, 1.0);
+    config.maxPositionEmbeddings = reader.integer("max_position_embeddings", config.maxPositionEmbeddings, 1);
+    config.typeVocabSize = reader.integer("type_vocab_size", config.typeVocabSize, 1);
+    config.layerNormEps = reader.number("layer_norm_eps", config.layerNormEps, 0.0, 1.0);
+    if (config.layerNormEps <= 0.0)
+        reader.fail("layer_norm_eps", "must be positive");
+    config.initializerRange = reader.number("initializer_range", config.initializerRange, 0.0, 10.0);
+    if (const json *value = reader.find("pad_token_id"); value && value->is_null())
+        config.padTokenId.reset();
+    else
+        config.padTokenId = reader.integer("pad_token_id", 0, 0);
+    if (config.padTokenId && *config.padTokenId >= config.vocabSize)
+        reader.fail("pad_token_id", "(" + std::to_string(*config.padTokenId) + ") must be below vocab_size (" +
+                                        std::to_string(config.vocabSize) + ")");
+    const std::string positions = reader.text("position_embedding_type", "absolute");
+    if (positions != "absolute")
+        reader.fail("position_embedding_type", "'" + positions + "' is not supported (supported: absolute)",
+                    ErrorKind::Incompatible);
+    config.id2label = parseLabels(reader, source);
+    config.problemType = reader.text("problem_type", "");
+    if (!config.problemType.empty() && config.problemType != "regression" &&
+        config.problemType != "single_label_classification" && config.problemType != "multi_label_classification")
+        reader.fail("problem_type", "'" + config.problemType +
+                                        "' is not one of regression, single_label_classification, "
+                                        "multi_label_classification");
+    return config;
+}
+
+nlohmann::json BertConfig::toJson() const
+{
+    json out = original.is_object() ? original : json::object();
+    out["model_type"] = modelType;
+    out["architectures"] = architectures;
+    out["vocab_size"] = vocabSize;
+    out["hidden_size"] = hiddenSize;
+    out["num_hidden_layers"] = numHiddenLayers;
+    out["num_attention_heads"] = numAttentionHeads;
+    out["intermediate_size"] = intermediateSize;
+    out["hidden_act"] = hiddenActName(hiddenAct);
+    out["hidden_dropout_prob"] = hiddenDropoutProb;
+    out["attention_probs_dropout_prob"] = attentionProbsDropoutProb;
+    out["classifier_dropout"] = classifierDropout ? json(*classifierDropout) : json(nullptr);
+    out["max_position_embeddings"] = maxPositionEmbeddings;
+    out["type_vocab_size"] = typeVocabSize;
+    out["layer_norm_eps"] = layerNormEps;
+    out["initializer_range"] = initializerRange;
+    out["pad_token_id"] = padTokenId ? json(*padTokenId) : json(nullptr);
+    if (!out.contains("position_embedding_type"))
+        out["position_embedding_type"] = "absolute";
+    json byId = json::object();
+    json byName = json::object();
+    for (std::size_t i = 0; i < id2label.size(); ++i) {
+        byId[std::to_string(i)] = id2label[i];
+        byName[id2label[i]] = i;
+    }
+    out["id2label"] = byId;
+    out["label2id"] = byName;
+    if (out.contains("num_labels"))
+        out["num_labels"] = id2label.size();
+    out["problem_type"] = problemType.empty() ? json(nullptr) : json(problemType);
+    return out;
+}
+
+BertConfig loadBertConfig(const std::filesystem::path &path)
+{
+    const std::filesystem::path file = std::filesystem::is_directory(path) ? path / "config.json" : path;
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw Error(ErrorKind::NotFound, "cannot open " + file.string());
+    std::stringstream text;
+    text << in.rdbuf();
+    json document;
+    try {
+        document = json::parse(text.str());
+    } catch (const json::parse_error &e) {
+        throw Error(ErrorKind::InvalidInput, file.string() + ": invalid JSON: " + e.what());
+    }
+    return BertConfig::fromJson(document, file.string());
+}
+
+void saveBertConfig(const BertConfig &config, const std::filesystem::path &file)
+{
+    writeFileAtomically(file, config.toJson().dump(2) + "\n");
+}
+
+std::int64_t bertParameterCount(const BertConfig &c)
+{
+    const std::int64_t h = c.hiddenSize;
+    const std::int64_t embeddings = (c.vocabSize + c.maxPositionEmbeddings + c.typeVocabSize) * h + 2 * h;
+    const std::int64_t layer = 4 * (h * h + h) + 2 * (h * c.intermediateSize) + c.intermediateSize + h + 4 * h;
+    const std::int64_t pooler = h * h + h;
+    const std::int64_t classifier = c.numLabels() * h + c.numLabels();
+    return embeddings + c.numHiddenLayers * layer + pooler + classifier;
+}
+
+} // namespace ft

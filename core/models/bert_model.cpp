@@ -1,0 +1,273 @@
+// bert_model.cpp: the BERT forward pass, following HF's modeling_bert.py
+// (eager attention) operation for operation, and HF's weight init.
+#include "models/bert_model.h"
+
+#include "common/error.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Functions.h>
+#include <c10/core/GradMode.h>
+#include <c10/util/BFloat16.h>
+#include <c10/util/Half.h>
+
+#include <cmath>
+#include <limits>
+
+namespace ft {
+
+namespace {
+
+torch::nn::Linear makeLinear(std::int64_t in, std::int64_t out)
+{
+    return torch::nn::Linear(torch::nn::LinearOptions(in, out));
+}
+
+torch::nn::LayerNorm makeLayerNorm(const BertConfig &config)
+{
+    return torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hiddenSize}).eps(config.layerNormEps));
+}
+
+void fillNormal(at::Tensor &parameter, double std, at::Generator &generator)
+{
+    // Drawn on the CPU in float32 whatever the parameter's device and dtype,
+    // so a seed gives the same weights everywhere.
+    parameter.copy_(at::empty(parameter.sizes(), at::kFloat).normal_(0.0, std, generator));
+}
+
+// HF's BertPreTrainedModel._init_weights for one module.
+void initModule(torch::nn::Module &module, double std, at::Generator &generator)
+{
+    if (auto *linear = module.as<torch::nn::Linear>()) {
+        fillNormal(linear->weight, std, generator);
+        if (linear->bias.defined())
+            linear->bias.zero_();
+    } else if (auto *embedding = module.as<torch::nn::Embedding>()) {
+        fillNormal(embedding->weight, std, generator);
+        if (const auto &padding = embedding->options.padding_idx())
+            embedding->weight[*padding].zero_();
+    } else if (auto *norm = module.as<torch::nn::LayerNorm>()) {
+        norm->weight.fill_(1.0);
+        norm->bias.zero_();
+    }
+}
+
+} // namespace
+
+BertEmbeddingsImpl::BertEmbeddingsImpl(const BertConfig &config) : mMaxPositions(config.maxPositionEmbeddings)
+{
+    auto words = torch::nn::EmbeddingOptions(config.vocabSize, config.hiddenSize);
+    if (config.padTokenId)
+        words.padding_idx(*config.padTokenId);
+    mWordEmbeddings = register_module("word_embeddings", torch::nn::Embedding(words));
+    mPositionEmbeddings = register_module(
+        "position_embeddings",
+        torch::nn::Embedding(torch::nn::EmbeddingOptions(config.maxPositionEmbeddings, config.hiddenSize)));
+    mTokenTypeEmbeddings = register_module(
+        "token_type_embeddings", torch::nn::Embedding(torch::nn::EmbeddingOptions(config.typeVocabSize, config.hiddenSize)));
+    mLayerNorm = register_module("LayerNorm", makeLayerNorm(config));
+    mDropout = register_module("dropout", torch::nn::Dropout(config.hiddenDropoutProb));
+}
+
+at::Tensor BertEmbeddingsImpl::forward(const at::Tensor &inputIds, const at::Tensor &tokenTypeIds)
+{
+    const std::int64_t length = inputIds.size(1);
+    if (length > mMaxPositions)
+        throw Error(ErrorKind::InvalidInput, "sequence length " + std::to_string(length) +
+                                                 " exceeds max_position_embeddings (" + std::to_string(mMaxPositions) +
+                                                 ")");
+    // Positions 0..L-1 for every row, padded or not, as HF's position_ids buffer.
+    const at::Tensor positions = at::arange(length, inputIds.options().dtype(at::kLong));
+    const at::Tensor types = tokenTypeIds.defined() ? tokenTypeIds : at::zeros_like(inputIds);
+    at::Tensor embeddings = mWordEmbeddings(inputIds) + mTokenTypeEmbeddings(types);
+    embeddings = embeddings + mPositionEmbeddings(positions);
+    return mDropout(mLayerNorm(embeddings));
+}
+
+BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig &config)
+    : mHeads(config.numAttentionHeads), mHeadDim(config.headDim())
+{
+    mQuery = register_module("query", makeLinear(config.hiddenSize, config.hiddenSize));
+    mKey = register_module("key", makeLinear(config.hiddenSize, config.hiddenSize));
+    mValue = register_module("value", makeLinear(config.hiddenSize, config.hiddenSize));
+    mDropout = register_module("dropout", torch::nn::Dropout(config.attentionProbsDropoutProb));
+}
+
+at::Tensor BertSelfAttentionImpl::forward(const at::Tensor &hidden, const at::Tensor &mask)
+{
+    const std::int64_t batch = hidden.size(0);
+    const std::int64_t length = hidden.size(1);
+    const auto heads = [&](const at::Tensor &t) { return t.view({batch, length, mHeads, mHeadDim}).transpose(1, 2); };
+    const at::Tensor query = heads(mQuery(hidden));
+    const at::Tensor key = heads(mKey(hidden));
+    const at::Tensor value = heads(mValue(hidden));
+
+    // In place: matmul's backward needs its inputs, not its output.
+    at::Tensor scores = at::matmul(query, key.transpose(-1, -2));
+    scores.div_(std::sqrt(double(mHeadDim)));
+    if (mask.defined())
+        scores.add_(mask);
+    const at::Tensor probs = mDropout(at::softmax(scores, -1));
+    return at::matmul(probs, value).transpose(1, 2).reshape({batch, length, mHeads * mHeadDim});
+}
+
+BertResidualOutputImpl::BertResidualOutputImpl(const BertConfig &config, std::int64_t inFeatures)
+{
+    mDense = register_module("dense", makeLinear(inFeatures, config.hiddenSize));
+    mLayerNorm = register_module("LayerNorm", makeLayerNorm(config));
+    mDropout = register_module("dropout", torch::nn::Dropout(config.hiddenDropoutProb));
+}
+
+at::Tensor BertResidualOutputImpl::forward(const at::Tensor &hidden, const at::Tensor &residual)
+{
+    return mLayerNorm(mDropout(mDense(hidden)) + residual);
+}
+
+BertAttentionImpl::BertAttentionImpl(const BertConfig &config)
+{
+    mSelf = register_module("self", BertSelfAttention(config));
+    mOutput = register_module("output", BertResidualOutput(config, config.hiddenSize));
+}
+
+at::Tensor BertAttentionImpl::forward(const at::Tensor &hidden, const at::Tensor &mask)
+{
+    return mOutput(mSelf(hidden, mask), hidden);
+}
+
+BertIntermediateImpl::BertIntermediateImpl(const BertConfig &config) : mAct(config.hiddenAct)
+{
+    mDense = register_module("dense", makeLinear(config.hiddenSize, config.intermediateSize));
+}
+
+at::Tensor BertIntermediateImpl::forward(const at::Tensor &hidden)
+{
+    const at::Tensor x = mDense(hidden);
+    switch (mAct) {
+    case HiddenAct::Gelu:
+        return at::gelu(x);
+    case HiddenAct::GeluNew: {
+        // HF's NewGELUActivation, term for term.
+        const double c = std::sqrt(2.0 / M_PI);
+        return x * 0.5 * (at::tanh((x + at::pow(x, 3.0) * 0.044715) * c) + 1.0);
+    }
+    case HiddenAct::GeluPytorchTanh:
+        return at::gelu(x, "tanh");
+    case HiddenAct::Relu:
+        return at::relu(x);
+    }
+    return x;
+}
+
+BertLayerImpl::BertLayerImpl(const BertConfig &config)
+{
+    mAttention = register_module("attention", BertAttention(config));
+    mIntermediate = register_module("intermediate", BertIntermediate(config));
+    mOutput = register_module("output", BertResidualOutput(config, config.intermediateSize));
+}
+
+at::Tensor BertLayerImpl::forward(const at::Tensor &hidden, const at::Tensor &mask)
+{
+    const at::Tensor attended = mAttention(hidden, mask);
+    return mOutput(mIntermediate(attended), attended);
+}
+
+BertEncoderImpl::BertEncoderImpl(const BertConfig &config)
+{
+    mLayerList = register_module("layer", torch::nn::ModuleList());
+    for (std::int64_t i = 0; i < config.numHiddenLayers; ++i) {
+        mLayers.emplace_back(config);
+        mLayerList->push_back(mLayers.back());
+    }
+}
+
+at::Tensor BertEncoderImpl::forward(at::Tensor hidden, const at::Tensor &mask)
+{
+    for (BertLayer &layer : mLayers)
+        hidden = layer(hidden, mask);
+    return hidden;
+}
+
+BertPoolerImpl::BertPoolerImpl(const BertConfig &config)
+{
+    mDense = register_module("dense", makeLinear(config.hiddenSize, config.hiddenSize));
+}
+
+at::Tensor BertPoolerImpl::forward(const at::Tensor &hidden)
+{
+    return at::tanh(mDense(hidden.select(1, 0)));
+}
+
+at::Tensor extendedAttentionMask(const at::Tensor &attentionMask, at::ScalarType dtype)
+{
+    double lowest = std::numeric_limits<float>::lowest();
+    switch (dtype) {
+    case at::kDouble: lowest = std::numeric_limits<double>::lowest(); break;
+    case at::kHalf: lowest = double(std::numeric_limits<c10::Half>::lowest()); break;
+    case at::kBFloat16: lowest = double(std::numeric_limits<c10::BFloat16>::lowest()); break;
+    default: break;
+    }
+    const at::Tensor mask = attentionMask.unsqueeze(1).unsqueeze(2).to(dtype);
+    return at::rsub(mask, 1.0).mul(lowest);
+}
+
+BertModelImpl::BertModelImpl(const BertConfig &config)
+{
+    mEmbeddings = register_module("embeddings", BertEmbeddings(config));
+    mEncoder = register_module("encoder", BertEncoder(config));
+    mPooler = register_module("pooler", BertPooler(config));
+}
+
+BertModelOutput BertModelImpl::forward(const at::Tensor &inputIds, const at::Tensor &attentionMask,
+                                       const at::Tensor &tokenTypeIds)
+{
+    if (inputIds.dim() != 2)
+        throw Error(ErrorKind::InvalidInput, "input_ids must be [batch, length], got " +
+                                                 std::to_string(inputIds.dim()) + " dimensions");
+    const at::Tensor embedded = mEmbeddings(inputIds, tokenTypeIds);
+    const at::Tensor mask =
+        attentionMask.defined() ? extendedAttentionMask(attentionMask, embedded.scalar_type()) : at::Tensor();
+    BertModelOutput output;
+    output.lastHiddenState = mEncoder(embedded, mask);
+    output.pooledOutput = mPooler(output.lastHiddenState);
+    return output;
+}
+
+BertForSequenceClassificationImpl::BertForSequenceClassificationImpl(const BertConfig &config) : mConfig(config)
+{
+    mBert = register_module("bert", BertModel(config));
+    mDropout = register_module("dropout", torch::nn::Dropout(config.classifierDropoutProb()));
+    mClassifier = register_module("classifier", makeLinear(config.hiddenSize, config.numLabels()));
+}
+
+SequenceClassifierOutput BertForSequenceClassificationImpl::forward(const at::Tensor &inputIds,
+                                                                    const at::Tensor &attentionMask,
+                                                                    const at::Tensor &tokenTypeIds)
+{
+    BertModelOutput base = mBert(inputIds, attentionMask, tokenTypeIds);
+    SequenceClassifierOutput output;
+    output.logits = mClassifier(mDropout(base.pooledOutput));
+    output.lastHiddenState = std::move(base.lastHiddenState);
+    output.pooledOutput = std::move(base.pooledOutput);
+    return output;
+}
+
+void BertForSequenceClassificationImpl::initWeights(std::uint64_t seed, std::string_view prefix)
+{
+    c10::NoGradGuard noGrad;
+    at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+    for (const auto &item : named_modules("", /*include_self=*/false)) {
+        const std::string &name = item.key();
+        const bool under = prefix.empty() || (name.compare(0, prefix.size(), prefix) == 0 &&
+                                              (name.size() == prefix.size() || name[prefix.size()] == '.'));
+        if (under)
+            initModule(*item.value(), mConfig.initializerRange, generator);
+    }
+}
+
+BertForSequenceClassification makeScratchBert(const BertConfig &config, std::uint64_t seed)
+{
+    BertForSequenceClassification model(config);
+    model->initWeights(seed);
+    return model;
+}
+
+} // namespace ft

@@ -1,0 +1,189 @@
+// bert_model.h: BERT and BertForSequenceClassification as LibTorch modules.
+// Submodules are registered under Hugging Face's attribute names, so
+// named_parameters() yields exactly the checkpoint's keys
+// (bert.encoder.layer.0.attention.self.query.weight, ..., classifier.bias)
+// and loading is a direct name map.
+#pragma once
+
+#include "models/bert_config.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+#include <torch/nn/pimpl.h>
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace ft {
+
+// word + token type + position embeddings, LayerNorm, dropout.
+class BertEmbeddingsImpl : public torch::nn::Module {
+public:
+    explicit BertEmbeddingsImpl(const BertConfig &config);
+    at::Tensor forward(const at::Tensor &inputIds, const at::Tensor &tokenTypeIds);
+
+private:
+    torch::nn::Embedding mWordEmbeddings{nullptr};
+    torch::nn::Embedding mPositionEmbeddings{nullptr};
+    torch::nn::Embedding mTokenTypeEmbeddings{nullptr};
+    torch::nn::LayerNorm mLayerNorm{nullptr};
+    torch::nn::Dropout mDropout{nullptr};
+    std::int64_t mMaxPositions = 0;
+};
+TORCH_MODULE(BertEmbeddings);
+
+// Multi-head self-attention ("attention.self"): query/key/value projections.
+class BertSelfAttentionImpl : public torch::nn::Module {
+public:
+    explicit BertSelfAttentionImpl(const BertConfig &config);
+    // `mask` is additive, [batch, 1, 1, length], or undefined for none.
+    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &mask);
+
+private:
+    torch::nn::Linear mQuery{nullptr};
+    torch::nn::Linear mKey{nullptr};
+    torch::nn::Linear mValue{nullptr};
+    torch::nn::Dropout mDropout{nullptr};
+    std::int64_t mHeads = 0;
+    std::int64_t mHeadDim = 0;
+};
+TORCH_MODULE(BertSelfAttention);
+
+// dense, dropout, LayerNorm(x + residual): HF's BertSelfOutput and BertOutput.
+class BertResidualOutputImpl : public torch::nn::Module {
+public:
+    BertResidualOutputImpl(const BertConfig &config, std::int64_t inFeatures);
+    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &residual);
+
+private:
+    torch::nn::Linear mDense{nullptr};
+    torch::nn::LayerNorm mLayerNorm{nullptr};
+    torch::nn::Dropout mDropout{nullptr};
+};
+TORCH_MODULE(BertResidualOutput);
+
+// "attention": self-attention then its residual output.
+class BertAttentionImpl : public torch::nn::Module {
+public:
+    explicit BertAttentionImpl(const BertConfig &config);
+    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &mask);
+
+private:
+    BertSelfAttention mSelf{nullptr};
+    BertResidualOutput mOutput{nullptr};
+};
+TORCH_MODULE(BertAttention);
+
+// "intermediate": dense then the config's activation.
+class BertIntermediateImpl : public torch::nn::Module {
+public:
+    explicit BertIntermediateImpl(const BertConfig &config);
+    at::Tensor forward(const at::Tensor &hidden);
+
+private:
+    torch::nn::Linear mDense{nullptr};
+    HiddenAct mAct = HiddenAct::Gelu;
+};
+TORCH_MODULE(BertIntermediate);
+
+// One post-LN encoder layer.
+class BertLayerImpl : public torch::nn::Module {
+public:
+    explicit BertLayerImpl(const BertConfig &config);
+    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &mask);
+
+private:
+    BertAttention mAttention{nullptr};
+    BertIntermediate mIntermediate{nullptr};
+    BertResidualOutput mOutput{nullptr};
+};
+TORCH_MODULE(BertLayer);
+
+// "encoder": the stack of layers, registered as the list "layer".
+class BertEncoderImpl : public torch::nn::Module {
+public:
+    explicit BertEncoderImpl(const BertConfig &config);
+    at::Tensor forward(at::Tensor hidden, const at::Tensor &mask);
+
+private:
+    torch::nn::ModuleList mLayerList{nullptr};
+    std::vector<BertLayer> mLayers;
+};
+TORCH_MODULE(BertEncoder);
+
+// tanh(dense(first token)).
+class BertPoolerImpl : public torch::nn::Module {
+public:
+    explicit BertPoolerImpl(const BertConfig &config);
+    at::Tensor forward(const at::Tensor &hidden);
+
+private:
+    torch::nn::Linear mDense{nullptr};
+};
+TORCH_MODULE(BertPooler);
+
+struct BertModelOutput {
+    at::Tensor lastHiddenState; // [batch, length, hidden]
+    at::Tensor pooledOutput;    // [batch, hidden]
+};
+
+// Additive attention mask as HF builds it: 0 where attended, the dtype's
+// lowest value where masked; [batch, length] of 1/0 -> [batch, 1, 1, length].
+at::Tensor extendedAttentionMask(const at::Tensor &attentionMask, at::ScalarType dtype);
+
+class BertModelImpl : public torch::nn::Module {
+public:
+    explicit BertModelImpl(const BertConfig &config);
+    // inputIds [batch, length] int64; attentionMask and tokenTypeIds may be
+    // undefined (all attended, all type 0).
+    BertModelOutput forward(const at::Tensor &inputIds, const at::Tensor &attentionMask = {},
+                            const at::Tensor &tokenTypeIds = {});
+
+private:
+    BertEmbeddings mEmbeddings{nullptr};
+    BertEncoder mEncoder{nullptr};
+    BertPooler mPooler{nullptr};
+};
+TORCH_MODULE(BertModel);
+
+struct SequenceClassifierOutput {
+    at::Tensor logits;          // [batch, num_labels]
+    at::Tensor lastHiddenState; // [batch, length, hidden]
+    at::Tensor pooledOutput;    // [batch, hidden]
+};
+
+class BertForSequenceClassificationImpl : public torch::nn::Module {
+public:
+    // Modules sized by `config`, with LibTorch's default init: call
+    // initWeights() or load a checkpoint before use.
+    explicit BertForSequenceClassificationImpl(const BertConfig &config);
+    SequenceClassifierOutput forward(const at::Tensor &inputIds, const at::Tensor &attentionMask = {},
+                                     const at::Tensor &tokenTypeIds = {});
+
+    // HF's _init_weights, reproducible for a seed: Linear and Embedding weights
+    // N(0, initializer_range), biases 0, LayerNorm 1/0, the padding row 0.
+    // With a prefix ("classifier", "bert.pooler") only the modules under it:
+    // a head the checkpoint lacks.
+    void initWeights(std::uint64_t seed, std::string_view prefix = {});
+
+    const BertConfig &config() const { return mConfig; }
+    BertModel bert() const { return mBert; }
+
+private:
+    BertConfig mConfig;
+    BertModel mBert{nullptr};
+    torch::nn::Dropout mDropout{nullptr};
+    torch::nn::Linear mClassifier{nullptr};
+};
+TORCH_MODULE(BertForSequenceClassification);
+
+// A randomly initialised model for `config` (training from scratch, tests,
+// benchmarks): the same seed gives the same weights on every run.
+BertForSequenceClassification makeScratchBert(const BertConfig &config, std::uint64_t seed);
+
+} // namespace ft

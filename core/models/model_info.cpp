@@ -1,0 +1,137 @@
+// model_info.cpp: a model folder summarised from config.json and the weight
+// files' headers (safetensors JSON, the .bin's pickle); no tensor is read.
+#include "models/model_info.h"
+
+#include "common/error.h"
+#include "models/bert_config.h"
+#include "models/pytorch_bin.h"
+#include "models/safetensors_format.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+namespace ft {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct WeightSummary {
+    std::int64_t values = 0;
+    std::set<std::string> dtypes;
+    bool classifier = false;
+
+    void add(const std::string &name, const std::string &dtype, bool floating, std::int64_t numel)
+    {
+        classifier |= name.rfind("classifier.", 0) == 0;
+        if (!floating)
+            return; // buffers such as position_ids are not parameters
+        values += numel;
+        dtypes.insert(dtype);
+    }
+};
+
+void addSafetensors(const fs::path &file, WeightSummary &summary)
+{
+    for (const safetensors::TensorInfo &info : safetensors::readHeader(file).tensors)
+        summary.add(info.name, std::string(safetensors::dtypeName(info.dtype)), safetensors::isFloating(info.dtype),
+                    info.numel());
+}
+
+std::string binDtypeName(at::ScalarType type)
+{
+    switch (type) {
+    case at::kFloat: return "F32";
+    case at::kHalf: return "F16";
+    case at::kBFloat16: return "BF16";
+    case at::kDouble: return "F64";
+    default: return c10::toString(type);
+    }
+}
+
+std::vector<fs::path> shardFiles(const fs::path &index)
+{
+    std::ifstream in(index, std::ios::binary);
+    nlohmann::json document;
+    try {
+        document = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception &e) {
+        throw Error(ErrorKind::InvalidInput, index.string() + ": invalid JSON: " + e.what());
+    }
+    std::set<std::string> names;
+    if (document.is_object() && document.contains("weight_map") && document["weight_map"].is_object())
+        for (const auto &[tensor, shard] : document["weight_map"].items())
+            if (shard.is_string() && shard.get<std::string>().find('/') == std::string::npos)
+                names.insert(shard.get<std::string>());
+    if (names.empty())
+        throw Error(ErrorKind::InvalidInput, index.string() + ": missing key 'weight_map' (tensor -> shard file)");
+    std::vector<fs::path> files;
+    for (const std::string &name : names)
+        files.push_back(index.parent_path() / name);
+    return files;
+}
+
+} // namespace
+
+ModelInfo inspectModelFolder(const fs::path &folder)
+{
+    if (!fs::is_directory(folder))
+        throw Error(ErrorKind::NotFound, folder.string() + " is not a folder");
+    const BertConfig config = loadBertConfig(folder / "config.json");
+    ModelInfo info;
+    info.folder = folder;
+    info.modelType = config.modelType;
+    info.architecture = config.architectures.empty() ? std::string() : config.architectures.front();
+    info.numParameters = bertParameterCount(config);
+    info.vocabSize = config.vocabSize;
+    info.hiddenSize = config.hiddenSize;
+    info.numLayers = config.numHiddenLayers;
+    info.numHeads = config.numAttentionHeads;
+    info.maxPositions = config.maxPositionEmbeddings;
+    info.labels = config.id2label;
+
+    std::set<std::string> names;
+    for (const auto &entry : fs::directory_iterator(folder))
+        if (entry.is_regular_file())
+            info.files.push_back({entry.path().filename().string(), entry.file_size()});
+    std::sort(info.files.begin(), info.files.end(),
+              [](const ModelFileInfo &a, const ModelFileInfo &b) { return a.name < b.name; });
+    for (const ModelFileInfo &file : info.files)
+        names.insert(file.name);
+    info.hasTokenizer = names.count("vocab.txt") > 0 || names.count("tokenizer.json") > 0;
+
+    WeightSummary summary;
+    if (names.count("model.safetensors")) {
+        info.weightsFormat = "safetensors";
+        addSafetensors(folder / "model.safetensors", summary);
+    } else if (names.count("model.safetensors.index.json")) {
+        const std::vector<fs::path> shards = shardFiles(folder / "model.safetensors.index.json");
+        info.weightsFormat = "safetensors (" + std::to_string(shards.size()) + " shards)";
+        for (const fs::path &shard : shards)
+            addSafetensors(shard, summary);
+    } else if (names.count("pytorch_model.bin")) {
+        info.weightsFormat = "pytorch_model.bin";
+        for (const PytorchBinEntry &entry : readPytorchBinEntries(folder / "pytorch_model.bin")) {
+            std::int64_t numel = 1;
+            for (const std::int64_t dim : entry.shape)
+                numel *= dim;
+            summary.add(entry.name, binDtypeName(entry.dtype), c10::isFloatingType(entry.dtype), numel);
+        }
+    }
+    info.checkpointParameters = summary.values;
+    info.hasClassifier = summary.classifier;
+    if (summary.dtypes.size() == 1) {
+        info.dtype = *summary.dtypes.begin();
+    } else if (!summary.dtypes.empty()) {
+        info.dtype = "mixed (";
+        for (const std::string &dtype : summary.dtypes)
+            info.dtype += (info.dtype.back() == '(' ? "" : ", ") + dtype;
+        info.dtype += ")";
+    }
+    return info;
+}
+
+} // namespace ft
