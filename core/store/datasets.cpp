@@ -128,4 +128,28 @@ std::vector<LabelCount> labelCounts(Project &project, std::int64_t datasetId)
     return result;
 }
 
+void forEachExampleSplit(Project &project, std::int64_t datasetId, const ExampleSplitVisitor &visit)
+{
+    sql::Statement query(project.database(), "SELECT id, label_id, split FROM examples WHERE dataset_id = ? ORDER BY id");
+    query.bind(1, datasetId);
+    while (query.step()) {
+        std::optional<std::int64_t> labelId;
+        if (!query.isNull(1))
+            labelId = query.int64(1);
+        visit(query.int64(0), labelId, query.text(2));
+    }
+}
+
+void setSplit(Project &project, std::span<const std::int64_t> exampleIds, const std::string &split)
+{
+    auto &db = project.database();
+    sql::Transaction transaction(db);
+    sql::Statement update(db, "UPDATE examples SET split = ? WHERE id = ?");
+    for (const std::int64_t id : exampleIds) {
+        update.bind(1, split).bind(2, id).run();
+        update.reset();
+    }
+    transaction.commit();
+}
+
 } // namespace ft

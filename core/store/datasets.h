@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ft {
@@ -49,5 +51,13 @@ void addExamples(Project &project, std::int64_t datasetId, std::span<const Examp
 std::vector<DatasetSummary> listDatasets(Project &project);
 std::vector<Example> examples(Project &project, std::int64_t datasetId, std::int64_t offset, std::int64_t limit);
 std::vector<LabelCount> labelCounts(Project &project, std::int64_t datasetId);
+
+// Visits the examples of a dataset in id order with their label id (if any)
+// and split: what re-splitting needs, without loading the texts.
+using ExampleSplitVisitor = std::function<void(std::int64_t id, std::optional<std::int64_t> labelId,
+                                               std::string_view split)>;
+void forEachExampleSplit(Project &project, std::int64_t datasetId, const ExampleSplitVisitor &visit);
+// Moves the given examples to `split` (train, validation, test or unassigned), in one transaction.
+void setSplit(Project &project, std::span<const std::int64_t> exampleIds, const std::string &split);
 
 } // namespace ft

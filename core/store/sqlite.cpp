@@ -215,20 +215,22 @@ std::optional<std::string> Statement::optionalText(int column) const
     return text(column);
 }
 
-Transaction::Transaction(Database &db) : mDb(db)
+Transaction::Transaction(Database &db) : mDb(db), mNested(sqlite3_get_autocommit(db.handle()) == 0)
 {
-    mDb.exec("BEGIN IMMEDIATE");
+    mDb.exec(mNested ? "SAVEPOINT ft_nested" : "BEGIN IMMEDIATE");
 }
 
 Transaction::~Transaction()
 {
-    if (!mDone)
-        sqlite3_exec(mDb.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (mDone)
+        return;
+    const char *undo = mNested ? "ROLLBACK TO ft_nested; RELEASE ft_nested" : "ROLLBACK";
+    sqlite3_exec(mDb.handle(), undo, nullptr, nullptr, nullptr);
 }
 
 void Transaction::commit()
 {
-    mDb.exec("COMMIT");
+    mDb.exec(mNested ? "RELEASE ft_nested" : "COMMIT");
     mDone = true;
 }
 

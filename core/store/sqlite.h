@@ -86,6 +86,9 @@ private:
 };
 
 // Commits when commit() is called; rolls back if it goes out of scope first.
+// Inside another transaction it is a savepoint, so a function that writes in
+// a transaction of its own (addExamples) also works as one step of a larger
+// one that may still roll everything back (a dataset import).
 class Transaction {
 public:
     explicit Transaction(Database &db);
@@ -96,6 +99,7 @@ public:
 
 private:
     Database &mDb;
+    bool mNested = false;
     bool mDone = false;
 };
 

@@ -1,0 +1,240 @@
+// tst_cli_dataset.cpp: `finetune dataset import|list|split`: the JSON summary,
+// row errors on stderr, the documented exit codes, and Ctrl+C.
+#include "clirunner.h"
+#include "tempproject.h"
+#include "testregistry.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <csignal>
+#include <fstream>
+
+using ft::test::runFinetune;
+
+namespace {
+
+QJsonObject lastJsonLine(const QString &out)
+{
+    const QString last = out.trimmed().split(QLatin1Char('\n')).last();
+    QJsonParseError error{};
+    const QJsonDocument doc = QJsonDocument::fromJson(last.toUtf8(), &error);
+    if (error.error != QJsonParseError::NoError)
+        qWarning() << "not JSON:" << last;
+    return doc.object();
+}
+
+QString sharedData(const char *relative)
+{
+    return QStringLiteral(FT_SHARED_DIR "/data/") + QString::fromLatin1(relative);
+}
+
+QString newProject(const QTemporaryDir &dir)
+{
+    const QString folder = dir.filePath(QStringLiteral("project"));
+    const auto init = runFinetune({QStringLiteral("project"), QStringLiteral("init"), folder});
+    if (init.exitCode != 0)
+        qWarning() << init.err;
+    return folder;
+}
+
+} // namespace
+
+class CliDatasetTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void importSmallCsvAsJson()
+    {
+        QTemporaryDir dir;
+        const QString project = newProject(dir);
+        const QString file = dir.filePath(QStringLiteral("reviews.csv"));
+        ft::test::writeBytes(ft::test::toPath(file), "review;stars;note\n"     // 1 (semicolons, sniffed)
+                                                     "\"great; really\";5;a\n" // 2
+                                                     "bad;1;b\n"               // 3
+                                                     "ragged;1\n"              // 4
+                                                     "great;5;c\n"             // 5
+                                                     "\"great; really\";5;d\n" // 6: duplicate of 2
+                                                     ";5;e\n");                // 7: empty text
+        const auto result = runFinetune({"dataset", "import", "--project", project, "--name", "reviews", file,
+                                         "--label-column", "stars", "--json"});
+        QCOMPARE(result.exitCode, 0);
+        const QJsonObject summary = lastJsonLine(result.out);
+        QCOMPARE(summary["dataset"].toString(), QStringLiteral("reviews"));
+        QCOMPARE(summary["format"].toString(), QStringLiteral("csv"));
+        QCOMPARE(summary["delimiter"].toString(), QStringLiteral(";"));
+        QCOMPARE(summary["columns"].toObject()["text"].toString(), QStringLiteral("review"));
+        QCOMPARE(summary["columns"].toObject()["label"].toString(), QStringLiteral("stars"));
+        QVERIFY(summary["columns"].toObject()["text_pair"].isNull());
+        QCOMPARE(summary["rows"].toInt(), 4);
+        const QJsonObject errors = summary["errors"].toObject();
+        QCOMPARE(errors["count"].toInt(), 2);
+        const QJsonArray first = errors["first"].toArray();
+        QCOMPARE(first.size(), 2);
+        QCOMPARE(first[0].toObject()["line"].toInt(), 4);
+        QCOMPARE(first[0].toObject()["file"].toString(), file);
+        QVERIFY(first[0].toObject()["reason"].toString().contains(QStringLiteral("has 2 fields")));
+        QCOMPARE(first[1].toObject()["line"].toInt(), 7);
+        QCOMPARE(summary["duplicates"].toObject()["count"].toInt(), 1);
+        QCOMPARE(summary["duplicates"].toObject()["first"].toArray()[0].toObject()["line"].toInt(), 6);
+        QCOMPARE(summary["duplicates"].toObject()["first"].toArray()[0].toObject()["first_line"].toInt(), 2);
+        const QJsonObject labels = summary["labels"].toObject();
+        QCOMPARE(labels.size(), 2);
+        QCOMPARE(labels["5"].toInt(), 3);
+        QCOMPARE(labels["1"].toInt(), 1);
+        const QJsonObject splits = summary["splits"].toObject();
+        QCOMPARE(splits["train"].toInt() + splits["validation"].toInt() + splits["test"].toInt(), 4);
+        QCOMPARE(summary["splits_from"].toString(), QStringLiteral("stratified"));
+        QCOMPARE(summary["seed"].toInt(), 42);
+        // Row errors are warnings on stderr, naming file and line.
+        QVERIFY2(result.err.contains(QStringLiteral("finetune: warning: ") + file + QStringLiteral(":4: ")),
+                 qPrintable(result.err));
+        QVERIFY(result.err.contains(file + QStringLiteral(":7: the text (column 'review') is empty")));
+    }
+
+    void importSst2()
+    {
+        QTemporaryDir dir;
+        const QString project = newProject(dir);
+        const auto result = runFinetune({"dataset", "import", "--project", project, "--name", "sst2",
+                                         sharedData("sst2/train.tsv"), "--text-column", "sentence", "--label-column",
+                                         "label", "--seed", "7", "--split-ratios", "0.9,0.05,0.05", "--json"});
+        QCOMPARE(result.exitCode, 0);
+        const QJsonObject summary = lastJsonLine(result.out);
+        QCOMPARE(summary["rows"].toInt(), 6920);
+        QCOMPARE(summary["format"].toString(), QStringLiteral("tsv"));
+        QCOMPARE(summary["errors"].toObject()["count"].toInt(), 0);
+        QCOMPARE(summary["duplicates"].toObject()["count"].toInt(), 9); // SOURCE.md: 9 duplicate sentences
+        QCOMPARE(summary["labels"].toObject()["0"].toInt(), 3310);
+        QCOMPARE(summary["labels"].toObject()["1"].toInt(), 3610);
+        QCOMPARE(summary["seed"].toInt(), 7);
+        const QJsonObject splits = summary["splits"].toObject();
+        QCOMPARE(splits["train"].toInt() + splits["validation"].toInt() + splits["test"].toInt(), 6920);
+        QVERIFY(std::abs(splits["train"].toInt() - 6228) <= 2);
+
+        // Text output, and the list.
+        const auto text = runFinetune({"dataset", "import", "--project", project, "--name", "dev",
+                                       sharedData("sst2/dev.tsv")});
+        QCOMPARE(text.exitCode, 0);
+        QVERIFY2(text.out.contains(QStringLiteral("Imported 872 rows from dev.tsv into dataset 'dev'")),
+                 qPrintable(text.out));
+        QVERIFY(text.out.contains(QStringLiteral("Duplicates  0")));
+
+        const auto list = runFinetune({"dataset", "list", "--project", project, "--json"});
+        QCOMPARE(list.exitCode, 0);
+        const QJsonArray datasets = lastJsonLine(list.out)["datasets"].toArray();
+        QCOMPARE(datasets.size(), 2);
+        QCOMPARE(datasets[0].toObject()["name"].toString(), QStringLiteral("dev"));
+        QCOMPARE(datasets[0].toObject()["examples"].toInt(), 872);
+        QCOMPARE(datasets[1].toObject()["name"].toString(), QStringLiteral("sst2"));
+        QCOMPARE(datasets[1].toObject()["labels"].toInt(), 2);
+        QCOMPARE(datasets[1].toObject()["train"].toInt(), splits["train"].toInt());
+        const auto plain = runFinetune({"dataset", "list", "--project", project});
+        QCOMPARE(plain.exitCode, 0);
+        QVERIFY(plain.out.contains(QStringLiteral("sst2: 6920 examples, 2 labels")));
+
+        // Re-split and see the list follow.
+        const auto split = runFinetune({"dataset", "split", "--project", project, "--name", "dev", "--split-ratios",
+                                        "50,25,25", "--json"});
+        QCOMPARE(split.exitCode, 0);
+        QCOMPARE(lastJsonLine(split.out)["splits"].toObject()["train"].toInt(), 436);
+        QCOMPARE(runFinetune({"dataset", "split", "--project", project, "--name", "none"}).exitCode, 4);
+    }
+
+    void importSmsSpamWithoutHeader()
+    {
+        QTemporaryDir dir;
+        const QString project = newProject(dir);
+        const auto result = runFinetune({"dataset", "import", "--project", project, "--name", "sms",
+                                         sharedData("sms_spam/SMSSpamCollection"), "--no-header", "--no-quoting",
+                                         "--delimiter", "tab", "--text-column", "1", "--label-column", "0", "--json"});
+        QCOMPARE(result.exitCode, 0);
+        const QJsonObject summary = lastJsonLine(result.out);
+        QCOMPARE(summary["rows"].toInt(), 5574);
+        QCOMPARE(summary["labels"].toObject()["ham"].toInt(), 4827);
+        QCOMPARE(summary["labels"].toObject()["spam"].toInt(), 747);
+    }
+
+    void exitCodes()
+    {
+        QTemporaryDir dir;
+        const QString project = newProject(dir);
+        const auto missingFile = runFinetune({"dataset", "import", "--project", project, "--name", "x",
+                                              dir.filePath(QStringLiteral("absent.csv"))});
+        QCOMPARE(missingFile.exitCode, 4);
+        QVERIFY(missingFile.err.contains(QStringLiteral("absent.csv does not exist")));
+        QVERIFY(missingFile.out.isEmpty());
+
+        const auto missingColumn = runFinetune({"dataset", "import", "--project", project, "--name", "x",
+                                                sharedData("sst2/dev.tsv"), "--text-column", "review"});
+        QCOMPARE(missingColumn.exitCode, 3);
+        QVERIFY2(missingColumn.err.contains(QStringLiteral("has no column 'review'")), qPrintable(missingColumn.err));
+        QVERIFY(missingColumn.err.contains(QStringLiteral("its columns are: sentence, label")));
+
+        const auto missingProject = runFinetune({"dataset", "list", "--project", dir.filePath(QStringLiteral("nope"))});
+        QCOMPARE(missingProject.exitCode, 4);
+
+        const QString utf16 = dir.filePath(QStringLiteral("utf16.csv"));
+        ft::test::writeBytes(ft::test::toPath(utf16), QByteArray("\xFF\xFEt\0,\0", 6));
+        QCOMPARE(runFinetune({"dataset", "import", "--project", project, "--name", "x", utf16}).exitCode, 3);
+
+        QCOMPARE(runFinetune({"dataset", "import", "--project", project, sharedData("sst2/dev.tsv")}).exitCode, 2);
+        QCOMPARE(runFinetune({"dataset", "import", "--project", project, "--name", "x", sharedData("sst2/dev.tsv"),
+                              "--format", "xlsx"})
+                     .exitCode,
+                 2);
+        QCOMPARE(runFinetune({"dataset", "import", "--project", project, "--name", "x", sharedData("sst2/dev.tsv"),
+                              "--split-ratios", "1,2"})
+                     .exitCode,
+                 2);
+
+        // Nothing was created by the failures; a taken name is invalid input.
+        QCOMPARE(runFinetune({"dataset", "import", "--project", project, "--name", "x", sharedData("sst2/dev.tsv")})
+                     .exitCode,
+                 0);
+        const auto taken =
+            runFinetune({"dataset", "import", "--project", project, "--name", "x", sharedData("sst2/dev.tsv")});
+        QCOMPARE(taken.exitCode, 3);
+        QVERIFY(taken.err.contains(QStringLiteral("already exists")));
+        const auto list = runFinetune({"dataset", "list", "--project", project, "--json"});
+        QCOMPARE(lastJsonLine(list.out)["datasets"].toArray().size(), 1);
+    }
+
+    // Ctrl+C during an import: exit 130 and no dataset left behind.
+    void interruptCancels()
+    {
+        QTemporaryDir dir;
+        const QString project = newProject(dir);
+        const QString file = dir.filePath(QStringLiteral("big.csv"));
+        {
+            std::ofstream out(ft::test::toPath(file), std::ios::binary);
+            out << "text,label\n";
+            for (int i = 0; i < 400000; ++i)
+                out << "row number " << i << " with a few more words," << (i % 3) << '\n';
+        }
+        QProcess process;
+        process.start(QStringLiteral(FINETUNE_CLI_PATH),
+                      {"dataset", "import", "--project", project, "--name", "big", file});
+        QVERIFY(process.waitForStarted());
+        // The first progress line comes after the interrupt handler is installed.
+        while (process.readAllStandardError().isEmpty() && process.state() == QProcess::Running)
+            process.waitForReadyRead(100);
+        QCOMPARE(process.state(), QProcess::Running);
+        ::kill(pid_t(process.processId()), SIGINT);
+        QVERIFY(process.waitForFinished(60000));
+        QCOMPARE(process.exitCode(), 130);
+        QVERIFY(QString::fromUtf8(process.readAllStandardError()).contains(QStringLiteral("cancelled")));
+        const auto list = runFinetune({"dataset", "list", "--project", project, "--json"});
+        QCOMPARE(lastJsonLine(list.out)["datasets"].toArray().size(), 0);
+    }
+};
+
+FT_REGISTER_TEST(CliDatasetTest);
+
+#include "tst_cli_dataset.moc"
