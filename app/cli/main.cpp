@@ -21,6 +21,8 @@ int main(int argc, char **argv)
     Action action;
     addProjectCommands(app, action);
     addModelCommands(app, action);
+    addDatasetCommands(app, action);
+    addTrainCommands(app, action);
     addDoctorCommand(app, action);
 
     try {

@@ -1,0 +1,181 @@
+// train_commands.cpp: `finetune train` and `finetune runs list|show`.
+#include "cli/commands.h"
+
+#include "cli/cli_sink.h"
+#include "cli/interrupt.h"
+#include "common/error.h"
+#include "store/catalog.h"
+#include "store/project.h"
+#include "store/runs.h"
+#include "train/trainer.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+namespace ft::cli {
+
+namespace {
+
+nlohmann::json summaryJson(const TrainingSummary &s)
+{
+    return {{"run_id", s.runId},
+            {"state", toString(s.state)},
+            {"steps", s.steps},
+            {"total_steps", s.totalSteps},
+            {"epochs", s.epochs},
+            {"samples_per_s", s.samplesPerSecond},
+            {"tokens_per_s", s.tokensPerSecond},
+            {"peak_rss_mb", s.peakRssMb},
+            {"final_train_loss", s.finalTrainLoss},
+            {"eval", s.evalMetrics},
+            {"test", s.testMetrics},
+            {"device", s.device},
+            {"model_folder", s.modelFolder.string()}};
+}
+
+void addTrain(CLI::App &app, Action &action)
+{
+    struct Arguments {
+        TrainingRequest request;
+        std::string project;
+        std::string configFile;
+        std::int64_t resume = 0;
+        std::int64_t stopAfterSteps = 0;
+        bool json = false;
+    };
+    auto args = std::make_shared<Arguments>();
+    auto *command = app.add_subcommand("train", "Fine-tune a model on a dataset of a project");
+    command->add_option("--project", args->project, "Project folder")->required();
+    command->add_option("--dataset", args->request.dataset, "Dataset name in the project");
+    command->add_option("--model", args->request.model,
+                      "Hugging Face checkpoint folder, or scratch:CONFIG.json for a randomly initialised model "
+                      "(tokenizer files beside the config)");
+    command->add_option("--config", args->configFile, "Run configuration (JSON, Hugging Face TrainingArguments names)");
+    command->add_option("--name", args->request.runName, "Run name");
+    command->add_option("--resume", args->resume, "Resume this run from its last checkpoint");
+    command->add_option("--stop-after-steps", args->stopAfterSteps,
+                      "Stop (as interrupted, resumable) once this many optimiser steps are done");
+    command->add_flag("--json", args->json, "Print a JSON summary as the last line of stdout");
+    command->callback([&action, args] {
+        action = [args] {
+            if (args->resume > 0) {
+                args->request.resumeRun = args->resume;
+            } else {
+                if (args->request.dataset.empty() || args->request.model.empty())
+                    throw Error(ErrorKind::InvalidInput, "--dataset and --model are required (or --resume RUN)");
+                if (!args->configFile.empty())
+                    args->request.config = loadRunConfig(args->configFile);
+            }
+            args->request.project = args->project;
+            installInterruptHandler();
+            CliSink sink(false);
+            RunControl control;
+            control.stopAfterStep = args->stopAfterSteps;
+            // Ctrl+C becomes a cooperative cancel between steps.
+            std::atomic<bool> done{false};
+            std::thread watcher([&] {
+                while (!done) {
+                    if (interrupted())
+                        control.cancel = true;
+                    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                }
+            });
+            TrainingSummary summary;
+            try {
+                summary = ft::train(args->request, sink, control);
+            } catch (...) {
+                done = true;
+                watcher.join();
+                throw;
+            }
+            done = true;
+            watcher.join();
+            sink.finish();
+            if (args->json)
+                std::cout << summaryJson(summary).dump() << '\n';
+            else
+                std::cout << "Run " << summary.runId << " " << toString(summary.state) << " after " << summary.steps
+                          << " steps; model in " << summary.modelFolder.string() << '\n';
+            if (summary.state == RunState::Cancelled)
+                throw Error(ErrorKind::Cancelled, "run " + std::to_string(summary.runId) + " cancelled");
+        };
+    });
+}
+
+void addRuns(CLI::App &app, Action &action)
+{
+    struct Arguments {
+        std::string project;
+        std::int64_t run = 0;
+        bool json = false;
+    };
+    auto args = std::make_shared<Arguments>();
+    auto *runs = app.add_subcommand("runs", "List and inspect runs");
+    runs->require_subcommand(1);
+
+    auto *list = runs->add_subcommand("list", "List the runs of a project");
+    list->add_option("--project", args->project, "Project folder")->required();
+    list->add_flag("--json", args->json, "Print JSON");
+    list->callback([&action, args] {
+        action = [args] {
+            Project project = Project::open(args->project);
+            nlohmann::json rows = nlohmann::json::array();
+            for (const RunRecord &r : listRuns(project)) {
+                rows.push_back({{"id", r.id}, {"name", r.name}, {"state", r.state}, {"dataset", r.dataset},
+                                {"model", r.model}, {"device", r.device}, {"created", r.createdAt},
+                                {"finished", r.finishedAt}});
+                if (!args->json)
+                    std::cout << r.id << "  " << r.state << "  " << r.name << "  (" << r.createdAt << ")\n";
+            }
+            if (args->json)
+                std::cout << rows.dump() << '\n';
+        };
+    });
+
+    auto *show = runs->add_subcommand("show", "Show a run: configuration, state, checkpoints, last metrics");
+    show->add_option("--project", args->project, "Project folder")->required();
+    show->add_option("RUN", args->run, "Run id")->required();
+    show->add_flag("--json", args->json, "Print JSON");
+    show->callback([&action, args] {
+        action = [args] {
+            Project project = Project::open(args->project);
+            const RunDetails run = runDetails(project, args->run);
+            std::map<std::string, MetricPoint> last;
+            for (const MetricPoint &point : runMetrics(project, run.id))
+                last[point.name] = point; // ordered by step within a name: the last wins
+            nlohmann::json metrics = nlohmann::json::object();
+            for (const auto &[name, point] : last)
+                metrics[name] = {{"step", point.step}, {"value", point.value}};
+            nlohmann::json checkpoints = nlohmann::json::array();
+            for (const CheckpointRecord &c : runCheckpoints(project, run.id))
+                checkpoints.push_back({{"step", c.step}, {"path", c.path}, {"best", c.isBest}});
+            const nlohmann::json json = {{"id", run.id},
+                                         {"name", run.name},
+                                         {"state", toString(run.state)},
+                                         {"device", run.device},
+                                         {"error", run.error},
+                                         {"created", run.createdAt},
+                                         {"started", run.startedAt},
+                                         {"finished", run.finishedAt},
+                                         {"config", nlohmann::json::parse(run.configJson)},
+                                         {"checkpoints", checkpoints},
+                                         {"metrics", metrics}};
+            std::cout << (args->json ? json.dump() : json.dump(2)) << '\n';
+        };
+    });
+}
+
+} // namespace
+
+void addTrainCommands(CLI::App &app, Action &action)
+{
+    addTrain(app, action);
+    addRuns(app, action);
+}
+
+} // namespace ft::cli

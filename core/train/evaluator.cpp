@@ -1,0 +1,55 @@
+// evaluator.cpp
+#include "train/evaluator.h"
+
+#include "common/error.h"
+#include "train/collate.h"
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+#include <algorithm>
+#include <numeric>
+
+namespace ft {
+
+EvaluationResult evaluate(BertForSequenceClassificationImpl &model, const EncodedSplit &split, std::size_t numClasses,
+                          const EvaluationOptions &options)
+{
+    at::NoGradGuard noGrad;
+    model.eval();
+    const std::int64_t n = split.size();
+    std::vector<std::int64_t> order(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::int64_t a, std::int64_t b) { return split.lengths[a] < split.lengths[b]; });
+
+    EvaluationResult result;
+    result.predictions.assign(static_cast<size_t>(n), 0);
+    result.probabilities.assign(static_cast<size_t>(n) * numClasses, 0.0f);
+    double lossSum = 0;
+    const auto batchSize = std::max<std::int64_t>(1, options.batchSize);
+    for (std::int64_t start = 0; start < n; start += batchSize) {
+        const auto count = std::min(batchSize, n - start);
+        const std::span<const std::int64_t> rows(order.data() + start, static_cast<size_t>(count));
+        const TensorBatch batch = collate(split, rows, options.padId, options.padTo, options.device);
+        const at::Tensor logits = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds).logits;
+        lossSum += at::cross_entropy_loss(logits.to(at::kFloat), batch.labels, {}, at::Reduction::Sum).item<double>();
+        const at::Tensor probabilities = at::softmax(logits.to(at::kFloat), -1).to(at::kCPU).contiguous();
+        const at::Tensor predicted = probabilities.argmax(-1);
+        const float *p = probabilities.data_ptr<float>();
+        const std::int64_t *best = predicted.data_ptr<std::int64_t>();
+        for (std::int64_t r = 0; r < count; ++r) {
+            const auto row = static_cast<size_t>(rows[r]);
+            result.predictions[row] = best[r];
+            std::copy_n(p + r * static_cast<std::int64_t>(numClasses), numClasses,
+                        result.probabilities.begin() + static_cast<std::ptrdiff_t>(row * numClasses));
+        }
+        if (options.progress && !options.progress(start + count))
+            throw Error(ErrorKind::Cancelled, "evaluation cancelled");
+    }
+    result.loss = n > 0 ? lossSum / static_cast<double>(n) : 0;
+    result.metrics = computeMetrics(result.predictions, split.labels, numClasses);
+    return result;
+}
+
+} // namespace ft

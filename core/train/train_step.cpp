@@ -1,0 +1,24 @@
+// train_step.cpp
+#include "train/train_step.h"
+
+#include <ATen/ATen.h>
+
+namespace ft {
+
+at::Tensor classificationLoss(const at::Tensor &logits, const at::Tensor &labels, const at::Tensor &classWeights)
+{
+    // log_softmax in float32 even under reduced precision, as autocast does.
+    const at::Tensor logProbabilities = at::log_softmax(logits.to(at::kFloat), -1);
+    return at::nll_loss(logProbabilities, labels, classWeights.defined() ? classWeights.to(at::kFloat) : at::Tensor());
+}
+
+double forwardBackward(BertForSequenceClassificationImpl &model, const TensorBatch &batch, double lossScale,
+                       const at::Tensor &classWeights)
+{
+    const auto output = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
+    const at::Tensor loss = classificationLoss(output.logits, batch.labels, classWeights);
+    (lossScale == 1.0 ? loss : loss * lossScale).backward();
+    return loss.item<double>();
+}
+
+} // namespace ft

@@ -1,0 +1,614 @@
+// trainer.cpp: the fine-tuning loop: prepare the data once, then optimiser
+// steps with evaluation, checkpoints, logging and cooperative control between
+// them, reporting through the sink and recording in the project store.
+#include "train/trainer.h"
+
+#include "common/error.h"
+#include "common/version.h"
+#include "models/checkpoint.h"
+#include "models/safetensors.h"
+#include "store/catalog.h"
+#include "store/datasets.h"
+#include "store/project.h"
+#include "store/runs.h"
+#include "system/compute_threads.h"
+#include "text/tokenizer.h"
+#include "train/adamw.h"
+#include "train/collate.h"
+#include "train/encoded_split.h"
+#include "train/evaluator.h"
+#include "train/store_sink.h"
+#include "train/train_step.h"
+#include "train/training_checkpoint.h"
+
+#include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
+#include <nlohmann/json.hpp>
+#include <torch/cuda.h>
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace ft {
+
+namespace {
+
+constexpr const char *kScratchPrefix = "scratch:";
+
+double peakRssMb()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+c10::Device resolveDevice(const std::string &name)
+{
+    if (name == "cpu")
+        return c10::Device(c10::kCPU);
+    if (name == "auto")
+        return torch::cuda::is_available() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+    if (!torch::cuda::is_available())
+        throw Error(ErrorKind::Incompatible, "device '" + name + "' was asked for, but no CUDA device is available");
+    return c10::Device(name);
+}
+
+// Turns bfloat16 autocast on for the scope (on the thread that trains).
+class AutocastScope {
+public:
+    AutocastScope(bool enabled, const c10::Device &device) : mEnabled(enabled), mCuda(device.is_cuda())
+    {
+        if (!mEnabled)
+            return;
+        if (mCuda) {
+            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+            at::autocast::set_enabled(true);
+        } else {
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::set_cpu_enabled(true);
+        }
+    }
+    ~AutocastScope()
+    {
+        if (!mEnabled)
+            return;
+        mCuda ? at::autocast::set_enabled(false) : at::autocast::set_cpu_enabled(false);
+        at::autocast::clear_cache();
+    }
+
+private:
+    bool mEnabled;
+    bool mCuda;
+};
+
+struct ModelSource {
+    bool scratch = false;
+    fs::path configFile; // scratch only
+    fs::path folder;     // checkpoint folder, or the scratch config's folder (tokenizer files)
+};
+
+ModelSource parseModelSource(const std::string &model)
+{
+    ModelSource source;
+    if (model.rfind(kScratchPrefix, 0) == 0) {
+        source.scratch = true;
+        source.configFile = model.substr(std::string(kScratchPrefix).size());
+        source.folder = source.configFile.parent_path().empty() ? fs::path(".") : source.configFile.parent_path();
+        if (!fs::is_regular_file(source.configFile))
+            throw Error(ErrorKind::NotFound, source.configFile.string() + " does not exist (scratch model config)");
+    } else {
+        source.folder = model;
+        if (!fs::is_directory(source.folder))
+            throw Error(ErrorKind::NotFound, model + " is not a model folder");
+    }
+    return source;
+}
+
+struct PreparedData {
+    std::vector<std::string> labels;
+    EncodedSplit train;
+    EncodedSplit validation;
+    EncodedSplit test;
+};
+
+PreparedData prepareData(Project &project, std::int64_t datasetId, const std::string &datasetName,
+                         const Tokenizer &tokenizer, const RunConfig &config)
+{
+    PreparedData data;
+    std::unordered_map<std::string, std::int64_t> labelIds;
+    for (const LabelCount &label : labelCounts(project, datasetId)) {
+        labelIds.emplace(label.name, static_cast<std::int64_t>(data.labels.size()));
+        data.labels.push_back(label.name);
+    }
+    if (data.labels.size() < 2)
+        throw Error(ErrorKind::InvalidInput, "dataset '" + datasetName + "' has " + std::to_string(data.labels.size())
+                                                 + " label(s); a classifier needs at least 2");
+    std::vector<Example> all = examples(project, datasetId, 0, std::numeric_limits<std::int64_t>::max());
+    std::vector<Example> train, validation, test;
+    for (Example &example : all) {
+        auto &target = example.split == "train" ? train : example.split == "validation" ? validation : test;
+        if (example.split == "train" || example.split == "validation" || example.split == "test")
+            target.push_back(std::move(example));
+    }
+    data.train = encodeSplit(tokenizer, train, labelIds, config.maxLength);
+    data.validation = encodeSplit(tokenizer, validation, labelIds, config.maxLength);
+    data.test = encodeSplit(tokenizer, test, labelIds, config.maxLength);
+    if (data.train.size() == 0)
+        throw Error(ErrorKind::InvalidInput, "dataset '" + datasetName + "' has no labelled examples in its train split");
+    return data;
+}
+
+// Freezes the embeddings and the lowest `layers` encoder layers (-1: all of
+// the encoder and the pooler, so only the classifier trains).
+void freezeLayers(BertForSequenceClassificationImpl &model, std::int64_t layers)
+{
+    for (auto &item : model.named_parameters()) {
+        const std::string &name = item.key();
+        bool frozen = name.rfind("bert.embeddings.", 0) == 0;
+        if (layers < 0) {
+            frozen = frozen || name.rfind("bert.", 0) == 0;
+        } else {
+            for (std::int64_t i = 0; i < layers && !frozen; ++i)
+                frozen = name.rfind("bert.encoder.layer." + std::to_string(i) + ".", 0) == 0;
+        }
+        if (frozen)
+            item.value().set_requires_grad(false);
+    }
+}
+
+std::int64_t findOrAddModel(Project &project, const std::string &path, const BertConfig &config)
+{
+    for (const ModelRecord &model : listModels(project))
+        if (model.path == path)
+            return model.id;
+    ModelRecord record;
+    record.name = path.rfind(kScratchPrefix, 0) == 0 ? path : fs::path(path).filename().string();
+    record.architecture = "BertForSequenceClassification";
+    record.path = path;
+    record.numParameters = bertParameterCount(config);
+    return addModel(project, record, config.toJson().dump());
+}
+
+std::string datasetNameOf(Project &project, std::int64_t datasetId)
+{
+    for (const DatasetSummary &dataset : listDatasets(project))
+        if (dataset.id == datasetId)
+            return dataset.name;
+    throw Error(ErrorKind::NotFound, "the dataset of this run no longer exists");
+}
+
+std::string modelPathOf(Project &project, std::int64_t modelId)
+{
+    for (const ModelRecord &model : listModels(project))
+        if (model.id == modelId)
+            return model.path;
+    throw Error(ErrorKind::NotFound, "the base model of this run is no longer registered");
+}
+
+// Copies the tokenizer files, so the run's model folder is complete on its own.
+void copyTokenizerFiles(const fs::path &from, const fs::path &to)
+{
+    for (const char *name : {"vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
+        std::error_code ec;
+        if (fs::is_regular_file(from / name, ec))
+            fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing, ec);
+    }
+}
+
+std::map<std::string, double> metricMap(const std::string &prefix, const EvaluationResult &result)
+{
+    return {{prefix + "_loss", result.loss},
+            {prefix + "_accuracy", result.metrics.accuracy},
+            {prefix + "_f1", result.metrics.macro.f1},
+            {prefix + "_precision", result.metrics.macro.precision},
+            {prefix + "_recall", result.metrics.macro.recall}};
+}
+
+double bestMetricOf(const RunConfig &config, const std::map<std::string, double> &metrics)
+{
+    std::string name = config.metricForBestModel;
+    if (name.rfind("eval_", 0) == 0)
+        name = name.substr(5);
+    const auto found = metrics.find("eval_" + name);
+    if (found == metrics.end())
+        throw Error(ErrorKind::InvalidInput, "metric_for_best_model '" + config.metricForBestModel + "' is not computed");
+    return found->second;
+}
+
+class Trainer {
+public:
+    Trainer(const TrainingRequest &request, ProgressSink &sink, RunControl &control)
+        : mRequest(request), mControl(control), mProject(Project::open(request.project)), mOuterSink(sink)
+    {
+    }
+
+    TrainingSummary run();
+
+private:
+    void setUp();
+    void loop();
+    void optimiserStep();
+    void evaluateValidation();
+    void saveCheckpoint(bool best);
+    void finish();
+    void log(LogLevel level, const std::string &message) { mSink->log(level, message); }
+
+    const TrainingRequest &mRequest;
+    RunControl &mControl;
+    Project mProject;
+    ProgressSink &mOuterSink;
+    std::unique_ptr<StoreSink> mSink;
+
+    RunConfig mConfig;
+    std::int64_t mRunId = 0;
+    std::int64_t mDatasetId = 0;
+    std::string mDatasetName;
+    std::string mModelPath;
+    ModelSource mSource;
+    c10::Device mDevice = c10::Device(c10::kCPU);
+    std::optional<Tokenizer> mTokenizer;
+    PreparedData mData;
+    BertForSequenceClassification mModel{nullptr};
+    std::unique_ptr<AdamW> mOptimizer;
+    std::unique_ptr<BatchSampler> mSampler;
+    at::Tensor mClassWeights;
+    TrainerState mState;
+    std::int64_t mTotalSteps = 0;
+    std::int64_t mPadTo = 0;
+    double mLastLoss = 0;
+    double mLastGradNorm = 0;
+    std::map<std::string, double> mEvalMetrics;
+    TrainingSummary mSummary;
+    std::chrono::steady_clock::time_point mStart;
+    std::int64_t mSamplesThisSession = 0;
+    std::int64_t mTokensThisSession = 0;
+};
+
+void Trainer::setUp()
+{
+    if (mRequest.resumeRun) {
+        const RunDetails run = runDetails(mProject, *mRequest.resumeRun);
+        if (run.state == RunState::Completed)
+            throw Error(ErrorKind::InvalidInput, "run " + std::to_string(run.id) + " has completed; nothing to resume");
+        mRunId = run.id;
+        mConfig = parseRunConfig(nlohmann::json::parse(run.configJson), "run " + std::to_string(run.id));
+        if (!run.datasetId || !run.modelId)
+            throw Error(ErrorKind::NotFound, "run " + std::to_string(run.id) + " lost its dataset or model");
+        mDatasetId = *run.datasetId;
+        mDatasetName = datasetNameOf(mProject, mDatasetId);
+        mModelPath = modelPathOf(mProject, *run.modelId);
+    } else {
+        mConfig = mRequest.config;
+        validate(mConfig);
+        mDatasetName = mRequest.dataset;
+        const auto dataset = findDataset(mProject, mDatasetName);
+        if (!dataset)
+            throw Error(ErrorKind::NotFound, "no dataset named '" + mDatasetName + "' in " + mProject.folder().string());
+        mDatasetId = *dataset;
+        mModelPath = mRequest.model;
+    }
+    mSource = parseModelSource(mModelPath);
+    if (mConfig.method == TrainMethod::Lora)
+        throw Error(ErrorKind::Incompatible, "method \"lora\" is not available in this version; use full or freeze");
+    if (mConfig.fp16)
+        throw Error(ErrorKind::Incompatible, "fp16 training needs a CUDA device and is not available in this version; "
+                                             "use bf16");
+
+    mDevice = resolveDevice(mConfig.device);
+    setComputeThreads(resolvedThreads(mConfig, std::thread::hardware_concurrency()));
+    at::manual_seed(static_cast<std::uint64_t>(mConfig.seed));
+
+    mTokenizer = Tokenizer::fromFolder(mSource.folder);
+    mData = prepareData(mProject, mDatasetId, mDatasetName, *mTokenizer, mConfig);
+    mPadTo = mConfig.padding == Padding::MaxLength ? mConfig.maxLength : 0;
+
+    BertConfig modelConfig;
+    if (mSource.scratch) {
+        modelConfig = loadBertConfig(mSource.configFile);
+        modelConfig.setLabels(mData.labels);
+        mModel = makeScratchBert(modelConfig, static_cast<std::uint64_t>(mConfig.seed));
+        mModel->to(mDevice);
+    } else {
+        LoadOptions options;
+        options.labels = mData.labels;
+        options.ignoreMismatchedSizes = true;
+        options.seed = static_cast<std::uint64_t>(mConfig.seed);
+        options.device = mDevice;
+        LoadedBert loaded = loadBert(mSource.folder, options);
+        modelConfig = loaded.config;
+        mModel = loaded.model;
+        for (const auto &name : loaded.report.initialized)
+            mOuterSink.log(LogLevel::Info, "initialised " + name + " (not in the checkpoint)");
+    }
+    if (mConfig.method == TrainMethod::Freeze)
+        freezeLayers(*mModel, mConfig.freezeLayers);
+
+    if (!mRequest.resumeRun) {
+        NewRun run;
+        run.name = mRequest.runName.empty() ? mDatasetName + " on " + fs::path(mModelPath).filename().string()
+                                            : mRequest.runName;
+        run.datasetId = mDatasetId;
+        run.modelId = findOrAddModel(mProject, mModelPath, modelConfig);
+        run.configJson = toJson(mConfig).dump();
+        run.device = mDevice.str();
+        mRunId = createRun(mProject, run);
+    }
+    setRunDevice(mProject, mRunId, mDevice.str());
+    mSink = std::make_unique<StoreSink>(mProject, mRunId, &mOuterSink);
+
+    std::vector<AdamW::NamedParameter> parameters;
+    for (const auto &item : mModel->named_parameters())
+        parameters.emplace_back(item.key(), item.value());
+    mOptimizer = std::make_unique<AdamW>(
+        parameters, AdamWOptions{mConfig.adamBeta1, mConfig.adamBeta2, mConfig.adamEpsilon, mConfig.weightDecay});
+
+    if (mConfig.classWeights == ClassWeights::Balanced) {
+        std::vector<double> counts(mData.labels.size(), 0.0);
+        for (const auto label : mData.train.labels)
+            counts[static_cast<size_t>(label)] += 1;
+        std::vector<float> weights;
+        for (const double count : counts)
+            weights.push_back(count > 0 ? static_cast<float>(mData.train.size() / (counts.size() * count)) : 0.0f);
+        mClassWeights = at::tensor(weights).to(mDevice);
+    }
+
+    // Resume from the newest complete checkpoint, if the run has one.
+    if (mRequest.resumeRun) {
+        const auto checkpoints = runCheckpoints(mProject, mRunId);
+        for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+            const fs::path folder = mProject.folder() / it->path;
+            if (!isTrainingCheckpoint(folder))
+                continue;
+            loadTrainingCheckpoint(folder, *mModel, *mOptimizer, mState);
+            log(LogLevel::Info, "resumed from " + it->path + " (step " + std::to_string(mState.step) + ")");
+            break;
+        }
+        deleteMetricsAfter(mProject, mRunId, mState.step);
+    }
+
+    mTotalSteps = totalTrainingSteps(mConfig, mData.train.size());
+    const BatchOrder order = mConfig.groupByLength ? BatchOrder::LengthGrouped : BatchOrder::Shuffled;
+    mSampler = std::make_unique<BatchSampler>(mData.train.lengths, mConfig.perDeviceTrainBatchSize, order,
+                                              static_cast<std::uint64_t>(mConfig.seed), mState.position);
+    mSummary.runId = mRunId;
+    mSummary.device = mDevice.str();
+    mSummary.totalSteps = mTotalSteps;
+    log(LogLevel::Info, "run " + std::to_string(mRunId) + ": " + std::to_string(mData.train.size()) + " train, "
+                            + std::to_string(mData.validation.size()) + " validation, "
+                            + std::to_string(mData.test.size()) + " test examples; " + std::to_string(mTotalSteps)
+                            + " steps on " + mDevice.str());
+}
+
+void Trainer::optimiserStep()
+{
+    const AutocastScope autocast(mConfig.bf16, mDevice);
+    mModel->train();
+    double stepLoss = 0;
+    std::int64_t samples = 0;
+    std::int64_t tokens = 0;
+    const double scale = 1.0 / static_cast<double>(mConfig.gradientAccumulationSteps);
+    for (std::int64_t micro = 0; micro < mConfig.gradientAccumulationSteps; ++micro) {
+        const auto rows = mSampler->next();
+        const TensorBatch batch = collate(mData.train, rows, mTokenizer->padId(), mPadTo, mDevice);
+        stepLoss += forwardBackward(*mModel, batch, scale, mClassWeights) * scale;
+        samples += batch.size();
+        tokens += batch.realTokens;
+    }
+    const double lr = learningRateAt(mConfig, mState.step, mTotalSteps);
+    if (!std::isfinite(stepLoss))
+        throw Error(ErrorKind::InvalidInput, "the training loss became " + std::string(std::isnan(stepLoss) ? "NaN" : "infinite")
+                                                 + " at step " + std::to_string(mState.step + 1) + " (learning rate "
+                                                 + std::to_string(lr) + ", last gradient norm "
+                                                 + std::to_string(mLastGradNorm) + "); lower learning_rate or "
+                                                 + "check the data");
+    mLastGradNorm = mConfig.maxGradNorm > 0 ? mOptimizer->clipGradNorm(mConfig.maxGradNorm) : mOptimizer->gradNorm();
+    mOptimizer->step(lr);
+    mOptimizer->zeroGrad();
+
+    ++mState.step;
+    mState.position = mSampler->position();
+    mState.lossSum += stepLoss;
+    ++mState.lossCount;
+    mState.samplesSeen += samples;
+    mState.tokensSeen += tokens;
+    mSamplesThisSession += samples;
+    mTokensThisSession += tokens;
+    mLastLoss = stepLoss;
+
+    const double epoch = static_cast<double>(mState.position.epoch)
+                         + static_cast<double>(mState.position.batch) / static_cast<double>(mSampler->batchesPerEpoch());
+    if (mState.step % mConfig.loggingSteps == 0 || mState.step == mTotalSteps) {
+        const double meanLoss = mState.lossSum / static_cast<double>(mState.lossCount);
+        mSink->metric({mState.step, epoch, "train/loss", meanLoss});
+        mSink->metric({mState.step, epoch, "train/learning_rate", lr});
+        mSink->metric({mState.step, epoch, "train/grad_norm", mLastGradNorm});
+        mState.lossSum = 0;
+        mState.lossCount = 0;
+    }
+
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - mStart).count();
+    TrainingProgress progress;
+    progress.step = mState.step;
+    progress.totalSteps = mTotalSteps;
+    progress.epoch = epoch;
+    progress.samplesPerSecond = elapsed > 0 ? mSamplesThisSession / elapsed : 0;
+    progress.tokensPerSecond = elapsed > 0 ? mTokensThisSession / elapsed : 0;
+    const double stepsThisSession = static_cast<double>(mSamplesThisSession) / std::max<double>(1, samples);
+    progress.etaSeconds = stepsThisSession > 0 ? elapsed / stepsThisSession * static_cast<double>(mTotalSteps - mState.step) : 0;
+    progress.learningRate = lr;
+    progress.loss = stepLoss;
+    mSink->progress(progress);
+}
+
+void Trainer::evaluateValidation()
+{
+    if (mData.validation.size() == 0)
+        return;
+    EvaluationOptions options;
+    options.batchSize = mConfig.perDeviceEvalBatchSize;
+    options.padId = mTokenizer->padId();
+    options.padTo = mPadTo;
+    options.device = mDevice;
+    const EvaluationResult result = evaluate(*mModel, mData.validation, mData.labels.size(), options);
+    mEvalMetrics = metricMap("eval", result);
+    const double epoch = static_cast<double>(mState.position.epoch)
+                         + static_cast<double>(mState.position.batch) / static_cast<double>(mSampler->batchesPerEpoch());
+    for (const auto &[name, value] : mEvalMetrics)
+        mSink->metric({mState.step, epoch, "eval/" + name.substr(5), value});
+
+    const double metric = bestMetricOf(mConfig, mEvalMetrics);
+    const bool better = mState.bestStep < 0 || (greaterIsBetter(mConfig) ? metric > mState.bestMetric : metric < mState.bestMetric);
+    log(LogLevel::Info, "step " + std::to_string(mState.step) + ": eval loss " + std::to_string(result.loss)
+                            + ", accuracy " + std::to_string(result.metrics.accuracy) + (better ? " (best so far)" : ""));
+    if (better) {
+        mState.bestMetric = metric;
+        mState.bestStep = mState.step;
+        mState.evaluationsWithoutGain = 0;
+        saveCheckpoint(true);
+    } else {
+        ++mState.evaluationsWithoutGain;
+    }
+}
+
+void Trainer::saveCheckpoint(bool best)
+{
+    const std::string relative = "runs/" + std::to_string(mRunId) + "/checkpoint-" + std::to_string(mState.step);
+    const fs::path folder = mProject.folder() / relative;
+    fs::create_directories(folder.parent_path());
+    saveTrainingCheckpoint(folder, *mModel, *mOptimizer, mState);
+    mSink->flush();
+    addCheckpoint(mProject, mRunId, {mState.step, relative, false});
+    if (best)
+        markBestCheckpoint(mProject, mRunId, mState.step);
+
+    // Rotation: keep the newest save_total_limit checkpoints, and the best.
+    if (mConfig.saveTotalLimit <= 0)
+        return;
+    auto checkpoints = runCheckpoints(mProject, mRunId);
+    std::int64_t kept = 0;
+    for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+        if (it->isBest || kept++ < mConfig.saveTotalLimit)
+            continue;
+        std::error_code ec;
+        fs::remove_all(mProject.folder() / it->path, ec);
+        removeCheckpoint(mProject, mRunId, it->step);
+    }
+}
+
+void Trainer::loop()
+{
+    mStart = std::chrono::steady_clock::now();
+    while (mState.step < mTotalSteps) {
+        if (mControl.cancel) {
+            mSink->stateChanged(RunState::Cancelled, "cancelled at step " + std::to_string(mState.step));
+            mSummary.state = RunState::Cancelled;
+            return;
+        }
+        if (mControl.pause) {
+            mSink->stateChanged(RunState::Paused, "paused at step " + std::to_string(mState.step));
+            while (mControl.pause && !mControl.cancel)
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            if (!mControl.cancel)
+                mSink->stateChanged(RunState::Running, "resumed");
+            continue;
+        }
+        const std::int64_t stopAt = mControl.stopAfterStep;
+        if (stopAt > 0 && mState.step >= stopAt) {
+            mSink->stateChanged(RunState::Interrupted, "stopped after step " + std::to_string(mState.step));
+            mSummary.state = RunState::Interrupted;
+            return;
+        }
+
+        const std::int64_t epochBefore = mState.position.epoch;
+        optimiserStep();
+        const bool epochEnded = mState.position.epoch > epochBefore || mState.step == mTotalSteps;
+        const bool evaluate = (mConfig.evalStrategy == EvalStrategy::Steps && mState.step % mConfig.evalSteps == 0)
+                              || (mConfig.evalStrategy == EvalStrategy::Epoch && epochEnded);
+        const bool checkpointDue = mConfig.saveSteps > 0 ? mState.step % mConfig.saveSteps == 0 : epochEnded;
+        if (evaluate) {
+            const std::int64_t bestBefore = mState.bestStep;
+            evaluateValidation();
+            if (mState.bestStep != bestBefore)
+                continue; // a new best was just saved, and counts as this step's checkpoint
+            if (mConfig.earlyStoppingPatience > 0 && mState.evaluationsWithoutGain >= mConfig.earlyStoppingPatience) {
+                log(LogLevel::Info, "early stopping: no improvement in " + std::to_string(mState.evaluationsWithoutGain)
+                                        + " evaluations");
+                saveCheckpoint(false);
+                break;
+            }
+        }
+        if (checkpointDue)
+            saveCheckpoint(false);
+    }
+    finish();
+}
+
+void Trainer::finish()
+{
+    if (mConfig.loadBestModelAtEnd && mState.bestStep >= 0 && mState.bestStep != mState.step) {
+        const fs::path best = mProject.folder() / ("runs/" + std::to_string(mRunId) + "/checkpoint-" + std::to_string(mState.bestStep));
+        applyCheckpoint(*mModel, loadSafetensors(best / "model.safetensors"), (best / "model.safetensors").string());
+        log(LogLevel::Info, "loaded the best model (step " + std::to_string(mState.bestStep) + ")");
+    }
+    const fs::path modelFolder = mProject.folder() / "runs" / std::to_string(mRunId) / "model";
+    fs::create_directories(modelFolder);
+    saveBert(*mModel, modelFolder);
+    copyTokenizerFiles(mSource.folder, modelFolder);
+    mSummary.modelFolder = modelFolder;
+
+    EvaluationOptions options;
+    options.batchSize = mConfig.perDeviceEvalBatchSize;
+    options.padId = mTokenizer->padId();
+    options.padTo = mPadTo;
+    options.device = mDevice;
+    if (mData.test.size() > 0) {
+        mSummary.testMetrics = metricMap("test", evaluate(*mModel, mData.test, mData.labels.size(), options));
+        for (const auto &[name, value] : mSummary.testMetrics)
+            mSink->metric({mState.step, static_cast<double>(mState.position.epoch), "test/" + name.substr(5), value});
+    }
+    mSink->stateChanged(RunState::Completed, "");
+    mSummary.state = RunState::Completed;
+}
+
+TrainingSummary Trainer::run()
+{
+    setUp();
+    try {
+        mSink->stateChanged(RunState::Running, "");
+        loop();
+    } catch (const Error &e) {
+        mSink->stateChanged(e.kind() == ErrorKind::Cancelled ? RunState::Cancelled : RunState::Failed, e.what());
+        throw;
+    } catch (const std::exception &e) {
+        // c10::Error and friends: recorded, then reported as ours.
+        mSink->stateChanged(RunState::Failed, e.what());
+        throw Error(ErrorKind::Internal, std::string("training failed: ") + e.what());
+    }
+    mSummary.steps = mState.step;
+    mSummary.epochs = static_cast<double>(mState.position.epoch)
+                      + static_cast<double>(mState.position.batch) / static_cast<double>(mSampler->batchesPerEpoch());
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - mStart).count();
+    mSummary.samplesPerSecond = elapsed > 0 ? mSamplesThisSession / elapsed : 0;
+    mSummary.tokensPerSecond = elapsed > 0 ? mTokensThisSession / elapsed : 0;
+    mSummary.finalTrainLoss = mLastLoss;
+    mSummary.evalMetrics = mEvalMetrics;
+    mSummary.peakRssMb = peakRssMb();
+    mSink->flush();
+    return mSummary;
+}
+
+} // namespace
+
+TrainingSummary train(const TrainingRequest &request, ProgressSink &sink, RunControl &control)
+{
+    Trainer trainer(request, sink, control);
+    return trainer.run();
+}
+
+} // namespace ft

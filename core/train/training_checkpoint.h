@@ -1,0 +1,46 @@
+// training_checkpoint.h: everything a run needs to continue exactly where it
+// stopped, in one folder runs/<id>/checkpoint-<step>/:
+//   model.safetensors + config.json   the weights, loadable by transformers as is
+//   optimizer.safetensors             AdamW moments and the random generator state
+//   trainer_state.json                step, data position, best metric, loss window
+// The folder is written under a temporary name and renamed into place, so a
+// checkpoint either exists whole or not at all.
+#pragma once
+
+#include "train/batching.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace ft {
+
+class AdamW;
+class BertForSequenceClassificationImpl;
+
+struct TrainerState {
+    std::int64_t step = 0;                  // optimiser steps done
+    BatchPosition position;                 // the next micro-batch
+    double bestMetric = 0;
+    std::int64_t bestStep = -1;             // -1: no evaluation yet
+    std::int64_t evaluationsWithoutGain = 0; // for early stopping
+    double lossSum = 0;                     // training loss since the last logged point
+    std::int64_t lossCount = 0;
+    std::int64_t samplesSeen = 0;
+    std::int64_t tokensSeen = 0;
+};
+
+inline constexpr int kCheckpointFormatVersion = 1;
+
+void saveTrainingCheckpoint(const std::filesystem::path &folder, const BertForSequenceClassificationImpl &model,
+                            const AdamW &optimizer, const TrainerState &state);
+
+// Restores weights, optimiser, random generator and state. Throws ft::Error
+// naming the folder and file when anything is missing or does not fit.
+void loadTrainingCheckpoint(const std::filesystem::path &folder, BertForSequenceClassificationImpl &model,
+                            AdamW &optimizer, TrainerState &state);
+
+// True when `folder` holds a complete checkpoint.
+bool isTrainingCheckpoint(const std::filesystem::path &folder);
+
+} // namespace ft
