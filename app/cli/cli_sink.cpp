@@ -17,9 +17,9 @@ void CliSink::progress(const TrainingProgress &p)
 {
     if (mQuiet)
         return;
-    char label[96];
-    std::snprintf(label, sizeof label, "epoch %.2f  loss %.4f  %.1f samples/s", p.epoch, p.loss, p.samplesPerSecond);
-    mBar.update(label, static_cast<std::uint64_t>(p.step), static_cast<std::uint64_t>(p.totalSteps));
+    char detail[96];
+    std::snprintf(detail, sizeof detail, "epoch %.2f  loss %.4f  %.1f samples/s", p.epoch, p.loss, p.samplesPerSecond);
+    mBar.update("steps", static_cast<std::uint64_t>(p.step), static_cast<std::uint64_t>(p.totalSteps), detail);
 }
 
 void CliSink::log(LogLevel level, const std::string &message)

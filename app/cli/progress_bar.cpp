@@ -49,7 +49,7 @@ std::string ProgressBar::formatAmount(double amount) const
     return buffer;
 }
 
-void ProgressBar::update(const std::string &label, std::uint64_t done, std::uint64_t total)
+void ProgressBar::update(const std::string &label, std::uint64_t done, std::uint64_t total, const std::string &detail)
 {
     const auto now = std::chrono::steady_clock::now();
     const bool finished = total > 0 && done >= total;
@@ -76,6 +76,8 @@ void ProgressBar::update(const std::string &label, std::uint64_t done, std::uint
     line += " " + formatAmount(rate) + "/s";
     if (rate > 0 && total > done)
         line += " ETA " + formatDuration(static_cast<double>(total - done) / rate);
+    if (!detail.empty())
+        line += "  " + detail;
 
     if (mInteractive) {
         std::fprintf(stderr, "\r\033[K%s", line.c_str());

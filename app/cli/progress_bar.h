@@ -16,8 +16,9 @@ public:
     explicit ProgressBar(Unit unit = Unit::Items);
     ~ProgressBar();
 
-    // `label` names what is in progress (a file, "epoch 2/3").
-    void update(const std::string &label, std::uint64_t done, std::uint64_t total);
+    // `label` names what is in progress (a file, "training"); a new label
+    // is always shown. `detail` (loss, rate) may change on every call.
+    void update(const std::string &label, std::uint64_t done, std::uint64_t total, const std::string &detail = {});
     // Ends the current line, if one is being redrawn.
     void finish();
 

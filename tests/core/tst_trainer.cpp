@@ -1,0 +1,230 @@
+// tst_trainer.cpp: the training engine end to end on a small project: an
+// interrupted and resumed run ends with the same weights and metrics as an
+// uninterrupted one; cancel, NaN losses and checkpoint rotation.
+#include "common/error.h"
+#include "data/sample_dataset.h"
+#include "models/safetensors.h"
+#include "store/datasets.h"
+#include "store/project.h"
+#include "store/runs.h"
+#include "tempproject.h"
+#include "testregistry.h"
+#include "train/trainer.h"
+#include "train/training_checkpoint.h"
+
+#include <ATen/ATen.h>
+
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace fs = std::filesystem;
+using namespace ft;
+
+namespace {
+
+const fs::path kTinyModel = fs::path(FT_SHARED_DIR) / "golden" / "tiny-bert-uncased";
+
+class RecordingSink : public ProgressSink {
+public:
+    void metric(const MetricPoint &) override {}
+    void progress(const TrainingProgress &p) override
+    {
+        lastStep = p.step;
+        if (cancelAtStep > 0 && p.step >= cancelAtStep && control)
+            control->cancel = true;
+    }
+    void log(LogLevel, const std::string &message) override { logs.push_back(message); }
+    void stateChanged(RunState state, const std::string &) override { states.push_back(state); }
+
+    std::vector<RunState> states;
+    std::vector<std::string> logs;
+    std::int64_t lastStep = 0;
+    std::int64_t cancelAtStep = 0;
+    RunControl *control = nullptr;
+};
+
+fs::path makeProject(const QTemporaryDir &dir)
+{
+    const fs::path folder = ft::test::toPath(dir.filePath(QStringLiteral("project")));
+    Project project = Project::create(folder);
+    const auto dataset = createDataset(project, "reviews", "generated");
+    addExamples(project, dataset, generateSampleReviews(200, 11));
+    return folder;
+}
+
+RunConfig smallConfig()
+{
+    RunConfig config;
+    config.maxSteps = 16;
+    config.perDeviceTrainBatchSize = 8;
+    config.learningRate = 5e-4;
+    config.warmupSteps = 2;
+    config.weightDecay = 0.01;
+    config.saveSteps = 5;
+    config.saveTotalLimit = 0;
+    config.loggingSteps = 1;
+    config.evalStrategy = EvalStrategy::Steps;
+    config.evalSteps = 8;
+    config.seed = 7;
+    config.threads = 1;
+    config.maxLength = 32;
+    return config;
+}
+
+TrainingRequest requestFor(const fs::path &project, const RunConfig &config)
+{
+    TrainingRequest request;
+    request.project = project;
+    request.dataset = "reviews";
+    request.model = kTinyModel.string();
+    request.config = config;
+    return request;
+}
+
+} // namespace
+
+class TrainerTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void resumedRunEqualsUninterruptedRun()
+    {
+        QTemporaryDir dir;
+        const fs::path project = makeProject(dir);
+
+        RecordingSink sinkA;
+        RunControl controlA;
+        const TrainingSummary a = train(requestFor(project, smallConfig()), sinkA, controlA);
+        QCOMPARE(int(a.state), int(RunState::Completed));
+        QCOMPARE(a.steps, std::int64_t{16});
+
+        // The same run, stopped after step 12 (the last checkpoint is at 10), then resumed.
+        RecordingSink sinkB;
+        RunControl controlB;
+        controlB.stopAfterStep = 12;
+        const TrainingSummary stopped = train(requestFor(project, smallConfig()), sinkB, controlB);
+        QCOMPARE(int(stopped.state), int(RunState::Interrupted));
+        QCOMPARE(stopped.steps, std::int64_t{12});
+        {
+            Project opened = Project::open(project);
+            QCOMPARE(int(runDetails(opened, stopped.runId).state), int(RunState::Interrupted));
+            QCOMPARE(runMetrics(opened, stopped.runId, "train/loss").size(), size_t{12});
+        }
+
+        TrainingRequest resume;
+        resume.project = project;
+        resume.resumeRun = stopped.runId;
+        RecordingSink sinkC;
+        RunControl controlC;
+        const TrainingSummary b = train(resume, sinkC, controlC);
+        QCOMPARE(int(b.state), int(RunState::Completed));
+        QCOMPARE(b.runId, stopped.runId);
+        QVERIFY(std::any_of(sinkC.logs.begin(), sinkC.logs.end(),
+                            [](const std::string &l) { return l.find("resumed from runs/") != std::string::npos; }));
+
+        // Bit-identical weights.
+        const TensorMap weightsA = loadSafetensors(a.modelFolder / "model.safetensors");
+        const TensorMap weightsB = loadSafetensors(b.modelFolder / "model.safetensors");
+        QCOMPARE(weightsA.size(), weightsB.size());
+        for (const auto &[name, tensor] : weightsA)
+            QVERIFY2(at::equal(tensor, weightsB.at(name)), name.c_str());
+
+        // The same metric points, none duplicated or missing.
+        Project opened = Project::open(project);
+        const auto lossA = runMetrics(opened, a.runId, "train/loss");
+        const auto lossB = runMetrics(opened, b.runId, "train/loss");
+        QCOMPARE(lossB.size(), size_t{16});
+        for (size_t i = 0; i < lossA.size(); ++i) {
+            QCOMPARE(lossB[i].step, lossA[i].step);
+            QCOMPARE(lossB[i].value, lossA[i].value);
+        }
+        QCOMPARE(runMetrics(opened, b.runId, "eval/accuracy").size(), size_t{2});
+        QCOMPARE(a.testMetrics.at("test_accuracy"), b.testMetrics.at("test_accuracy"));
+    }
+
+    void checkpointsRotateAndKeepTheBest()
+    {
+        QTemporaryDir dir;
+        const fs::path project = makeProject(dir);
+        RunConfig config = smallConfig();
+        config.saveSteps = 2;
+        config.saveTotalLimit = 2;
+        RecordingSink sink;
+        RunControl control;
+        const TrainingSummary summary = train(requestFor(project, config), sink, control);
+        Project opened = Project::open(project);
+        const auto checkpoints = runCheckpoints(opened, summary.runId);
+        int best = 0;
+        for (const auto &checkpoint : checkpoints) {
+            QVERIFY(isTrainingCheckpoint(project / checkpoint.path));
+            best += checkpoint.isBest ? 1 : 0;
+        }
+        QCOMPARE(best, 1);
+        QVERIFY2(checkpoints.size() <= 3, "two newest plus the best");
+        QCOMPARE(checkpoints.back().step, std::int64_t{16});
+        // Folders of rotated checkpoints are gone too.
+        int folders = 0;
+        for (const auto &entry : fs::directory_iterator(project / "runs" / std::to_string(summary.runId)))
+            folders += entry.path().filename().string().rfind("checkpoint-", 0) == 0 ? 1 : 0;
+        QCOMPARE(folders, int(checkpoints.size()));
+    }
+
+    void cancelIsRecorded()
+    {
+        QTemporaryDir dir;
+        const fs::path project = makeProject(dir);
+        RecordingSink sink;
+        RunControl control;
+        sink.control = &control;
+        sink.cancelAtStep = 3;
+        const TrainingSummary summary = train(requestFor(project, smallConfig()), sink, control);
+        QCOMPARE(int(summary.state), int(RunState::Cancelled));
+        QCOMPARE(sink.lastStep, std::int64_t{3});
+        Project opened = Project::open(project);
+        QCOMPARE(int(runDetails(opened, summary.runId).state), int(RunState::Cancelled));
+    }
+
+    void divergingLossStopsTheRunWithItsStep()
+    {
+        QTemporaryDir dir;
+        const fs::path project = makeProject(dir);
+        RunConfig config = smallConfig();
+        config.learningRate = 1e12;
+        config.warmupSteps = 0;
+        config.maxGradNorm = 0;
+        RecordingSink sink;
+        RunControl control;
+        try {
+            train(requestFor(project, config), sink, control);
+            QFAIL("a learning rate of 1e12 should make the loss diverge");
+        } catch (const Error &e) {
+            const QString message = QString::fromStdString(e.what());
+            QVERIFY2(message.contains(QStringLiteral("training loss became")), e.what());
+            QVERIFY2(message.contains(QStringLiteral("at step")), e.what());
+        }
+        Project opened = Project::open(project);
+        const RunDetails run = runDetails(opened, 1);
+        QCOMPARE(int(run.state), int(RunState::Failed));
+        QVERIFY(QString::fromStdString(run.error).contains(QStringLiteral("training loss became")));
+    }
+
+    void badRequestsAreRefusedBeforeARunExists()
+    {
+        QTemporaryDir dir;
+        const fs::path project = makeProject(dir);
+        RecordingSink sink;
+        RunControl control;
+        TrainingRequest request = requestFor(project, smallConfig());
+        request.dataset = "nope";
+        QVERIFY_THROWS_EXCEPTION(Error, train(request, sink, control));
+        request = requestFor(project, smallConfig());
+        request.model = "/nonexistent/model";
+        QVERIFY_THROWS_EXCEPTION(Error, train(request, sink, control));
+        Project opened = Project::open(project);
+        QCOMPARE(opened.summary().runs, std::int64_t{0});
+    }
+};
+
+FT_REGISTER_TEST(TrainerTest);
+
+#include "tst_trainer.moc"
