@@ -7,6 +7,7 @@
 #include "store/catalog.h"
 #include "store/project.h"
 #include "store/runs.h"
+#include "train/run_evaluation.h"
 #include "train/trainer.h"
 
 #include <CLI/CLI.hpp>
@@ -170,11 +171,76 @@ void addRuns(CLI::App &app, Action &action)
     });
 }
 
+nlohmann::json scoresJson(const ClassScores &scores)
+{
+    return {{"precision", scores.precision}, {"recall", scores.recall}, {"f1", scores.f1}, {"support", scores.support}};
+}
+
+void addEval(CLI::App &app, Action &action)
+{
+    struct Arguments {
+        RunEvaluationRequest request;
+        std::string project;
+        std::string dataFile;
+        bool json = false;
+    };
+    auto args = std::make_shared<Arguments>();
+    auto *command = app.add_subcommand("eval", "Evaluate a run's model on a split of its dataset or on a labelled file");
+    command->add_option("--project", args->project, "Project folder")->required();
+    command->add_option("--run", args->request.runId, "Run id")->required();
+    command->add_option("--split", args->request.split, "train, validation or test")->capture_default_str();
+    command->add_option("--data", args->dataFile, "A labelled CSV, TSV or JSON Lines file instead of a split");
+    command->add_option("--text-column", args->request.textColumn, "With --data: the text column (default: guessed)");
+    command->add_option("--text-pair-column", args->request.textPairColumn, "With --data: the second text column");
+    command->add_option("--label-column", args->request.labelColumn, "With --data: the label column (default: guessed)");
+    command->add_option("--batch-size", args->request.batchSize, "Examples per forward pass")->capture_default_str();
+    command->add_flag("--json", args->json, "Print one JSON object instead of the report");
+    command->callback([&action, args] {
+        action = [args] {
+            args->request.project = args->project;
+            if (!args->dataFile.empty())
+                args->request.dataFile = args->dataFile;
+            const RunEvaluation result = evaluateRun(args->request);
+            for (const std::string &problem : result.problems)
+                std::cerr << "skipped " << problem << '\n';
+            if (!args->json) {
+                std::cout << "Run " << args->request.runId << ", " << result.examples << " examples ("
+                          << (args->request.dataFile ? args->dataFile : args->request.split + " split") << "), loss "
+                          << result.loss << "\n\n"
+                          << result.report;
+                if (result.skipped > 0)
+                    std::cout << "\n" << result.skipped << " rows skipped (no known label, or malformed)\n";
+                return;
+            }
+            nlohmann::json perClass = nlohmann::json::array();
+            for (size_t i = 0; i < result.metrics.perClass.size(); ++i) {
+                auto scores = scoresJson(result.metrics.perClass[i]);
+                scores["label"] = result.labels[i];
+                perClass.push_back(scores);
+            }
+            std::cout << nlohmann::json{{"run_id", args->request.runId},
+                                        {"model_folder", result.modelFolder.string()},
+                                        {"examples", result.examples},
+                                        {"skipped", result.skipped},
+                                        {"loss", result.loss},
+                                        {"accuracy", result.metrics.accuracy},
+                                        {"macro_avg", scoresJson(result.metrics.macro)},
+                                        {"weighted_avg", scoresJson(result.metrics.weighted)},
+                                        {"per_class", perClass},
+                                        {"labels", result.labels},
+                                        {"confusion_matrix", result.metrics.confusion}}
+                             .dump()
+                      << '\n';
+        };
+    });
+}
+
 } // namespace
 
 void addTrainCommands(CLI::App &app, Action &action)
 {
     addTrain(app, action);
+    addEval(app, action);
     addRuns(app, action);
 }
 

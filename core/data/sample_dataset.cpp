@@ -1,10 +1,16 @@
 // sample_dataset.cpp: template-composed product reviews for the sample project.
 #include "data/sample_dataset.h"
 
+#include "common/error.h"
 #include "store/project.h"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
+#include <cctype>
+#include <fstream>
 #include <random>
+#include <set>
 #include <string_view>
 
 namespace ft {
@@ -82,16 +88,113 @@ std::vector<Example> generateSampleReviews(int count, std::uint32_t seed)
     return rows;
 }
 
+namespace {
+
+// Every lowercase word and punctuation mark the templates can produce, so the
+// sample's vocabulary covers its data with no [UNK].
+std::set<std::string> sampleWords()
+{
+    std::set<std::string> words;
+    const auto add = [&words](std::string_view phrase) {
+        std::string word;
+        for (const char c : phrase) {
+            if (std::isalnum(static_cast<unsigned char>(c))) {
+                word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                continue;
+            }
+            if (!word.empty())
+                words.insert(word);
+            word.clear();
+            if (c != ' ')
+                words.insert(std::string(1, c));
+        }
+        if (!word.empty())
+            words.insert(word);
+    };
+    const auto addAll = [&add](const auto &phrases) {
+        for (const char *phrase : phrases)
+            add(phrase);
+    };
+    addAll(kProducts);
+    addAll(kOpenings);
+    addAll(kAdverbs);
+    addAll(kPositive);
+    addAll(kNegative);
+    addAll(kNeutral);
+    addAll(kPositiveTails);
+    addAll(kNegativeTails);
+    addAll(kNeutralTails);
+    return words;
+}
+
+void writeText(const std::filesystem::path &file, const std::string &text)
+{
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out)
+        throw Error(ErrorKind::Io, "cannot write " + file.string());
+}
+
+} // namespace
+
+void writeSampleScratchModel(const std::filesystem::path &folder)
+{
+    std::filesystem::create_directories(folder);
+    // Single letters and their continuations too, so an unseen word still tokenises.
+    std::set<std::string> tokens = sampleWords();
+    for (char c = 'a'; c <= 'z'; ++c) {
+        tokens.insert(std::string(1, c));
+        tokens.insert("##" + std::string(1, c));
+    }
+    std::string vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+    for (const std::string &token : tokens)
+        vocab += token + "\n";
+    const auto size = static_cast<std::int64_t>(tokens.size() + 5);
+    writeText(folder / "vocab.txt", vocab);
+    writeText(folder / "tokenizer_config.json", R"({"do_lower_case": true, "model_max_length": 64})" "\n");
+    const nlohmann::ordered_json config = {
+        {"architectures", {"BertForSequenceClassification"}},
+        {"model_type", "bert"},
+        {"vocab_size", size},
+        {"hidden_size", 64},
+        {"num_hidden_layers", 2},
+        {"num_attention_heads", 4},
+        {"intermediate_size", 128},
+        {"hidden_act", "gelu"},
+        {"hidden_dropout_prob", 0.1},
+        {"attention_probs_dropout_prob", 0.1},
+        {"max_position_embeddings", 64},
+        {"type_vocab_size", 2},
+        {"initializer_range", 0.02},
+        {"layer_norm_eps", 1e-12},
+        {"pad_token_id", 0},
+    };
+    writeText(folder / "config.json", config.dump(2) + "\n");
+    const nlohmann::ordered_json run = {
+        {"num_train_epochs", 4},
+        {"learning_rate", 1e-3},
+        {"per_device_train_batch_size", 16},
+        {"warmup_ratio", 0.1},
+        {"weight_decay", 0.01},
+        {"max_length", 48},
+        {"logging_steps", 5},
+    };
+    writeText(folder / "run.json", run.dump(2) + "\n");
+}
+
 bool ensureSampleProject(const std::filesystem::path &folder)
 {
     if (Project::looksLikeProject(folder)) {
         Project::open(folder); // validates it; throws if it is damaged or too new
+        if (!std::filesystem::exists(folder / "scratch-model" / "config.json"))
+            writeSampleScratchModel(folder / "scratch-model");
         return false;
     }
     Project project = Project::create(folder);
     const auto dataset = createDataset(project, "product-reviews", "generated sample (seed 2024)");
     const auto rows = generateSampleReviews(1200, 2024);
     addExamples(project, dataset, rows);
+    writeSampleScratchModel(folder / "scratch-model");
     return true;
 }
 

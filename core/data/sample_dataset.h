@@ -17,8 +17,15 @@ class Project;
 // 80 % train, 10 % validation, 10 % test.
 std::vector<Example> generateSampleReviews(int count, std::uint32_t seed);
 
+// A small randomly initialised BERT for the sample: config.json, a vocab.txt
+// covering every word the generator writes, tokenizer_config.json, and a
+// run.json that trains it in about a minute on a laptop CPU. Train it with
+// --model scratch:<folder>/config.json --config <folder>/run.json.
+void writeSampleScratchModel(const std::filesystem::path &folder);
+
 // Creates the sample project in `folder`, or leaves an existing project there
-// untouched. Returns true when it created one.
+// untouched (adding the scratch model if it lacks one). Returns true when it
+// created the project.
 bool ensureSampleProject(const std::filesystem::path &folder);
 
 } // namespace ft

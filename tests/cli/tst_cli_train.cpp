@@ -93,6 +93,48 @@ private Q_SLOTS:
         QVERIFY(again.err.contains(QStringLiteral("nothing to resume")));
     }
 
+    void sampleScratchModelLearnsAndEvaluates()
+    {
+        QTemporaryDir dir;
+        const QString project = dir.filePath(QStringLiteral("sample"));
+        QCOMPARE(runFinetune({"project", "sample", project}).exitCode, 0);
+        const QString model = project + QStringLiteral("/scratch-model");
+        auto trained = runFinetune({"train", "--project", project, "--dataset", "product-reviews", "--model",
+                                    "scratch:" + model + "/config.json", "--config", model + "/run.json", "--json"});
+        QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+        const QJsonObject summary = lastJsonLine(trained.out);
+        const double testAccuracy = summary.value("test").toObject().value("test_accuracy").toDouble();
+        QVERIFY2(testAccuracy > 0.9, qPrintable(QString::number(testAccuracy)));
+
+        // finetune eval reproduces the trainer's test figures from the saved model.
+        const QString run = QString::number(summary.value("run_id").toInt());
+        auto eval = runFinetune({"eval", "--project", project, "--run", run, "--json"});
+        QVERIFY2(eval.exitCode == 0, qPrintable(eval.err));
+        const QJsonObject report = lastJsonLine(eval.out);
+        QCOMPARE(report.value("accuracy").toDouble(), testAccuracy);
+        QCOMPARE(report.value("per_class").toArray().size(), 3);
+        QCOMPARE(report.value("confusion_matrix").toArray().size(), 3);
+
+        auto text = runFinetune({"eval", "--project", project, "--run", run, "--split", "validation"});
+        QCOMPARE(text.exitCode, 0);
+        for (const char *word : {"precision", "recall", "f1-score", "support", "macro avg", "weighted avg", "negative"})
+            QVERIFY2(text.out.contains(QLatin1String(word)), word);
+
+        // A labelled file: one row with an unknown label is skipped and counted.
+        const QString file = dir.filePath(QStringLiteral("extra.csv"));
+        ft::test::writeBytes(ft::test::toPath(file), "review,label\n"
+                                                     "\"The kettle is excellent. Great value.\",positive\n"
+                                                     "\"The tent broke on the first day.\",negative\n"
+                                                     "\"The monitor is average.\",neutral\n"
+                                                     "\"Something else entirely.\",sarcastic\n");
+        auto onFile = runFinetune({"eval", "--project", project, "--run", run, "--data", file, "--json"});
+        QVERIFY2(onFile.exitCode == 0, qPrintable(onFile.err));
+        const QJsonObject fileReport = lastJsonLine(onFile.out);
+        QCOMPARE(fileReport.value("examples").toInt(), 3);
+        QCOMPARE(fileReport.value("skipped").toInt(), 1);
+        QCOMPARE(fileReport.value("accuracy").toDouble(), 1.0);
+    }
+
     void errorsNameWhatIsWrong()
     {
         QTemporaryDir dir;
