@@ -7,6 +7,7 @@
 #include "store/catalog.h"
 #include "store/project.h"
 #include "store/runs.h"
+#include "train/run_capsule.h"
 #include "train/run_evaluation.h"
 #include "train/trainer.h"
 
@@ -113,6 +114,7 @@ void addRuns(CLI::App &app, Action &action)
     struct Arguments {
         std::string project;
         std::int64_t run = 0;
+        std::int64_t other = 0;
         bool json = false;
     };
     auto args = std::make_shared<Arguments>();
@@ -167,6 +169,67 @@ void addRuns(CLI::App &app, Action &action)
                                          {"checkpoints", checkpoints},
                                          {"metrics", metrics}};
             std::cout << (args->json ? json.dump() : json.dump(2)) << '\n';
+        };
+    });
+
+    auto *replay = runs->add_subcommand("replay", "Train a completed run again and report whether its metrics match");
+    replay->add_option("--project", args->project, "Project folder")->required();
+    replay->add_option("RUN", args->run, "Run id")->required();
+    replay->add_flag("--json", args->json, "Print a JSON report as the last line");
+    replay->callback([&action, args] {
+        action = [args] {
+            installInterruptHandler();
+            CliSink sink(true);
+            RunControl control;
+            const ReplayReport report = replayRun(args->project, args->run, sink, control);
+            nlohmann::json inputs = nlohmann::json::array();
+            for (const RunDifference &d : report.inputs)
+                inputs.push_back({{"what", d.what}, {"original", d.a}, {"replay", d.b}});
+            if (args->json) {
+                std::cout << nlohmann::json{{"original_run", report.originalRun},
+                                            {"replay_run", report.replayRun},
+                                            {"identical", report.identical()},
+                                            {"points_compared", report.pointsCompared},
+                                            {"points_missing", report.pointsMissing},
+                                            {"max_abs_difference", report.maxAbsDifference},
+                                            {"worst_metric", report.worstMetric},
+                                            {"changed_inputs", inputs}}
+                                 .dump()
+                          << '\n';
+                return;
+            }
+            std::cout << "Replayed run " << report.originalRun << " as run " << report.replayRun << ": "
+                      << (report.identical() ? "every metric point matches exactly" : "metrics differ") << " ("
+                      << report.pointsCompared << " points compared, " << report.pointsMissing << " missing";
+            if (!report.identical())
+                std::cout << ", largest difference " << report.maxAbsDifference << " in " << report.worstMetric;
+            std::cout << ")\n";
+            for (const RunDifference &d : report.inputs)
+                std::cout << "  changed since the original: " << d.what << ": " << d.a << " -> " << d.b << '\n';
+        };
+    });
+
+    auto *diff = runs->add_subcommand("diff", "Show how two runs differ in configuration, data, model and versions");
+    diff->add_option("--project", args->project, "Project folder")->required();
+    diff->add_option("A", args->run, "First run id")->required();
+    diff->add_option("B", args->other, "Second run id")->required();
+    diff->add_flag("--json", args->json, "Print JSON");
+    diff->callback([&action, args] {
+        action = [args] {
+            Project project = Project::open(args->project);
+            const auto differences = diffRuns(runDetails(project, args->run), runDetails(project, args->other));
+            nlohmann::json rows = nlohmann::json::array();
+            for (const RunDifference &d : differences)
+                rows.push_back({{"what", d.what}, {"a", d.a}, {"b", d.b}});
+            if (args->json) {
+                std::cout << rows.dump() << '\n';
+                return;
+            }
+            if (differences.empty())
+                std::cout << "Runs " << args->run << " and " << args->other
+                          << " have the same configuration, data, model and versions\n";
+            for (const RunDifference &d : differences)
+                std::cout << d.what << ": " << d.a << " | " << d.b << '\n';
         };
     });
 }

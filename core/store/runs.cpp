@@ -62,7 +62,8 @@ RunDetails runDetails(Project &project, std::int64_t runId)
 {
     sql::Statement query(project.database(),
                          "SELECT id, name, dataset_id, model_id, config_json, state, coalesce(device, ''), "
-                         "coalesce(error, ''), created_at, coalesce(started_at, ''), coalesce(finished_at, '') "
+                         "coalesce(error, ''), created_at, coalesce(started_at, ''), coalesce(finished_at, ''), "
+                         "coalesce(capsule_json, '') "
                          "FROM runs WHERE id = ?");
     query.bind(1, runId);
     if (!query.step())
@@ -82,6 +83,7 @@ RunDetails runDetails(Project &project, std::int64_t runId)
     run.createdAt = query.text(8);
     run.startedAt = query.text(9);
     run.finishedAt = query.text(10);
+    run.capsuleJson = query.text(11);
     return run;
 }
 
@@ -106,6 +108,14 @@ void setRunState(Project &project, std::int64_t runId, RunState state, const std
 void setRunDevice(Project &project, std::int64_t runId, const std::string &device)
 {
     sql::Statement(project.database(), "UPDATE runs SET device = ? WHERE id = ?").bind(1, device).bind(2, runId).run();
+}
+
+void setRunCapsule(Project &project, std::int64_t runId, const std::string &capsuleJson)
+{
+    sql::Statement(project.database(), "UPDATE runs SET capsule_json = ? WHERE id = ?")
+        .bind(1, capsuleJson)
+        .bind(2, runId)
+        .run();
 }
 
 void addMetrics(Project &project, std::int64_t runId, std::span<const MetricPoint> points)

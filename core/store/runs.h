@@ -39,6 +39,7 @@ struct RunDetails {
     std::string createdAt;
     std::string startedAt;
     std::string finishedAt;
+    std::string capsuleJson; // empty for runs made before capsules were recorded
 };
 
 struct MetricPoint {
@@ -59,6 +60,7 @@ RunDetails runDetails(Project &project, std::int64_t runId); // throws NotFound
 // Records the state; the first Running sets started_at, a finished state finished_at.
 void setRunState(Project &project, std::int64_t runId, RunState state, const std::string &error = {});
 void setRunDevice(Project &project, std::int64_t runId, const std::string &device);
+void setRunCapsule(Project &project, std::int64_t runId, const std::string &capsuleJson);
 
 // Writes points in one transaction. A point for a (name, step) the run
 // already has replaces it, so steps redone after a resume never duplicate.

@@ -89,8 +89,13 @@ CREATE TABLE exports (
 );
 )sql";
 
+// v2: a run's capsule: what makes it reproducible (data, tokenizer and model
+// hashes, versions), written when the run starts.
+constexpr std::string_view kSchemaV2 = "ALTER TABLE runs ADD COLUMN capsule_json TEXT;";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
+    {2, kSchemaV2},
 };
 
 } // namespace

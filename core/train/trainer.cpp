@@ -15,6 +15,7 @@
 #include "text/tokenizer.h"
 #include "train/adamw.h"
 #include "train/collate.h"
+#include "train/run_capsule.h"
 #include "train/encoded_split.h"
 #include "train/evaluator.h"
 #include "train/store_sink.h"
@@ -338,6 +339,7 @@ void Trainer::setUp()
         run.configJson = toJson(mConfig).dump();
         run.device = mDevice.str();
         mRunId = createRun(mProject, run);
+        setRunCapsule(mProject, mRunId, makeRunCapsule(mProject, mDatasetId, mModelPath, mDevice.str()).dump());
     }
     setRunDevice(mProject, mRunId, mDevice.str());
     mSink = std::make_unique<StoreSink>(mProject, mRunId, &mOuterSink);

@@ -85,13 +85,13 @@ private Q_SLOTS:
 
         auto info = runFinetune({QStringLiteral("project"), QStringLiteral("info"), folder});
         QCOMPARE(info.exitCode, 0);
-        QVERIFY(info.out.contains(QStringLiteral("Schema     v1")));
+        QVERIFY(info.out.contains(QStringLiteral("Schema     v2")));
         QVERIFY(info.out.contains(QStringLiteral("Integrity  ok")));
 
         auto json = runFinetune({QStringLiteral("project"), QStringLiteral("info"), folder, QStringLiteral("--json")});
         QCOMPARE(json.exitCode, 0);
         const QJsonObject object = parseJsonLine(json.out);
-        QCOMPARE(object.value(QStringLiteral("schema_version")).toInt(), 1);
+        QCOMPARE(object.value(QStringLiteral("schema_version")).toInt(), 2);
         QCOMPARE(object.value(QStringLiteral("integrity")).toString(), QStringLiteral("ok"));
         QCOMPARE(object.value(QStringLiteral("datasets")).toArray().size(), 0);
     }

@@ -135,6 +135,46 @@ private Q_SLOTS:
         QCOMPARE(fileReport.value("accuracy").toDouble(), 1.0);
     }
 
+    void replayMatchesAndDiffShowsChanges()
+    {
+        QTemporaryDir dir;
+        const QString project = dir.filePath(QStringLiteral("sample"));
+        QCOMPARE(runFinetune({"project", "sample", project}).exitCode, 0);
+        const QString model = "scratch:" + project + QStringLiteral("/scratch-model/config.json");
+        const QString quick = writeConfig(dir, R"({"max_steps": 12, "per_device_train_batch_size": 16,
+                                                   "learning_rate": 1e-3, "logging_steps": 2, "max_length": 48})");
+        QCOMPARE(runFinetune({"train", "--project", project, "--dataset", "product-reviews", "--model", model, "--config",
+                              quick}).exitCode, 0);
+
+        auto replay = runFinetune({"runs", "replay", "--project", project, "1", "--json"});
+        QVERIFY2(replay.exitCode == 0, qPrintable(replay.err));
+        const QJsonObject report = lastJsonLine(replay.out);
+        QCOMPARE(report.value("replay_run").toInt(), 2);
+        QVERIFY2(report.value("identical").toBool(), qPrintable(replay.out));
+        QVERIFY(report.value("points_compared").toInt() > 12);
+        QCOMPARE(report.value("changed_inputs").toArray().size(), 0);
+
+        // A different learning rate on changed data: diff names both.
+        const QString faster = writeConfig(dir, R"({"max_steps": 12, "per_device_train_batch_size": 16,
+                                                    "learning_rate": 2e-3, "logging_steps": 2, "max_length": 48})");
+        const QString extra = dir.filePath(QStringLiteral("extra.csv"));
+        ft::test::writeBytes(ft::test::toPath(extra), "text,label,split\n\"The tent is average.\",neutral,train\n");
+        QCOMPARE(runFinetune({"dataset", "import", "--project", project, "--name", "extra", extra}).exitCode, 0);
+        QCOMPARE(runFinetune({"train", "--project", project, "--dataset", "product-reviews", "--model", model, "--config",
+                              faster}).exitCode, 0);
+        auto diff = runFinetune({"runs", "diff", "--project", project, "1", "3", "--json"});
+        QCOMPARE(diff.exitCode, 0);
+        QStringList what;
+        for (const auto &row : QJsonDocument::fromJson(diff.out.toUtf8()).array())
+            what << row.toObject().value("what").toString();
+        QVERIFY2(what.contains(QStringLiteral("config.learning_rate")), qPrintable(what.join(',')));
+        QVERIFY2(!what.contains(QStringLiteral("data.train.sha256")), "same dataset, same data");
+
+        auto same = runFinetune({"runs", "diff", "--project", project, "1", "2"});
+        QCOMPARE(same.exitCode, 0);
+        QVERIFY(same.out.contains(QStringLiteral("same configuration, data, model and versions")));
+    }
+
     void errorsNameWhatIsWrong()
     {
         QTemporaryDir dir;

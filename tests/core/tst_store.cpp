@@ -179,6 +179,26 @@ private Q_SLOTS:
         QCOMPARE(project.summary().datasets, std::int64_t{0});
     }
 
+    void aVersion1ProjectMigratesKeepingItsData()
+    {
+        QTemporaryDir dir;
+        const fs::path file = toPath(dir.filePath("project.sqlite"));
+        {
+            // A project as the first release wrote it: schema v1 only.
+            sql::Database db(file, sql::Database::Mode::Create);
+            db.exec("PRAGMA application_id = " + std::to_string(store::kApplicationId));
+            store::migrate(db, store::migrations().first(1));
+            db.exec("INSERT INTO runs (name, config_json) VALUES ('old run', '{}')");
+        }
+        Project project = Project::open(toPath(dir.path()));
+        QCOMPARE(project.summary().schemaVersion, store::currentSchemaVersion());
+        QVERIFY(store::currentSchemaVersion() >= 2);
+        QCOMPARE(QString::fromStdString(project.database().queryText("SELECT name FROM runs")), QStringLiteral("old run"));
+        // v2 added the run capsule.
+        QCOMPARE(project.database().queryInt("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'capsule_json'"),
+                 std::int64_t{1});
+    }
+
     void migrationsRunInOrderAllOrNothing()
     {
         QTemporaryDir dir;
