@@ -17,9 +17,9 @@ namespace ft {
 
 namespace {
 
-torch::nn::Linear makeLinear(std::int64_t in, std::int64_t out)
+LoraLinear makeLinear(std::int64_t in, std::int64_t out)
 {
-    return torch::nn::Linear(torch::nn::LinearOptions(in, out));
+    return LoraLinear(in, out);
 }
 
 torch::nn::LayerNorm makeLayerNorm(const BertConfig &config)
@@ -41,6 +41,10 @@ void initModule(torch::nn::Module &module, double std, at::Generator &generator)
         fillNormal(linear->weight, std, generator);
         if (linear->bias.defined())
             linear->bias.zero_();
+    } else if (auto *loraLinear = module.as<LoraLinear>()) {
+        at::Tensor weight = loraLinear->weight(); // a LoRA branch keeps its own init
+        fillNormal(weight, std, generator);
+        loraLinear->bias().zero_();
     } else if (auto *embedding = module.as<torch::nn::Embedding>()) {
         fillNormal(embedding->weight, std, generator);
         if (const auto &padding = embedding->options.padding_idx())
@@ -235,7 +239,8 @@ BertForSequenceClassificationImpl::BertForSequenceClassificationImpl(const BertC
 {
     mBert = register_module("bert", BertModel(config));
     mDropout = register_module("dropout", torch::nn::Dropout(config.classifierDropoutProb()));
-    mClassifier = register_module("classifier", makeLinear(config.hiddenSize, config.numLabels()));
+    mClassifier = register_module(
+        "classifier", torch::nn::Linear(torch::nn::LinearOptions(config.hiddenSize, config.numLabels())));
 }
 
 SequenceClassifierOutput BertForSequenceClassificationImpl::forward(const at::Tensor &inputIds,

@@ -2,10 +2,13 @@
 // Submodules are registered under Hugging Face's attribute names, so
 // named_parameters() yields exactly the checkpoint's keys
 // (bert.encoder.layer.0.attention.self.query.weight, ..., classifier.bias)
-// and loading is a direct name map.
+// and loading is a direct name map. The encoder's and pooler's linear layers
+// are LoraLinear: plain Linear layers until applyLora (models/lora.h) adds a
+// branch; the classifier is a torch::nn::Linear, never adapted.
 #pragma once
 
 #include "models/bert_config.h"
+#include "models/lora_linear.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -45,9 +48,9 @@ public:
     at::Tensor forward(const at::Tensor &hidden, const at::Tensor &mask);
 
 private:
-    torch::nn::Linear mQuery{nullptr};
-    torch::nn::Linear mKey{nullptr};
-    torch::nn::Linear mValue{nullptr};
+    LoraLinear mQuery{nullptr};
+    LoraLinear mKey{nullptr};
+    LoraLinear mValue{nullptr};
     torch::nn::Dropout mDropout{nullptr};
     std::int64_t mHeads = 0;
     std::int64_t mHeadDim = 0;
@@ -61,7 +64,7 @@ public:
     at::Tensor forward(const at::Tensor &hidden, const at::Tensor &residual);
 
 private:
-    torch::nn::Linear mDense{nullptr};
+    LoraLinear mDense{nullptr};
     torch::nn::LayerNorm mLayerNorm{nullptr};
     torch::nn::Dropout mDropout{nullptr};
 };
@@ -86,7 +89,7 @@ public:
     at::Tensor forward(const at::Tensor &hidden);
 
 private:
-    torch::nn::Linear mDense{nullptr};
+    LoraLinear mDense{nullptr};
     HiddenAct mAct = HiddenAct::Gelu;
 };
 TORCH_MODULE(BertIntermediate);
@@ -123,7 +126,7 @@ public:
     at::Tensor forward(const at::Tensor &hidden);
 
 private:
-    torch::nn::Linear mDense{nullptr};
+    LoraLinear mDense{nullptr};
 };
 TORCH_MODULE(BertPooler);
 

@@ -204,6 +204,10 @@ LoadReport applyCheckpoint(BertForSequenceClassificationImpl &model, const Tenso
             throw Error(ErrorKind::InvalidInput, source + ": tensor '" + name + "' belongs to layer " +
                                                      std::to_string(layer) + ", but config.json has num_hidden_layers " +
                                                      std::to_string(config.numHiddenLayers));
+        if (name.find(".lora_A.") != std::string::npos || name.find(".lora_B.") != std::string::npos)
+            throw Error(ErrorKind::Incompatible, source + ": tensor '" + name + "' belongs to a LoRA layer the model "
+                                                     "does not have; apply the run's LoRA config first (applyLora), "
+                                                     "or load its merged model");
         report.unexpected.push_back(name);
     }
 

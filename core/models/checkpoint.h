@@ -61,10 +61,14 @@ LoadedBert loadBert(const std::filesystem::path &folder, const LoadOptions &opti
 
 // Copies checkpoint tensors (any HF BERT naming) into `model`. Everything is
 // checked before the first parameter is written. `source` names the file.
+// A model with LoRA (models/lora.h) needs its lora_A/lora_B tensors too; LoRA
+// tensors for layers the model has no branch on are refused (Incompatible).
 LoadReport applyCheckpoint(BertForSequenceClassificationImpl &model, const TensorMap &tensors,
                            const std::string &source, const LoadOptions &options = {});
 
-// The model's parameters under their HF names, on the CPU, as `dtype`.
+// The model's parameters under their HF names, on the CPU, as `dtype`; with
+// LoRA, the branches' factors as well (...query.lora_A.weight), so training
+// checkpoints round-trip through applyCheckpoint.
 TensorMap bertStateDict(const BertForSequenceClassificationImpl &model, at::ScalarType dtype = at::kFloat);
 
 // Writes model.safetensors (HF names) and config.json (with id2label/label2id

@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/version.h"
 #include "models/checkpoint.h"
+#include "models/lora.h"
 #include "models/safetensors.h"
 #include "store/catalog.h"
 #include "store/datasets.h"
@@ -163,6 +164,12 @@ void freezeLayers(BertForSequenceClassificationImpl &model, std::int64_t layers)
     }
 }
 
+LoraConfig loraConfigOf(const RunConfig &config)
+{
+    return {config.loraR, config.loraAlpha, config.loraDropout, config.loraTargetModules,
+            static_cast<std::uint64_t>(config.seed)};
+}
+
 std::int64_t findOrAddModel(Project &project, const std::string &path, const BertConfig &config)
 {
     for (const ModelRecord &model : listModels(project))
@@ -295,8 +302,6 @@ void Trainer::setUp()
         mModelPath = mRequest.model;
     }
     mSource = parseModelSource(mModelPath);
-    if (mConfig.method == TrainMethod::Lora)
-        throw Error(ErrorKind::Incompatible, "method \"lora\" is not available in this version; use full or freeze");
     if (mConfig.fp16)
         throw Error(ErrorKind::Incompatible, "fp16 training needs a CUDA device and is not available in this version; "
                                              "use bf16");
@@ -329,6 +334,8 @@ void Trainer::setUp()
     }
     if (mConfig.method == TrainMethod::Freeze)
         freezeLayers(*mModel, mConfig.freezeLayers);
+    if (mConfig.method == TrainMethod::Lora)
+        mOuterSink.log(LogLevel::Info, "LoRA: " + applyLora(*mModel, loraConfigOf(mConfig)).describe());
 
     if (!mRequest.resumeRun) {
         NewRun run;
@@ -560,6 +567,13 @@ void Trainer::finish()
     }
     const fs::path modelFolder = mProject.folder() / "runs" / std::to_string(mRunId) / "model";
     fs::create_directories(modelFolder);
+    if (hasLora(*mModel)) {
+        // The adapter beside the model folder, not in it: transformers would take an adapter_config.json
+        // there for a PEFT adapter and load the base model instead of this merged one.
+        mSummary.adapterFolder = modelFolder.parent_path() / "adapter";
+        saveLoraAdapter(*mModel, loraConfigOf(mConfig), mModelPath, mSummary.adapterFolder);
+        mergeLora(*mModel);
+    }
     saveBert(*mModel, modelFolder);
     copyTokenizerFiles(mSource.folder, modelFolder);
     mSummary.modelFolder = modelFolder;

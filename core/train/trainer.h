@@ -39,6 +39,8 @@ struct TrainingSummary {
     std::map<std::string, double> testMetrics; // test split at the end: test_loss, test_accuracy, ...
     std::string device;
     std::filesystem::path modelFolder;         // the final model, a Hugging Face folder
+    std::filesystem::path adapterFolder;       // method lora: the PEFT adapter (adapter_model.safetensors +
+                                               // adapter_config.json) beside modelFolder, which holds it merged
 };
 
 // Runs (or resumes) a run to its end, a cancel, or a failure. Progress and
