@@ -9,6 +9,7 @@
 #include "store/project.h"
 #include "store/runs.h"
 #include "system/system_report.h"
+#include "train/run_inputs.h"
 #include "train/trainer.h"
 
 #include <cmath>
@@ -20,8 +21,6 @@ namespace fs = std::filesystem;
 namespace ft {
 
 namespace {
-
-constexpr const char *kScratchPrefix = "scratch:";
 
 // One hash per split over every example's text, pair and label, in order.
 nlohmann::json hashSplits(Project &project, std::int64_t datasetId)
@@ -55,10 +54,9 @@ nlohmann::json hashFiles(const fs::path &folder, std::initializer_list<const cha
 
 nlohmann::json hashModel(const std::string &source)
 {
-    if (source.rfind(kScratchPrefix, 0) == 0) {
-        const fs::path config = source.substr(std::string(kScratchPrefix).size());
-        return {{"scratch", true}, {"config.json", sha256File(config)}};
-    }
+    const ModelSource model = parseModelSource(source);
+    if (model.scratch)
+        return {{"scratch", true}, {"config.json", sha256File(model.configFile)}};
     nlohmann::json files = hashFiles(source, {"config.json", "model.safetensors", "model.safetensors.index.json",
                                               "pytorch_model.bin"});
     std::error_code ec;
@@ -68,13 +66,6 @@ nlohmann::json hashModel(const std::string &source)
             files[name] = sha256File(entry.path());
     }
     return files;
-}
-
-fs::path tokenizerFolder(const std::string &source)
-{
-    if (source.rfind(kScratchPrefix, 0) == 0)
-        return fs::path(source.substr(std::string(kScratchPrefix).size())).parent_path();
-    return source;
 }
 
 std::string text(const nlohmann::json &value)
@@ -102,22 +93,6 @@ void diffJson(const std::string &prefix, const nlohmann::json &a, const nlohmann
         out.push_back({prefix, a.is_null() ? "(none)" : text(a), b.is_null() ? "(none)" : text(b)});
 }
 
-std::string datasetName(Project &project, std::int64_t id)
-{
-    for (const DatasetSummary &dataset : listDatasets(project))
-        if (dataset.id == id)
-            return dataset.name;
-    throw Error(ErrorKind::NotFound, "the dataset of this run no longer exists");
-}
-
-std::string modelSource(Project &project, std::int64_t id)
-{
-    for (const ModelRecord &model : listModels(project))
-        if (model.id == id)
-            return model.path;
-    throw Error(ErrorKind::NotFound, "the base model of this run is no longer registered");
-}
-
 } // namespace
 
 nlohmann::json makeRunCapsule(Project &project, std::int64_t datasetId, const std::string &source,
@@ -130,7 +105,7 @@ nlohmann::json makeRunCapsule(Project &project, std::int64_t datasetId, const st
     return {{"format", "finetune-studio-run-capsule"},
             {"version", 1},
             {"data", hashSplits(project, datasetId)},
-            {"tokenizer", hashFiles(tokenizerFolder(source), {"vocab.txt", "tokenizer.json", "tokenizer_config.json",
+            {"tokenizer", hashFiles(parseModelSource(source).folder, {"vocab.txt", "tokenizer.json", "tokenizer_config.json",
                                                                "special_tokens_map.json"})},
             {"model", {{"source", source}, {"files", hashModel(source)}}},
             {"versions", {{"finetune", kVersion}, {"libtorch", system.libtorch}, {"device", device}, {"gpus", gpus}}}};
@@ -162,8 +137,8 @@ ReplayReport replayRun(const fs::path &projectFolder, std::int64_t runId, Progre
         if (!original.datasetId || !original.modelId)
             throw Error(ErrorKind::NotFound, "run " + std::to_string(runId) + " lost its dataset or model");
         request.project = projectFolder;
-        request.dataset = datasetName(project, *original.datasetId);
-        request.model = modelSource(project, *original.modelId);
+        request.dataset = datasetNameOf(project, *original.datasetId);
+        request.model = modelSourceOf(project, *original.modelId);
         request.config = parseRunConfig(nlohmann::json::parse(original.configJson), "run " + std::to_string(runId));
         request.runName = "replay of run " + std::to_string(runId);
     }

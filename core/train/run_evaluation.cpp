@@ -14,6 +14,7 @@
 #include "train/encoded_split.h"
 #include "train/evaluator.h"
 #include "train/run_config.h"
+#include "train/run_inputs.h"
 
 #include <nlohmann/json.hpp>
 
@@ -51,14 +52,7 @@ fs::path tokenizerFolderOf(Project &project, const RunDetails &run, const fs::pa
         return modelFolder;
     if (!run.modelId)
         throw Error(ErrorKind::NotFound, "run " + std::to_string(run.id) + " lost its base model (for the tokenizer)");
-    for (const ModelRecord &model : listModels(project)) {
-        if (model.id != *run.modelId)
-            continue;
-        const std::string scratch = "scratch:";
-        return model.path.rfind(scratch, 0) == 0 ? fs::path(model.path.substr(scratch.size())).parent_path()
-                                                 : fs::path(model.path);
-    }
-    throw Error(ErrorKind::NotFound, "run " + std::to_string(run.id) + " lost its base model (for the tokenizer)");
+    return parseModelSource(modelSourceOf(project, *run.modelId)).folder;
 }
 
 std::vector<Example> readLabelledFile(const RunEvaluationRequest &request, RunEvaluation &result)

@@ -17,6 +17,7 @@
 #include "train/adamw.h"
 #include "train/collate.h"
 #include "train/run_capsule.h"
+#include "train/run_inputs.h"
 #include "train/encoded_split.h"
 #include "train/evaluator.h"
 #include "train/store_sink.h"
@@ -40,8 +41,6 @@ namespace fs = std::filesystem;
 namespace ft {
 
 namespace {
-
-constexpr const char *kScratchPrefix = "scratch:";
 
 double peakRssMb()
 {
@@ -89,63 +88,6 @@ private:
     bool mCuda;
 };
 
-struct ModelSource {
-    bool scratch = false;
-    fs::path configFile; // scratch only
-    fs::path folder;     // checkpoint folder, or the scratch config's folder (tokenizer files)
-};
-
-ModelSource parseModelSource(const std::string &model)
-{
-    ModelSource source;
-    if (model.rfind(kScratchPrefix, 0) == 0) {
-        source.scratch = true;
-        source.configFile = model.substr(std::string(kScratchPrefix).size());
-        source.folder = source.configFile.parent_path().empty() ? fs::path(".") : source.configFile.parent_path();
-        if (!fs::is_regular_file(source.configFile))
-            throw Error(ErrorKind::NotFound, source.configFile.string() + " does not exist (scratch model config)");
-    } else {
-        source.folder = model;
-        if (!fs::is_directory(source.folder))
-            throw Error(ErrorKind::NotFound, model + " is not a model folder");
-    }
-    return source;
-}
-
-struct PreparedData {
-    std::vector<std::string> labels;
-    EncodedSplit train;
-    EncodedSplit validation;
-    EncodedSplit test;
-};
-
-PreparedData prepareData(Project &project, std::int64_t datasetId, const std::string &datasetName,
-                         const Tokenizer &tokenizer, const RunConfig &config)
-{
-    PreparedData data;
-    std::unordered_map<std::string, std::int64_t> labelIds;
-    for (const LabelCount &label : labelCounts(project, datasetId)) {
-        labelIds.emplace(label.name, static_cast<std::int64_t>(data.labels.size()));
-        data.labels.push_back(label.name);
-    }
-    if (data.labels.size() < 2)
-        throw Error(ErrorKind::InvalidInput, "dataset '" + datasetName + "' has " + std::to_string(data.labels.size())
-                                                 + " label(s); a classifier needs at least 2");
-    std::vector<Example> all = examples(project, datasetId, 0, std::numeric_limits<std::int64_t>::max());
-    std::vector<Example> train, validation, test;
-    for (Example &example : all) {
-        auto &target = example.split == "train" ? train : example.split == "validation" ? validation : test;
-        if (example.split == "train" || example.split == "validation" || example.split == "test")
-            target.push_back(std::move(example));
-    }
-    data.train = encodeSplit(tokenizer, train, labelIds, config.maxLength);
-    data.validation = encodeSplit(tokenizer, validation, labelIds, config.maxLength);
-    data.test = encodeSplit(tokenizer, test, labelIds, config.maxLength);
-    if (data.train.size() == 0)
-        throw Error(ErrorKind::InvalidInput, "dataset '" + datasetName + "' has no labelled examples in its train split");
-    return data;
-}
-
 // Freezes the embeddings and the lowest `layers` encoder layers (-1: all of
 // the encoder and the pooler, so only the classifier trains).
 void freezeLayers(BertForSequenceClassificationImpl &model, std::int64_t layers)
@@ -168,45 +110,6 @@ LoraConfig loraConfigOf(const RunConfig &config)
 {
     return {config.loraR, config.loraAlpha, config.loraDropout, config.loraTargetModules,
             static_cast<std::uint64_t>(config.seed)};
-}
-
-std::int64_t findOrAddModel(Project &project, const std::string &path, const BertConfig &config)
-{
-    for (const ModelRecord &model : listModels(project))
-        if (model.path == path)
-            return model.id;
-    ModelRecord record;
-    record.name = path.rfind(kScratchPrefix, 0) == 0 ? path : fs::path(path).filename().string();
-    record.architecture = "BertForSequenceClassification";
-    record.path = path;
-    record.numParameters = bertParameterCount(config);
-    return addModel(project, record, config.toJson().dump());
-}
-
-std::string datasetNameOf(Project &project, std::int64_t datasetId)
-{
-    for (const DatasetSummary &dataset : listDatasets(project))
-        if (dataset.id == datasetId)
-            return dataset.name;
-    throw Error(ErrorKind::NotFound, "the dataset of this run no longer exists");
-}
-
-std::string modelPathOf(Project &project, std::int64_t modelId)
-{
-    for (const ModelRecord &model : listModels(project))
-        if (model.id == modelId)
-            return model.path;
-    throw Error(ErrorKind::NotFound, "the base model of this run is no longer registered");
-}
-
-// Copies the tokenizer files, so the run's model folder is complete on its own.
-void copyTokenizerFiles(const fs::path &from, const fs::path &to)
-{
-    for (const char *name : {"vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
-        std::error_code ec;
-        if (fs::is_regular_file(from / name, ec))
-            fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing, ec);
-    }
 }
 
 std::map<std::string, double> metricMap(const std::string &prefix, const EvaluationResult &result)
@@ -290,7 +193,7 @@ void Trainer::setUp()
             throw Error(ErrorKind::NotFound, "run " + std::to_string(run.id) + " lost its dataset or model");
         mDatasetId = *run.datasetId;
         mDatasetName = datasetNameOf(mProject, mDatasetId);
-        mModelPath = modelPathOf(mProject, *run.modelId);
+        mModelPath = modelSourceOf(mProject, *run.modelId);
     } else {
         mConfig = mRequest.config;
         validate(mConfig);
@@ -311,7 +214,7 @@ void Trainer::setUp()
     at::manual_seed(static_cast<std::uint64_t>(mConfig.seed));
 
     mTokenizer = Tokenizer::fromFolder(mSource.folder);
-    mData = prepareData(mProject, mDatasetId, mDatasetName, *mTokenizer, mConfig);
+    mData = prepareData(mProject, mDatasetId, mDatasetName, *mTokenizer, mConfig.maxLength);
     mPadTo = mConfig.padding == Padding::MaxLength ? mConfig.maxLength : 0;
 
     BertConfig modelConfig;

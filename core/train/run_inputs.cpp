@@ -1,0 +1,101 @@
+// run_inputs.cpp
+#include "train/run_inputs.h"
+
+#include "common/error.h"
+#include "models/bert_config.h"
+#include "store/catalog.h"
+#include "store/datasets.h"
+#include "store/project.h"
+
+#include <limits>
+#include <unordered_map>
+
+namespace fs = std::filesystem;
+
+namespace ft {
+
+ModelSource parseModelSource(const std::string &model)
+{
+    ModelSource source;
+    if (model.rfind(kScratchModelPrefix, 0) == 0) {
+        source.scratch = true;
+        source.configFile = model.substr(std::string(kScratchModelPrefix).size());
+        source.folder = source.configFile.parent_path().empty() ? fs::path(".") : source.configFile.parent_path();
+        if (!fs::is_regular_file(source.configFile))
+            throw Error(ErrorKind::NotFound, source.configFile.string() + " does not exist (scratch model config)");
+    } else {
+        source.folder = model;
+        if (!fs::is_directory(source.folder))
+            throw Error(ErrorKind::NotFound, model + " is not a model folder");
+    }
+    return source;
+}
+
+PreparedData prepareData(Project &project, std::int64_t datasetId, const std::string &datasetName,
+                         const Tokenizer &tokenizer, std::int64_t maxLength)
+{
+    PreparedData data;
+    std::unordered_map<std::string, std::int64_t> labelIds;
+    for (const LabelCount &label : labelCounts(project, datasetId)) {
+        labelIds.emplace(label.name, static_cast<std::int64_t>(data.labels.size()));
+        data.labels.push_back(label.name);
+    }
+    if (data.labels.size() < 2)
+        throw Error(ErrorKind::InvalidInput, "dataset '" + datasetName + "' has " + std::to_string(data.labels.size())
+                                                 + " label(s); a classifier needs at least 2");
+    std::vector<Example> train, validation, test;
+    for (Example &example : examples(project, datasetId, 0, std::numeric_limits<std::int64_t>::max())) {
+        if (example.split == "train")
+            train.push_back(std::move(example));
+        else if (example.split == "validation")
+            validation.push_back(std::move(example));
+        else if (example.split == "test")
+            test.push_back(std::move(example));
+    }
+    data.train = encodeSplit(tokenizer, train, labelIds, maxLength);
+    data.validation = encodeSplit(tokenizer, validation, labelIds, maxLength);
+    data.test = encodeSplit(tokenizer, test, labelIds, maxLength);
+    if (data.train.size() == 0)
+        throw Error(ErrorKind::InvalidInput, "dataset '" + datasetName + "' has no labelled examples in its train split");
+    return data;
+}
+
+std::int64_t findOrAddModel(Project &project, const std::string &source, const BertConfig &config)
+{
+    for (const ModelRecord &model : listModels(project))
+        if (model.path == source)
+            return model.id;
+    ModelRecord record;
+    record.name = source.rfind(kScratchModelPrefix, 0) == 0 ? source : fs::path(source).filename().string();
+    record.architecture = "BertForSequenceClassification";
+    record.path = source;
+    record.numParameters = bertParameterCount(config);
+    return addModel(project, record, config.toJson().dump());
+}
+
+std::string datasetNameOf(Project &project, std::int64_t datasetId)
+{
+    for (const DatasetSummary &dataset : listDatasets(project))
+        if (dataset.id == datasetId)
+            return dataset.name;
+    throw Error(ErrorKind::NotFound, "the dataset of this run no longer exists");
+}
+
+std::string modelSourceOf(Project &project, std::int64_t modelId)
+{
+    for (const ModelRecord &model : listModels(project))
+        if (model.id == modelId)
+            return model.path;
+    throw Error(ErrorKind::NotFound, "the base model of this run is no longer registered");
+}
+
+void copyTokenizerFiles(const fs::path &from, const fs::path &to)
+{
+    for (const char *name : {"vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
+        std::error_code ec;
+        if (fs::is_regular_file(from / name, ec))
+            fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing, ec);
+    }
+}
+
+} // namespace ft

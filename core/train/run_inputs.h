@@ -1,0 +1,51 @@
+// run_inputs.h: what a run is made of, resolved from the project and the
+// command line: the model source (a checkpoint folder or scratch:CONFIG.json),
+// the dataset's labels and splits tokenised once, and the records a run
+// points to. Shared by training, evaluation, replay and diff. Torch-free.
+#pragma once
+
+#include "train/encoded_split.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ft {
+
+class Project;
+class Tokenizer;
+struct BertConfig;
+
+inline constexpr const char *kScratchModelPrefix = "scratch:";
+
+struct ModelSource {
+    bool scratch = false;
+    std::filesystem::path configFile; // scratch only
+    std::filesystem::path folder;     // checkpoint folder, or the scratch config's folder (tokenizer files)
+};
+
+// Throws NotFound when the folder or the scratch config does not exist.
+ModelSource parseModelSource(const std::string &model);
+
+struct PreparedData {
+    std::vector<std::string> labels; // the dataset's labels in order: the class ids
+    EncodedSplit train;
+    EncodedSplit validation;
+    EncodedSplit test;
+};
+
+// The dataset's labelled examples, tokenised to max_length, per split.
+// Throws when it has fewer than two labels or no labelled train example.
+PreparedData prepareData(Project &project, std::int64_t datasetId, const std::string &datasetName,
+                         const Tokenizer &tokenizer, std::int64_t maxLength);
+
+// The project's record of a base model (registering it on first use).
+std::int64_t findOrAddModel(Project &project, const std::string &source, const BertConfig &config);
+std::string datasetNameOf(Project &project, std::int64_t datasetId);
+std::string modelSourceOf(Project &project, std::int64_t modelId);
+
+// Copies the tokenizer files, so a model folder is complete on its own.
+void copyTokenizerFiles(const std::filesystem::path &from, const std::filesystem::path &to);
+
+} // namespace ft
