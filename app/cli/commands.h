@@ -16,6 +16,7 @@ using Action = std::function<void()>;
 void addProjectCommands(CLI::App &app, Action &action);
 void addDoctorCommand(CLI::App &app, Action &action);
 void addModelCommands(CLI::App &app, Action &action);
+void addPredictCommand(CLI::App &app, Action &action);
 void addDatasetCommands(CLI::App &app, Action &action);
 void addTrainCommands(CLI::App &app, Action &action);
 

@@ -21,6 +21,7 @@ int main(int argc, char **argv)
     Action action;
     addProjectCommands(app, action);
     addModelCommands(app, action);
+    addPredictCommand(app, action);
     addDatasetCommands(app, action);
     addTrainCommands(app, action);
     addDoctorCommand(app, action);

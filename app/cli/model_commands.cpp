@@ -1,17 +1,109 @@
-// model_commands.cpp: `finetune model pull`.
+// model_commands.cpp: `finetune model pull|import|info`.
 #include "cli/commands.h"
 
 #include "cli/interrupt.h"
 #include "cli/progress_bar.h"
+#include "common/error.h"
 #include "hub/hub_pull.h"
+#include "models/bert_config.h"
+#include "models/model_validation.h"
+#include "store/catalog.h"
+#include "store/project.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace ft::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+nlohmann::ordered_json modelInfoJson(const ModelInfo &info)
+{
+    nlohmann::ordered_json files = nlohmann::ordered_json::array();
+    for (const ModelFileInfo &file : info.files)
+        files.push_back({{"name", file.name}, {"size", file.bytes}});
+    return {{"folder", info.folder.string()},
+            {"architecture", info.architecture},
+            {"model_type", info.modelType},
+            {"num_parameters", info.numParameters},
+            {"checkpoint_parameters", info.checkpointParameters},
+            {"vocab_size", info.vocabSize},
+            {"hidden_size", info.hiddenSize},
+            {"num_layers", info.numLayers},
+            {"num_heads", info.numHeads},
+            {"max_positions", info.maxPositions},
+            {"labels", info.labels},
+            {"has_classifier", info.hasClassifier},
+            {"weights_format", info.weightsFormat},
+            {"dtype", info.dtype},
+            {"has_tokenizer", info.hasTokenizer},
+            {"files", files}};
+}
+
+void printModelInfo(const ModelInfo &info)
+{
+    const auto orNone = [](const std::string &text) { return text.empty() ? std::string("(none)") : text; };
+    std::cout << "Folder         " << info.folder.string() << '\n'
+              << "Architecture   " << orNone(info.architecture) << '\n'
+              << "Model type     " << info.modelType << '\n'
+              << "Parameters     " << info.numParameters << " (as a sequence classifier; the weight files hold "
+              << info.checkpointParameters << ")\n"
+              << "Vocab size     " << info.vocabSize << '\n'
+              << "Hidden size    " << info.hiddenSize << ", " << info.numLayers << " layers, " << info.numHeads
+              << " heads\n"
+              << "Max positions  " << info.maxPositions << '\n'
+              << "Labels         " << info.labels.size();
+    for (std::size_t i = 0; i < info.labels.size() && i < 20; ++i)
+        std::cout << (i ? ", " : ": ") << info.labels[i];
+    std::cout << (info.labels.size() > 20 ? ", ...\n" : "\n")
+              << "Classifier     "
+              << (info.hasClassifier ? "yes" : "no (a base checkpoint: the head starts at random when fine-tuned)")
+              << '\n'
+              << "Weights        " << orNone(info.weightsFormat) << (info.dtype.empty() ? "" : ", " + info.dtype)
+              << '\n'
+              << "Tokenizer      " << (info.hasTokenizer ? "yes" : "no") << '\n'
+              << "Files          " << info.files.size() << '\n';
+    for (const ModelFileInfo &file : info.files)
+        std::cout << "  " << file.name << "  " << file.bytes << " bytes\n";
+}
+
+// "org/name" for a Hub cache snapshot (models--org--name/snapshots/<commit>), else the folder's name.
+std::string defaultModelName(const fs::path &folder)
+{
+    const fs::path snapshots = folder.parent_path();
+    const std::string repo = snapshots.parent_path().filename().string();
+    if (snapshots.filename() == "snapshots" && repo.rfind("models--", 0) == 0) {
+        std::string name = repo.substr(8);
+        if (const auto dashes = name.find("--"); dashes != std::string::npos)
+            name.replace(dashes, 2, "/");
+        return name;
+    }
+    return folder.filename().string();
+}
+
+fs::path canonicalFolder(const fs::path &folder)
+{
+    std::error_code error;
+    const fs::path canonical = fs::weakly_canonical(fs::absolute(folder), error);
+    return error ? fs::absolute(folder).lexically_normal() : canonical;
+}
+
+bool isModelId(const std::string &text)
+{
+    return !text.empty() && text.size() < 18 && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isdigit(c) != 0;
+    });
+}
+
+} // namespace
 
 void addModelCommands(CLI::App &app, Action &action)
 {
@@ -67,6 +159,117 @@ void addModelCommands(CLI::App &app, Action &action)
                           << result.files.size() << " files, " << result.filesFromCache << " already cached) into\n  "
                           << result.folder.string() << '\n';
             }
+        };
+    });
+
+    struct ImportArguments {
+        std::string folder;
+        std::string project;
+        std::string name;
+        bool json = false;
+    };
+    auto import = std::make_shared<ImportArguments>();
+    auto *importCommand = model->add_subcommand(
+        "import", "Check a Hugging Face checkpoint folder (config, tokenizer, weight headers; small weights loaded "
+                  "in full) and register it in a project. A folder registered before is reported, not added again");
+    importCommand->add_option("DIR", import->folder, "Checkpoint folder (config.json, weights, tokenizer files)")
+        ->required();
+    importCommand->add_option("--project", import->project, "Project folder")->required();
+    importCommand->add_option("--name", import->name,
+                              "Name in the project (default: the folder's name, or org/name for a Hub cache folder)");
+    importCommand->add_flag("--json", import->json, "Print a JSON summary as the last line");
+    importCommand->callback([&action, import] {
+        action = [import] {
+            const fs::path folder = canonicalFolder(import->folder);
+            Project project = Project::open(import->project);
+            const ModelValidation validation = validateModelFolder(folder);
+            const ModelInfo &info = validation.info;
+
+            std::optional<ModelRecord> existing;
+            for (const ModelRecord &record : listModels(project))
+                if (canonicalFolder(record.path) == folder)
+                    existing = record;
+            ModelRecord record;
+            if (existing) {
+                record = *existing;
+            } else {
+                record.name = import->name.empty() ? defaultModelName(folder) : import->name;
+                record.architecture = info.architecture;
+                record.path = folder.string();
+                record.numParameters = info.numParameters;
+                record.id = addModel(project, record, loadBertConfig(folder / "config.json").original.dump());
+            }
+            if (import->json) {
+                std::cout << nlohmann::ordered_json{{"id", record.id},
+                                                    {"name", record.name},
+                                                    {"path", record.path},
+                                                    {"architecture", info.architecture},
+                                                    {"num_parameters", info.numParameters},
+                                                    {"labels", info.labels},
+                                                    {"has_classifier", info.hasClassifier},
+                                                    {"weights_loaded", validation.weightsLoaded},
+                                                    {"already_registered", existing.has_value()},
+                                                    {"project", project.folder().string()}}
+                                 .dump()
+                          << '\n';
+                return;
+            }
+            if (existing)
+                std::cout << "Already registered as model " << record.id << " '" << record.name << "' in "
+                          << project.folder().string() << "; nothing added\n";
+            else
+                std::cout << "Imported model " << record.id << " '" << record.name << "' (" << info.architecture
+                          << ", " << info.numParameters << " parameters, " << info.labels.size() << " labels"
+                          << (info.hasClassifier ? "" : ", no classifier head yet") << ") into "
+                          << project.folder().string() << '\n';
+        };
+    });
+
+    struct InfoArguments {
+        std::string model;
+        std::string project;
+        bool json = false;
+    };
+    auto info = std::make_shared<InfoArguments>();
+    auto *infoCommand = model->add_subcommand(
+        "info", "Show a checkpoint's architecture, sizes, labels, weight format and files (read from config.json "
+                "and the weight headers; no weights are loaded)");
+    infoCommand
+        ->add_option("MODEL", info->model, "Checkpoint folder, or a model ID of the project given with --project")
+        ->required();
+    infoCommand->add_option("--project", info->project, "Project folder, to look MODEL up by its ID");
+    infoCommand->add_flag("--json", info->json, "Print one JSON object instead of text");
+    infoCommand->callback([&action, info] {
+        action = [info] {
+            std::optional<ModelRecord> record;
+            fs::path folder = info->model;
+            if (!info->project.empty() && isModelId(info->model)) {
+                Project project = Project::open(info->project);
+                const std::int64_t id = std::stoll(info->model);
+                for (const ModelRecord &model : listModels(project))
+                    if (model.id == id)
+                        record = model;
+                if (!record)
+                    throw Error(ErrorKind::NotFound, "no model with ID " + info->model + " in " +
+                                                         project.folder().string());
+                folder = record->path;
+            } else if (isModelId(info->model) && !fs::is_directory(folder)) {
+                throw Error(ErrorKind::NotFound, info->model + " is not a folder (to look up model ID " +
+                                                     info->model + ", add --project)");
+            }
+            const ModelInfo inspected = inspectModelFolder(folder);
+            if (info->json) {
+                nlohmann::ordered_json json = nlohmann::ordered_json::object();
+                if (record)
+                    json = {{"id", record->id}, {"name", record->name}, {"created_at", record->createdAt}};
+                json.update(modelInfoJson(inspected));
+                std::cout << json.dump() << '\n';
+                return;
+            }
+            if (record)
+                std::cout << "Model          " << record->id << " '" << record->name << "', registered "
+                          << record->createdAt << '\n';
+            printModelInfo(inspected);
         };
     });
 }

@@ -1,0 +1,247 @@
+// tst_cli_model_info.cpp: `finetune model import|info` on the golden
+// checkpoint folders: the JSON fields, registering in a project (once per
+// folder), lookups by ID, and the exit codes of folders that are refused.
+#include "clirunner.h"
+#include "tempproject.h"
+#include "testregistry.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+using ft::test::runFinetune;
+
+namespace {
+
+const fs::path kGolden = fs::path(FT_SHARED_DIR) / "golden";
+
+QString golden(const char *name)
+{
+    return QString::fromStdString((kGolden / name).string());
+}
+
+QJsonObject lastJsonLine(const QString &out)
+{
+    return QJsonDocument::fromJson(out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
+}
+
+QString newProject(const QTemporaryDir &dir)
+{
+    const QString folder = dir.filePath(QStringLiteral("project"));
+    const auto init = runFinetune({"project", "init", folder});
+    if (init.exitCode != 0)
+        qWarning() << init.err;
+    return folder;
+}
+
+int modelCount(const QString &project)
+{
+    const auto info = runFinetune({"project", "info", project, "--json"});
+    return lastJsonLine(info.out).value(QStringLiteral("models")).toInt();
+}
+
+// A checkpoint folder assembled from the golden model's files, `config` replacing its config.json.
+fs::path checkpointWithConfig(const QTemporaryDir &dir, const char *name, const QByteArray &config)
+{
+    const fs::path folder = ft::test::toPath(dir.filePath(QString::fromLatin1(name)));
+    fs::create_directories(folder);
+    for (const char *file : {"model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
+                             "special_tokens_map.json"})
+        fs::copy_file(kGolden / "tiny-bert-uncased" / file, folder / file);
+    ft::test::writeBytes(folder / "config.json", config);
+    return folder;
+}
+
+QByteArray goldenConfig()
+{
+    return ft::test::readBytes(kGolden / "tiny-bert-uncased" / "config.json");
+}
+
+QByteArray goldenConfigWith(const QByteArray &from, const QByteArray &to)
+{
+    QByteArray config = goldenConfig();
+    config.replace(from, to);
+    return config;
+}
+
+} // namespace
+
+class CliModelInfoTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void infoReportsTheCheckpoint()
+    {
+        const auto result = runFinetune({"model", "info", golden("tiny-bert-uncased"), "--json"});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+        const QJsonObject info = lastJsonLine(result.out);
+        QCOMPARE(info.value(QStringLiteral("architecture")).toString(),
+                 QStringLiteral("BertForSequenceClassification"));
+        QCOMPARE(info.value(QStringLiteral("model_type")).toString(), QStringLiteral("bert"));
+        // Embeddings 34176 + 2 layers of 8544 + pooler 1056 + classifier 99.
+        QCOMPARE(info.value(QStringLiteral("num_parameters")).toInteger(), 52419);
+        QCOMPARE(info.value(QStringLiteral("checkpoint_parameters")).toInteger(), 52419);
+        QCOMPARE(info.value(QStringLiteral("vocab_size")).toInt(), 1000);
+        QCOMPARE(info.value(QStringLiteral("hidden_size")).toInt(), 32);
+        QCOMPARE(info.value(QStringLiteral("num_layers")).toInt(), 2);
+        QCOMPARE(info.value(QStringLiteral("num_heads")).toInt(), 4);
+        QCOMPARE(info.value(QStringLiteral("max_positions")).toInt(), 64);
+        QCOMPARE(info.value(QStringLiteral("labels")).toArray(),
+                 (QJsonArray{QStringLiteral("negative"), QStringLiteral("neutral"), QStringLiteral("positive")}));
+        QCOMPARE(info.value(QStringLiteral("has_classifier")).toBool(), true);
+        QCOMPARE(info.value(QStringLiteral("weights_format")).toString(), QStringLiteral("safetensors"));
+        QCOMPARE(info.value(QStringLiteral("dtype")).toString(), QStringLiteral("F32"));
+        QCOMPARE(info.value(QStringLiteral("has_tokenizer")).toBool(), true);
+        bool sawConfig = false;
+        for (const QJsonValue &file : info.value(QStringLiteral("files")).toArray()) {
+            if (file[QStringLiteral("name")].toString() != QStringLiteral("config.json"))
+                continue;
+            sawConfig = true;
+            QCOMPARE(file[QStringLiteral("size")].toInteger(),
+                     qint64(fs::file_size(kGolden / "tiny-bert-uncased" / "config.json")));
+        }
+        QVERIFY(sawConfig);
+
+        const auto text = runFinetune({"model", "info", golden("tiny-bert-uncased")});
+        QCOMPARE(text.exitCode, 0);
+        QVERIFY(text.out.contains(QStringLiteral("negative, neutral, positive")));
+        QVERIFY(text.out.contains(QStringLiteral("model.safetensors")));
+    }
+
+    void infoNamesFormatsAndDtypes_data()
+    {
+        QTest::addColumn<QString>("folder");
+        QTest::addColumn<QString>("format");
+        QTest::addColumn<QString>("dtype");
+        QTest::newRow("f16") << golden("tiny-bert-uncased-f16") << "safetensors" << "F16";
+        QTest::newRow("bf16") << golden("tiny-bert-uncased-bf16") << "safetensors" << "BF16";
+        QTest::newRow("sharded") << golden("tiny-bert-uncased-sharded") << "safetensors (2 shards)" << "F32";
+        QTest::newRow("legacy-bin") << golden("tiny-bert-uncased-legacy-bin") << "pytorch_model.bin" << "F32";
+    }
+
+    void infoNamesFormatsAndDtypes()
+    {
+        QFETCH(QString, folder);
+        QFETCH(QString, format);
+        QFETCH(QString, dtype);
+        const auto result = runFinetune({"model", "info", folder, "--json"});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+        const QJsonObject info = lastJsonLine(result.out);
+        QCOMPARE(info.value(QStringLiteral("weights_format")).toString(), format);
+        QCOMPARE(info.value(QStringLiteral("dtype")).toString(), dtype);
+        QCOMPARE(info.value(QStringLiteral("has_classifier")).toBool(), true);
+    }
+
+    void baseCheckpointHasNoClassifier()
+    {
+        const auto result = runFinetune({"model", "info", golden("tiny-bert-uncased-base"), "--json"});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+        const QJsonObject info = lastJsonLine(result.out);
+        QCOMPARE(info.value(QStringLiteral("has_classifier")).toBool(), false);
+        QCOMPARE(info.value(QStringLiteral("architecture")).toString(), QStringLiteral("BertModel"));
+        const auto text = runFinetune({"model", "info", golden("tiny-bert-uncased-base")});
+        QVERIFY(text.out.contains(QStringLiteral("Classifier     no")));
+    }
+
+    // Import registers a folder once; the second import reports the record it has.
+    void importRegistersOnce()
+    {
+        QTemporaryDir dir;
+        const QString project = newProject(dir);
+        const auto first =
+            runFinetune({"model", "import", golden("tiny-bert-uncased"), "--project", project, "--json"});
+        QVERIFY2(first.exitCode == 0, qPrintable(first.err));
+        const QJsonObject record = lastJsonLine(first.out);
+        QCOMPARE(record.value(QStringLiteral("name")).toString(), QStringLiteral("tiny-bert-uncased"));
+        QCOMPARE(record.value(QStringLiteral("already_registered")).toBool(), false);
+        QCOMPARE(record.value(QStringLiteral("weights_loaded")).toBool(), true);
+        QCOMPARE(record.value(QStringLiteral("num_parameters")).toInteger(), 52419);
+        const qint64 id = record.value(QStringLiteral("id")).toInteger();
+        QCOMPARE(modelCount(project), 1);
+
+        // The same folder through another spelling of its path.
+        const QString again = golden("tiny-bert-uncased/../tiny-bert-uncased/");
+        const auto second = runFinetune({"model", "import", again, "--project", project, "--json"});
+        QCOMPARE(second.exitCode, 0);
+        QCOMPARE(lastJsonLine(second.out).value(QStringLiteral("id")).toInteger(), id);
+        QCOMPARE(lastJsonLine(second.out).value(QStringLiteral("already_registered")).toBool(), true);
+        const auto third = runFinetune({"model", "import", golden("tiny-bert-uncased"), "--project", project});
+        QCOMPARE(third.exitCode, 0);
+        QVERIFY2(third.out.contains(QStringLiteral("Already registered")), qPrintable(third.out));
+        QCOMPARE(modelCount(project), 1);
+
+        const auto base = runFinetune(
+            {"model", "import", golden("tiny-bert-uncased-base"), "--project", project, "--name", "base", "--json"});
+        QVERIFY2(base.exitCode == 0, qPrintable(base.err));
+        QCOMPARE(lastJsonLine(base.out).value(QStringLiteral("name")).toString(), QStringLiteral("base"));
+        QCOMPARE(lastJsonLine(base.out).value(QStringLiteral("has_classifier")).toBool(), false);
+        QCOMPARE(modelCount(project), 2);
+
+        // Info by ID looks the folder up in the project.
+        const auto info = runFinetune({"model", "info", QString::number(id), "--project", project, "--json"});
+        QVERIFY2(info.exitCode == 0, qPrintable(info.err));
+        const QJsonObject byId = lastJsonLine(info.out);
+        QCOMPARE(byId.value(QStringLiteral("id")).toInteger(), id);
+        QCOMPARE(byId.value(QStringLiteral("name")).toString(), QStringLiteral("tiny-bert-uncased"));
+        QCOMPARE(byId.value(QStringLiteral("folder")).toString(),
+                 QString::fromStdString(fs::canonical(kGolden / "tiny-bert-uncased").string()));
+        QCOMPARE(runFinetune({"model", "info", "99", "--project", project}).exitCode, 4);
+        QCOMPARE(runFinetune({"model", "info", "99"}).exitCode, 4);
+    }
+
+    void importRefusesUnsupportedFolders()
+    {
+        QTemporaryDir dir;
+        const QString project = newProject(dir);
+        const auto import = [&](const fs::path &folder) {
+            return runFinetune({"model", "import", QString::fromStdString(folder.string()), "--project", project});
+        };
+
+        const auto missing = import(ft::test::toPath(dir.filePath(QStringLiteral("nothing-here"))));
+        QCOMPARE(missing.exitCode, 4);
+
+        const auto malformed = import(checkpointWithConfig(dir, "malformed", "{ \"model_type\": "));
+        QCOMPARE(malformed.exitCode, 3);
+        QVERIFY2(malformed.err.contains(QStringLiteral("config.json")), qPrintable(malformed.err));
+
+        const auto gpt2 = import(checkpointWithConfig(dir, "gpt2", goldenConfigWith("\"bert\"", "\"gpt2\"")));
+        QCOMPARE(gpt2.exitCode, 5);
+        QVERIFY2(gpt2.err.contains(QStringLiteral("config.json")), qPrintable(gpt2.err));
+
+        // Headers fine, but the embeddings do not fit the config: found by loading the weights.
+        const QByteArray biggerVocab = goldenConfigWith("\"vocab_size\": 1000", "\"vocab_size\": 1200");
+        const auto shapes = import(checkpointWithConfig(dir, "shapes", biggerVocab));
+        QCOMPARE(shapes.exitCode, 3);
+        QVERIFY2(shapes.err.contains(QStringLiteral("model.safetensors")) &&
+                     shapes.err.contains(QStringLiteral("word_embeddings")),
+                 qPrintable(shapes.err));
+
+        const fs::path corrupt = checkpointWithConfig(dir, "corrupt", goldenConfig());
+        ft::test::writeBytes(corrupt / "model.safetensors", QByteArray("\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":", 14));
+        const auto corruptResult = import(corrupt);
+        QCOMPARE(corruptResult.exitCode, 3);
+        QVERIFY2(corruptResult.err.contains(QStringLiteral("model.safetensors")), qPrintable(corruptResult.err));
+
+        const fs::path noWeights = checkpointWithConfig(dir, "no-weights", goldenConfig());
+        fs::remove(noWeights / "model.safetensors");
+        QCOMPARE(import(noWeights).exitCode, 4);
+
+        const fs::path noTokenizer = checkpointWithConfig(dir, "no-tokenizer", goldenConfig());
+        fs::remove(noTokenizer / "tokenizer.json");
+        fs::remove(noTokenizer / "vocab.txt");
+        const auto tokenizer = import(noTokenizer);
+        QCOMPARE(tokenizer.exitCode, 4);
+        QVERIFY2(tokenizer.err.contains(QStringLiteral("vocab.txt")), qPrintable(tokenizer.err));
+
+        QCOMPARE(modelCount(project), 0);
+    }
+};
+
+FT_REGISTER_TEST(CliModelInfoTest);
+
+#include "tst_cli_model_info.moc"
