@@ -89,9 +89,15 @@ void addDoctorCommand(CLI::App &app, Action &action)
                       << "  1 thread       " << formatGflops(oneThread.gflops) << " GFLOP/s\n"
                       << "  " << allThreads.threads << " threads      " << formatGflops(allThreads.gflops)
                       << " GFLOP/s\n";
-            if (allThreads.gflops < 20)
-                std::cout << "Warning: matrix products are slow. Install an optimised BLAS "
-                             "(on Debian: apt-get install libopenblas0-pthread).\n";
+            // Debian's reference BLAS lives in .../blas/; OpenBLAS says who it is.
+            const bool referenceBlas = report.blasLibrary.find("/blas/") != std::string::npos
+                                       || report.blasLibrary.rfind("none", 0) == 0;
+            if (referenceBlas)
+                std::cout << "Warning: LibTorch uses the reference BLAS, which trains about ten times slower. "
+                             "Install an optimised one (on Debian: apt-get install libopenblas0-pthread).\n";
+            else if (allThreads.gflops < 20)
+                std::cout << "Note: matrix products measured slower than this BLAS usually runs; "
+                             "is the machine busy with other work?\n";
         };
     });
 }
