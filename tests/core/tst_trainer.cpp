@@ -15,6 +15,8 @@
 #include <ATen/ATen.h>
 
 #include <QTemporaryDir>
+
+#include <cmath>
 #include <QTest>
 
 namespace fs = std::filesystem;
@@ -206,6 +208,22 @@ private Q_SLOTS:
         const RunDetails run = runDetails(opened, 1);
         QCOMPARE(int(run.state), int(RunState::Failed));
         QVERIFY(QString::fromStdString(run.error).contains(QStringLiteral("training loss became")));
+    }
+
+    void bf16AutocastTrainsAndSavesFloat32()
+    {
+        QTemporaryDir dir;
+        const fs::path project = makeProject(dir);
+        RunConfig config = smallConfig();
+        config.bf16 = true;
+        config.maxSteps = 6;
+        RecordingSink sink;
+        RunControl control;
+        const TrainingSummary summary = train(requestFor(project, config), sink, control);
+        QCOMPARE(int(summary.state), int(RunState::Completed));
+        QVERIFY(std::isfinite(summary.finalTrainLoss));
+        for (const auto &[name, tensor] : loadSafetensors(summary.modelFolder / "model.safetensors"))
+            QVERIFY2(tensor.scalar_type() == at::kFloat, name.c_str());
     }
 
     void badRequestsAreRefusedBeforeARunExists()
