@@ -2,32 +2,19 @@
 // the documented exit codes.
 #include "clirunner.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
+using ft::test::lastJsonLine;
 using ft::test::runFinetune;
-
-namespace {
-
-QJsonObject parseJsonLine(const QString &out)
-{
-    const QString last = out.trimmed().split(QLatin1Char('\n')).last();
-    QJsonParseError error{};
-    const QJsonDocument doc = QJsonDocument::fromJson(last.toUtf8(), &error);
-    if (error.error != QJsonParseError::NoError)
-        qWarning() << "not JSON:" << last;
-    return doc.object();
-}
-
-} // namespace
 
 class CliBasicsTest : public QObject {
     Q_OBJECT
@@ -90,7 +77,7 @@ private Q_SLOTS:
 
         auto json = runFinetune({QStringLiteral("project"), QStringLiteral("info"), folder, QStringLiteral("--json")});
         QCOMPARE(json.exitCode, 0);
-        const QJsonObject object = parseJsonLine(json.out);
+        const QJsonObject object = lastJsonLine(json.out);
         QCOMPARE(object.value(QStringLiteral("schema_version")).toInt(), 2);
         QCOMPARE(object.value(QStringLiteral("integrity")).toString(), QStringLiteral("ok"));
         QCOMPARE(object.value(QStringLiteral("datasets")).toArray().size(), 0);
@@ -138,7 +125,7 @@ private Q_SLOTS:
         QVERIFY(second.out.contains(QStringLiteral("already present")));
 
         auto json = runFinetune({QStringLiteral("project"), QStringLiteral("info"), folder, QStringLiteral("--json")});
-        const QJsonArray datasets = parseJsonLine(json.out).value(QStringLiteral("datasets")).toArray();
+        const QJsonArray datasets = lastJsonLine(json.out).value(QStringLiteral("datasets")).toArray();
         QCOMPARE(datasets.size(), 1);
         QCOMPARE(datasets[0].toObject().value(QStringLiteral("examples")).toInt(), 1200);
         QCOMPARE(datasets[0].toObject().value(QStringLiteral("labels")).toInt(), 3);
@@ -149,7 +136,7 @@ private Q_SLOTS:
         auto json = runFinetune({QStringLiteral("doctor"), QStringLiteral("--json"), QStringLiteral("--matmul-size"),
                                  QStringLiteral("256")});
         QCOMPARE(json.exitCode, 0);
-        const QJsonObject report = parseJsonLine(json.out);
+        const QJsonObject report = lastJsonLine(json.out);
         QCOMPARE(report.value(QStringLiteral("version")).toString(), QStringLiteral(FINETUNE_VERSION));
         QVERIFY(!report.value(QStringLiteral("libtorch")).toString().isEmpty());
         QVERIFY(!report.value(QStringLiteral("sqlite")).toString().isEmpty());

@@ -2,11 +2,11 @@
 // row errors on stderr, the documented exit codes, and Ctrl+C.
 #include "clirunner.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QFile>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -16,19 +16,10 @@
 #include <csignal>
 #include <fstream>
 
+using ft::test::lastJsonLine;
 using ft::test::runFinetune;
 
 namespace {
-
-QJsonObject lastJsonLine(const QString &out)
-{
-    const QString last = out.trimmed().split(QLatin1Char('\n')).last();
-    QJsonParseError error{};
-    const QJsonDocument doc = QJsonDocument::fromJson(last.toUtf8(), &error);
-    if (error.error != QJsonParseError::NoError)
-        qWarning() << "not JSON:" << last;
-    return doc.object();
-}
 
 QString sharedData(const char *relative)
 {

@@ -3,10 +3,10 @@
 #include "clirunner.h"
 #include "fakehub.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
@@ -35,7 +35,7 @@ private Q_SLOTS:
             {QStringLiteral("model"), QStringLiteral("pull"), QStringLiteral("golden-org/tiny-bert"), QStringLiteral("--json")},
             environment);
         QVERIFY2(result.exitCode == 0, qPrintable(result.err));
-        const QJsonObject summary = QJsonDocument::fromJson(result.out.trimmed().split('\n').last().toUtf8()).object();
+        const QJsonObject summary = ft::test::lastJsonLine(result.out);
         QCOMPARE(summary.value(QStringLiteral("commit")).toString(), QString::fromStdString(hub.commit()));
         QCOMPARE(summary.value(QStringLiteral("files")).toArray().size(), 6);
         const QString folder = summary.value(QStringLiteral("folder")).toString();

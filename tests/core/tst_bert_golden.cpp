@@ -4,6 +4,7 @@
 // are the ids stored in golden.json, so the tokenizer is not under test here.
 #include "common/error.h"
 #include "models/checkpoint.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <ATen/ATen.h>
@@ -12,26 +13,17 @@
 
 #include <QTest>
 
-#include <fstream>
 #include <limits>
 #include <map>
 
 namespace fs = std::filesystem;
 using namespace ft;
+using ft::test::goldenJson;
 using nlohmann::json;
 
 namespace {
 
 const fs::path kGolden = fs::path(FT_SHARED_DIR) / "golden";
-
-const json &golden()
-{
-    static const json document = [] {
-        std::ifstream in(kGolden / "golden.json");
-        return json::parse(in);
-    }();
-    return document;
-}
 
 at::Tensor idsTensor(const json &rows)
 {
@@ -74,8 +66,8 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("model");
         QTest::addColumn<int>("index");
-        for (const auto &[model, entry] : golden()["models"].items()) {
-            const json &cases = golden()["cases"];
+        for (const auto &[model, entry] : goldenJson()["models"].items()) {
+            const json &cases = goldenJson()["cases"];
             for (std::size_t i = 0; i < cases.size(); ++i) {
                 const std::string row = model + "/" + cases[i]["id"].get<std::string>();
                 QTest::newRow(row.c_str()) << QString::fromStdString(model) << int(i);
@@ -87,10 +79,11 @@ private Q_SLOTS:
     {
         QFETCH(QString, model);
         QFETCH(int, index);
-        const json &testCase = golden()["cases"][std::size_t(index)];
-        const json &expected = golden()["models"][model.toStdString()]["outputs"][testCase["id"].get<std::string>()];
-        const double tolerance = golden()["tolerances"]["float32_compute_abs"].get<double>();
-        const double sumTolerance = golden()["tolerances"]["sums_abs"].get<double>();
+        const json &testCase = goldenJson()["cases"][std::size_t(index)];
+        const json &expected =
+            goldenJson()["models"][model.toStdString()]["outputs"][testCase["id"].get<std::string>()];
+        const double tolerance = goldenJson()["tolerances"]["float32_compute_abs"].get<double>();
+        const double sumTolerance = goldenJson()["tolerances"]["sums_abs"].get<double>();
         LoadedBert &loaded = load(model.toStdString());
 
         c10::NoGradGuard noGrad;
@@ -114,7 +107,7 @@ private Q_SLOTS:
     void paddedBatchMatchesGolden_data()
     {
         QTest::addColumn<QString>("model");
-        for (const auto &[model, entry] : golden()["models"].items())
+        for (const auto &[model, entry] : goldenJson()["models"].items())
             if (entry.contains("padded_batch_logits"))
                 QTest::newRow(model.c_str()) << QString::fromStdString(model);
     }
@@ -122,9 +115,9 @@ private Q_SLOTS:
     void paddedBatchMatchesGolden()
     {
         QFETCH(QString, model);
-        const json &batch = golden()["padded_batch"];
-        const json &expected = golden()["models"][model.toStdString()]["padded_batch_logits"];
-        const double tolerance = golden()["tolerances"]["float32_compute_abs"].get<double>();
+        const json &batch = goldenJson()["padded_batch"];
+        const json &expected = goldenJson()["models"][model.toStdString()]["padded_batch_logits"];
+        const double tolerance = goldenJson()["tolerances"]["float32_compute_abs"].get<double>();
         LoadedBert &loaded = load(model.toStdString());
         c10::NoGradGuard noGrad;
         const at::Tensor logits = loaded.model->forward(idsTensor(batch["input_ids"]), idsTensor(batch["attention_mask"]),
@@ -138,8 +131,8 @@ private Q_SLOTS:
     void dropoutOnlyInTrainingMode()
     {
         LoadedBert &loaded = load("tiny-bert-uncased");
-        const at::Tensor ids = idsTensor(golden()["padded_batch"]["input_ids"]);
-        const at::Tensor mask = idsTensor(golden()["padded_batch"]["attention_mask"]);
+        const at::Tensor ids = idsTensor(goldenJson()["padded_batch"]["input_ids"]);
+        const at::Tensor mask = idsTensor(goldenJson()["padded_batch"]["attention_mask"]);
         c10::NoGradGuard noGrad;
         loaded.model->train();
         const at::Tensor a = loaded.model->forward(ids, mask).logits;
@@ -179,13 +172,13 @@ private Q_SLOTS:
         LoadOptions options;
         options.dtype = at::kBFloat16;
         LoadedBert loaded = loadBert(kGolden / "tiny-bert-uncased", options);
-        const json &batch = golden()["padded_batch"];
+        const json &batch = goldenJson()["padded_batch"];
         c10::NoGradGuard noGrad;
         const at::Tensor logits = loaded.model->forward(idsTensor(batch["input_ids"]), idsTensor(batch["attention_mask"]),
                                                         idsTensor(batch["token_type_ids"]))
                                       .logits;
         QCOMPARE(logits.scalar_type(), at::kBFloat16);
-        const json &expected = golden()["models"]["tiny-bert-uncased"]["padded_batch_logits"];
+        const json &expected = goldenJson()["models"]["tiny-bert-uncased"]["padded_batch_logits"];
         for (std::size_t row = 0; row < expected.size(); ++row)
             CHECK_CLOSE(logits[std::int64_t(row)], expected[row], 0.1);
     }

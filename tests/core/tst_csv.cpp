@@ -7,6 +7,7 @@
 #include "data/row_source.h"
 #include "data/utf8_check.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QTemporaryDir>
@@ -16,6 +17,7 @@
 
 namespace fs = std::filesystem;
 using namespace ft;
+using ft::test::expectError;
 using ft::test::toPath;
 using ft::test::writeBytes;
 
@@ -61,18 +63,6 @@ void compareRows(const QStringList &actual, const QStringList &expected, size_t 
         } else {
             QVERIFY2(actual[i] == expected[i], where.constData());
         }
-    }
-}
-
-template <typename Call>
-void expectError(Call &&call, ErrorKind kind, const QString &needle)
-{
-    try {
-        call();
-        QFAIL("expected an ft::Error");
-    } catch (const Error &e) {
-        QCOMPARE(int(e.kind()), int(kind));
-        QVERIFY2(QString::fromStdString(e.what()).contains(needle), e.what());
     }
 }
 

@@ -5,6 +5,7 @@
 #include "fakehub.h"
 #include "hub/hub_pull.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QTemporaryDir>
@@ -14,6 +15,7 @@
 
 namespace fs = std::filesystem;
 using namespace ft;
+using ft::test::expectError;
 using ft::test::FakeHub;
 using ft::test::readBytes;
 using ft::test::toPath;
@@ -37,17 +39,6 @@ int countRequests(const FakeHub &hub, const std::string &server)
     const auto requests = hub.requests();
     return static_cast<int>(std::count_if(requests.begin(), requests.end(),
                                           [&](const auto &r) { return r.server == server; }));
-}
-
-void expectError(const std::function<void()> &call, ErrorKind kind, const QString &needle)
-{
-    try {
-        call();
-        QFAIL("expected an ft::Error");
-    } catch (const Error &e) {
-        QCOMPARE(int(e.kind()), int(kind));
-        QVERIFY2(QString::fromStdString(e.what()).contains(needle), e.what());
-    }
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include "store/project.h"
 #include "store/sqlite.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QElapsedTimer>
@@ -26,6 +27,7 @@
 
 namespace fs = std::filesystem;
 using namespace ft;
+using ft::test::expectError;
 using ft::test::readBytes;
 using ft::test::toPath;
 using ft::test::writeBytes;
@@ -72,18 +74,6 @@ std::vector<std::string> splitsOf(Project &project, std::int64_t datasetId)
     for (const Example &example : examples(project, datasetId, 0, 1 << 30))
         splits.push_back(example.split);
     return splits;
-}
-
-template <typename Call>
-void expectError(Call &&call, ErrorKind kind, const QString &needle)
-{
-    try {
-        call();
-        QFAIL("expected an ft::Error");
-    } catch (const Error &e) {
-        QCOMPARE(int(e.kind()), int(kind));
-        QVERIFY2(QString::fromStdString(e.what()).contains(needle), e.what());
-    }
 }
 
 // What a project holds, to show an operation changed nothing.

@@ -6,6 +6,7 @@
 #include "store/schema.h"
 #include "store/sqlite.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QTemporaryDir>
@@ -15,25 +16,13 @@
 
 namespace fs = std::filesystem;
 using namespace ft;
+using ft::test::expectError;
 using ft::test::folderListing;
 using ft::test::readBytes;
 using ft::test::toPath;
 using ft::test::writeBytes;
 
 namespace {
-
-// Expects `call` to throw ft::Error of `kind` whose message contains `needle`.
-template <typename Call>
-void expectError(Call &&call, ErrorKind kind, const QString &needle)
-{
-    try {
-        call();
-        QFAIL("expected an ft::Error");
-    } catch (const Error &e) {
-        QCOMPARE(int(e.kind()), int(kind));
-        QVERIFY2(QString::fromStdString(e.what()).contains(needle), e.what());
-    }
-}
 
 // Writes to a project database behind the store's back, as another program would.
 void rawExec(const fs::path &file, const char *sql)
