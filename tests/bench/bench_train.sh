@@ -60,8 +60,8 @@
 # warm-up) and the next ones come from a megabatch of min(n / 64, 50) = 50 batches sorted longest
 # first, so a short run (20 steps) sees the longer part of 800 random examples: our (b)/(c)
 # samples/s is then biased LOW against a whole epoch; tokens/s is the fairer figure there, and
-# --steps 51 measures exactly one megabatch. Timings on a shared 2-core VM are noisy (+-10 % or worse
-# while others build): prefer the ratios of runs made back to back, and --reps 3 for medians.
+# --steps 51 measures exactly one megabatch. Timings on a shared 2-core VM are noisy (5-20 % idle,
+# 2-4x while others build): prefer the ratios of runs made back to back, and --reps 3 for medians.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
