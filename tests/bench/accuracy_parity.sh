@@ -37,7 +37,8 @@
 #     model it trained on dev.tsv (eval mode, no dropout).
 # The "time" columns are each command's wall time (tokenization, init, training, evaluation): not a
 # throughput benchmark (bench_train.sh is); the 2-core VM is shared, so they are noisy.
-# Default size: 2 epochs, 3 seeds: ~434 steps a run; about 10-25 minutes on 2 free cores.
+# Default size: 2 epochs (434 steps of 32 a run), 3 seeds: 4-5 minutes on the idle 2-core VM, 10.5 while
+# others were compiling.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
