@@ -29,16 +29,29 @@ int blasThreads()
 
 } // namespace
 
+bool blasHasThreadControl()
+{
+    return dlsym(RTLD_DEFAULT, "openblas_set_num_threads") != nullptr;
+}
+
 void setComputeThreads(int threads)
 {
     threads = std::max(1, threads);
-    at::set_num_threads(threads);
-    setBlasThreads(threads);
+    if (blasHasThreadControl()) {
+        // Matrix products, most of the work, run on OpenBLAS's pool; a second
+        // pool of the same size for the element-wise ops made each wait on
+        // the other's spinning threads (measured 2.3x slower training on two
+        // cores, tests/bench/README.md).
+        at::set_num_threads(1);
+        setBlasThreads(threads);
+    } else {
+        at::set_num_threads(threads);
+    }
 }
 
 int computeThreads()
 {
-    return at::get_num_threads();
+    return blasHasThreadControl() ? blasThreads() : at::get_num_threads();
 }
 
 ScopedComputeThreads::ScopedComputeThreads(int threads)

@@ -108,6 +108,13 @@ double AdamW::gradNorm() const
     return std::sqrt(sumOfSquares);
 }
 
+void AdamW::scaleGradients(double factor)
+{
+    at::NoGradGuard noGrad;
+    for (auto &group : mGroups)
+        group.grads.mul_(factor);
+}
+
 double AdamW::clipGradNorm(double maxNorm)
 {
     at::NoGradGuard noGrad;

@@ -40,6 +40,8 @@ public:
     // (torch.nn.utils.clip_grad_norm_). Returns the norm before clipping.
     double clipGradNorm(double maxNorm);
     double gradNorm() const;
+    // Multiplies every gradient by `factor` (unscaling after loss scaling).
+    void scaleGradients(double factor);
 
     std::int64_t stepCount() const { return mStep; }
     std::int64_t parameterCount() const;

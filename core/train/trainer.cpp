@@ -20,7 +20,10 @@
 #include "train/run_inputs.h"
 #include "train/encoded_split.h"
 #include "train/evaluator.h"
+#include "train/gradient_accumulator.h"
+#include "train/loss_scaler.h"
 #include "train/store_sink.h"
+#include "train/throughput_meter.h"
 #include "train/train_step.h"
 #include "train/training_checkpoint.h"
 
@@ -34,6 +37,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -60,18 +64,20 @@ c10::Device resolveDevice(const std::string &name)
     return c10::Device(name);
 }
 
-// Turns bfloat16 autocast on for the scope (on the thread that trains).
+// Turns autocast to `dtype` on for the scope (on the thread that trains);
+// nothing when `dtype` is empty.
 class AutocastScope {
 public:
-    AutocastScope(bool enabled, const c10::Device &device) : mEnabled(enabled), mCuda(device.is_cuda())
+    AutocastScope(std::optional<at::ScalarType> dtype, const c10::Device &device)
+        : mEnabled(dtype.has_value()), mCuda(device.is_cuda())
     {
         if (!mEnabled)
             return;
         if (mCuda) {
-            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+            at::autocast::set_autocast_gpu_dtype(*dtype);
             at::autocast::set_enabled(true);
         } else {
-            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::set_autocast_cpu_dtype(*dtype);
             at::autocast::set_cpu_enabled(true);
         }
     }
@@ -87,6 +93,10 @@ private:
     bool mEnabled;
     bool mCuda;
 };
+
+// Overflowed fp16 steps in a row after which the run fails: the scale is
+// then 65536 / 2^25, so the loss itself is not finite, not just its scale.
+constexpr std::int64_t kMaxSkippedSteps = 25;
 
 // Freezes the embeddings and the lowest `layers` encoder layers (-1: all of
 // the encoder and the pooler, so only the classifier trains).
@@ -145,6 +155,7 @@ private:
     void setUp();
     void loop();
     void optimiserStep();
+    Error divergence(double loss, double gradNorm, double lr) const;
     void evaluateValidation();
     void saveCheckpoint(bool best);
     void finish();
@@ -168,6 +179,9 @@ private:
     BertForSequenceClassification mModel{nullptr};
     std::unique_ptr<AdamW> mOptimizer;
     std::unique_ptr<BatchSampler> mSampler;
+    std::unique_ptr<GradientAccumulator> mAccumulator;
+    std::optional<LossScaler> mScaler;
+    std::optional<at::ScalarType> mAutocast;
     at::Tensor mClassWeights;
     TrainerState mState;
     std::int64_t mTotalSteps = 0;
@@ -176,9 +190,8 @@ private:
     double mLastGradNorm = 0;
     std::map<std::string, double> mEvalMetrics;
     TrainingSummary mSummary;
-    std::chrono::steady_clock::time_point mStart;
-    std::int64_t mSamplesThisSession = 0;
-    std::int64_t mTokensThisSession = 0;
+    ThroughputMeter::Clock::time_point mSessionStart;
+    ThroughputMeter mThroughput;
 };
 
 void Trainer::setUp()
@@ -205,11 +218,12 @@ void Trainer::setUp()
         mModelPath = mRequest.model;
     }
     mSource = parseModelSource(mModelPath);
-    if (mConfig.fp16)
-        throw Error(ErrorKind::Incompatible, "fp16 training needs a CUDA device and is not available in this version; "
-                                             "use bf16");
-
     mDevice = resolveDevice(mConfig.device);
+    if (mConfig.fp16 && !mDevice.is_cuda())
+        throw Error(ErrorKind::Incompatible, "fp16 needs a CUDA device and none is available (device \""
+                                                 + mConfig.device + "\"); use bf16 on the CPU");
+    if (mConfig.fp16 || mConfig.bf16)
+        mAutocast = mConfig.fp16 ? at::kHalf : at::kBFloat16;
     setComputeThreads(resolvedThreads(mConfig, std::thread::hardware_concurrency()));
     at::manual_seed(static_cast<std::uint64_t>(mConfig.seed));
 
@@ -288,6 +302,23 @@ void Trainer::setUp()
     const BatchOrder order = mConfig.groupByLength ? BatchOrder::LengthGrouped : BatchOrder::Shuffled;
     mSampler = std::make_unique<BatchSampler>(mData.train.lengths, mConfig.perDeviceTrainBatchSize, order,
                                               static_cast<std::uint64_t>(mConfig.seed), mState.position);
+    GradientAccumulatorOptions accumulation;
+    accumulation.microBatchRows = mState.microBatchRows;
+    accumulation.padId = mTokenizer->padId();
+    accumulation.padTo = mPadTo;
+    accumulation.device = mDevice;
+    accumulation.classWeights = mClassWeights;
+    accumulation.beforeChunk = mRequest.beforeMicroBatch;
+    accumulation.onShrink = [this](std::int64_t rows) {
+        mState.microBatchRows = rows;
+        log(LogLevel::Warning, "out of memory at step " + std::to_string(mState.step + 1) + ": micro-batches now hold "
+                                   + std::to_string(rows) + " examples, gradients accumulated over "
+                                   + std::to_string(mConfig.gradientAccumulationSteps * mConfig.perDeviceTrainBatchSize)
+                                   + " as before (the step is redone)");
+    };
+    mAccumulator = std::make_unique<GradientAccumulator>(mData.train, std::move(accumulation));
+    mScaler.emplace(mConfig.fp16, mState.lossScaler);
+
     mSummary.runId = mRunId;
     mSummary.device = mDevice.str();
     mSummary.totalSteps = mTotalSteps;
@@ -297,31 +328,47 @@ void Trainer::setUp()
                             + " steps on " + mDevice.str());
 }
 
+Error Trainer::divergence(double loss, double gradNorm, double lr) const
+{
+    const bool lossBad = !std::isfinite(loss);
+    const double value = lossBad ? loss : gradNorm;
+    return Error(ErrorKind::InvalidInput, std::string(lossBad ? "the training loss" : "the gradient norm") + " became "
+                                              + (std::isnan(value) ? "NaN" : "infinite") + " at step " + std::to_string(mState.step + 1) + " (learning rate "
+                                              + std::to_string(lr) + ", last gradient norm "
+                                              + std::to_string(mLastGradNorm) + "); lower learning_rate or "
+                                              + "check the data");
+}
+
 void Trainer::optimiserStep()
 {
-    const AutocastScope autocast(mConfig.bf16, mDevice);
+    const AutocastScope autocast(mAutocast, mDevice);
     mModel->train();
-    double stepLoss = 0;
-    std::int64_t samples = 0;
-    std::int64_t tokens = 0;
-    const double scale = 1.0 / static_cast<double>(mConfig.gradientAccumulationSteps);
-    for (std::int64_t micro = 0; micro < mConfig.gradientAccumulationSteps; ++micro) {
-        const auto rows = mSampler->next();
-        const TensorBatch batch = collate(mData.train, rows, mTokenizer->padId(), mPadTo, mDevice);
-        stepLoss += forwardBackward(*mModel, batch, scale, mClassWeights) * scale;
-        samples += batch.size();
-        tokens += batch.realTokens;
-    }
+    std::vector<std::vector<std::int64_t>> batches;
+    for (std::int64_t micro = 0; micro < mConfig.gradientAccumulationSteps; ++micro)
+        batches.push_back(mSampler->next());
+    const double lossScale = mScaler->scale();
+    const AccumulatedGradients gradients = mAccumulator->accumulate(*mModel, *mOptimizer, batches, lossScale);
+    const double stepLoss = gradients.loss;
     const double lr = learningRateAt(mConfig, mState.step, mTotalSteps);
-    if (!std::isfinite(stepLoss))
-        throw Error(ErrorKind::InvalidInput, "the training loss became " + std::string(std::isnan(stepLoss) ? "NaN" : "infinite")
-                                                 + " at step " + std::to_string(mState.step + 1) + " (learning rate "
-                                                 + std::to_string(lr) + ", last gradient norm "
-                                                 + std::to_string(mLastGradNorm) + "); lower learning_rate or "
-                                                 + "check the data");
-    mLastGradNorm = mConfig.maxGradNorm > 0 ? mOptimizer->clipGradNorm(mConfig.maxGradNorm) : mOptimizer->gradNorm();
-    mOptimizer->step(lr);
+    if (lossScale != 1.0)
+        mOptimizer->scaleGradients(1.0 / lossScale);
+    const double gradNorm = mConfig.maxGradNorm > 0 ? mOptimizer->clipGradNorm(mConfig.maxGradNorm) : mOptimizer->gradNorm();
+    const bool finite = std::isfinite(stepLoss) && std::isfinite(gradNorm);
+    if (mScaler->update(finite)) {
+        if (!finite)
+            throw divergence(stepLoss, gradNorm, lr);
+        mLastGradNorm = gradNorm;
+        mOptimizer->step(lr);
+    } else {
+        if (mScaler->state().skippedInARow >= kMaxSkippedSteps)
+            throw divergence(stepLoss, gradNorm, lr);
+        log(LogLevel::Warning, "fp16: gradients overflowed at step " + std::to_string(mState.step + 1)
+                                   + "; step skipped, loss scale now " + std::to_string(mScaler->scale()));
+    }
     mOptimizer->zeroGrad();
+    mState.lossScaler = mScaler->state();
+    const std::int64_t samples = gradients.samples;
+    const std::int64_t tokens = gradients.tokens;
 
     ++mState.step;
     mState.position = mSampler->position();
@@ -329,8 +376,7 @@ void Trainer::optimiserStep()
     ++mState.lossCount;
     mState.samplesSeen += samples;
     mState.tokensSeen += tokens;
-    mSamplesThisSession += samples;
-    mTokensThisSession += tokens;
+    mThroughput.stepDone(samples, tokens);
     mLastLoss = stepLoss;
 
     const double epoch = static_cast<double>(mState.position.epoch)
@@ -344,15 +390,13 @@ void Trainer::optimiserStep()
         mState.lossCount = 0;
     }
 
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - mStart).count();
     TrainingProgress progress;
     progress.step = mState.step;
     progress.totalSteps = mTotalSteps;
     progress.epoch = epoch;
-    progress.samplesPerSecond = elapsed > 0 ? mSamplesThisSession / elapsed : 0;
-    progress.tokensPerSecond = elapsed > 0 ? mTokensThisSession / elapsed : 0;
-    const double stepsThisSession = static_cast<double>(mSamplesThisSession) / std::max<double>(1, samples);
-    progress.etaSeconds = stepsThisSession > 0 ? elapsed / stepsThisSession * static_cast<double>(mTotalSteps - mState.step) : 0;
+    progress.samplesPerSecond = mThroughput.samplesPerSecond();
+    progress.tokensPerSecond = mThroughput.tokensPerSecond();
+    progress.etaSeconds = mThroughput.secondsPerStep() * static_cast<double>(mTotalSteps - mState.step);
     progress.learningRate = lr;
     progress.loss = stepLoss;
     mSink->progress(progress);
@@ -415,7 +459,7 @@ void Trainer::saveCheckpoint(bool best)
 
 void Trainer::loop()
 {
-    mStart = std::chrono::steady_clock::now();
+    mThroughput.start();
     while (mState.step < mTotalSteps) {
         if (mControl.cancel) {
             mSink->stateChanged(RunState::Cancelled, "cancelled at step " + std::to_string(mState.step));
@@ -497,6 +541,7 @@ void Trainer::finish()
 
 TrainingSummary Trainer::run()
 {
+    mSessionStart = ThroughputMeter::Clock::now();
     setUp();
     try {
         mSink->stateChanged(RunState::Running, "");
@@ -512,9 +557,12 @@ TrainingSummary Trainer::run()
     mSummary.steps = mState.step;
     mSummary.epochs = static_cast<double>(mState.position.epoch)
                       + static_cast<double>(mState.position.batch) / static_cast<double>(mSampler->batchesPerEpoch());
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - mStart).count();
-    mSummary.samplesPerSecond = elapsed > 0 ? mSamplesThisSession / elapsed : 0;
-    mSummary.tokensPerSecond = elapsed > 0 ? mTokensThisSession / elapsed : 0;
+    mSummary.samplesPerSecond = mThroughput.samplesPerSecond();
+    mSummary.tokensPerSecond = mThroughput.tokensPerSecond();
+    mSummary.microBatchSize = mAccumulator->microBatchRows() > 0 ? mAccumulator->microBatchRows()
+                                                                 : mConfig.perDeviceTrainBatchSize;
+    mSummary.firstStepSeconds = mThroughput.firstStepSeconds();
+    mSummary.runtimeSeconds = std::chrono::duration<double>(ThroughputMeter::Clock::now() - mSessionStart).count();
     mSummary.finalTrainLoss = mLastLoss;
     mSummary.evalMetrics = mEvalMetrics;
     mSummary.peakRssMb = peakRssMb();

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,9 @@ struct TrainingRequest {
     RunConfig config;
     std::string runName;                   // empty: "<dataset> on <model>"
     std::optional<std::int64_t> resumeRun; // continue this run from its last checkpoint
+    // Fault injection for tests: called with each micro-batch's row count
+    // before its forward pass (throw c10::OutOfMemoryError to simulate OOM).
+    std::function<void(std::int64_t rows)> beforeMicroBatch;
 };
 
 struct TrainingSummary {
@@ -31,8 +35,12 @@ struct TrainingSummary {
     std::int64_t steps = 0;
     std::int64_t totalSteps = 0;
     double epochs = 0;
+    // Training throughput of this session, its first step left out (see ThroughputMeter).
     double samplesPerSecond = 0;
     double tokensPerSecond = 0; // real (unpadded) tokens
+    std::int64_t microBatchSize = 0; // rows per forward pass: per_device_train_batch_size, or less after OOM
+    double firstStepSeconds = 0;
+    double runtimeSeconds = 0;  // the whole call: set-up, loading, training, evaluations, saving
     double peakRssMb = 0;
     double finalTrainLoss = 0;
     std::map<std::string, double> evalMetrics; // last validation: eval_loss, eval_accuracy, eval_f1, ...

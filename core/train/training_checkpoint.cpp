@@ -68,6 +68,10 @@ void saveTrainingCheckpoint(const fs::path &folder, const BertForSequenceClassif
         {"loss_count", state.lossCount},
         {"samples_seen", state.samplesSeen},
         {"tokens_seen", state.tokensSeen},
+        {"loss_scale", state.lossScaler.scale},
+        {"loss_scale_growth_tracker", state.lossScaler.growthTracker},
+        {"loss_scale_skipped_in_a_row", state.lossScaler.skippedInARow},
+        {"micro_batch_rows", state.microBatchRows},
     };
     writeFileAtomically(staging / "trainer_state.json", trainerState.dump(2) + "\n");
 
@@ -115,6 +119,11 @@ void loadTrainingCheckpoint(const fs::path &folder, BertForSequenceClassificatio
         loaded.lossCount = json.at("loss_count").get<std::int64_t>();
         loaded.samplesSeen = json.at("samples_seen").get<std::int64_t>();
         loaded.tokensSeen = json.at("tokens_seen").get<std::int64_t>();
+        // Optional: absent from checkpoints written before fp16 and OOM recovery.
+        loaded.lossScaler.scale = json.value("loss_scale", loaded.lossScaler.scale);
+        loaded.lossScaler.growthTracker = json.value("loss_scale_growth_tracker", std::int64_t{0});
+        loaded.lossScaler.skippedInARow = json.value("loss_scale_skipped_in_a_row", std::int64_t{0});
+        loaded.microBatchRows = json.value("micro_batch_rows", std::int64_t{0});
     } catch (const nlohmann::json::exception &e) {
         throw Error(ErrorKind::InvalidInput, stateFile.string() + ": " + e.what());
     }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "train/batching.h"
+#include "train/loss_scaler.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -28,6 +29,8 @@ struct TrainerState {
     std::int64_t lossCount = 0;
     std::int64_t samplesSeen = 0;
     std::int64_t tokensSeen = 0;
+    LossScalerState lossScaler;             // fp16 only
+    std::int64_t microBatchRows = 0;        // 0: whole batches; less after out-of-memory recovery
 };
 
 inline constexpr int kCheckpointFormatVersion = 1;

@@ -9,9 +9,9 @@
 #
 #   --build DIR       our build folder (default build/; runs DIR/app/finetune)
 #   --steps N         optimizer steps per run, both sides (default 20; the first is excluded, see below)
-#   --threads N       CPU threads, both sides (default 2): our run config "threads" (torch intra-op and
-#                     OpenBLAS, ft::setComputeThreads), the peer's --threads (torch.set_num_threads and
-#                     OMP/OPENBLAS/MKL_NUM_THREADS)
+#   --threads N       CPU cores, both sides (default 2): our run config "threads" (ft::setComputeThreads:
+#                     OpenBLAS N threads, torch intra-op 1), the peer's --threads (torch.set_num_threads
+#                     and OMP/OPENBLAS/MKL_NUM_THREADS all N)
 #   --reps N          repetitions of every run (default 1); the table shows each value, ratios use medians
 #   --peer-default-threads  also run the peer without --threads (torch 1 thread + OpenBLAS's own pool of
 #                     2 here: its fastest setting on this VM, see $shared/bench/README.md)
@@ -39,20 +39,11 @@
 #     backward, clipping, AdamW, scheduler, loss.item()); the first step (--skip-steps 1, its default)
 #     is excluded; samples/s = 16 x measured steps / their time; tokens/s counts real tokens
 #     (attention_mask = 1).
-#   ours: `finetune train --json` reports samples_per_s/tokens_per_s over ALL steps including the first,
-#     timed from the start of the training loop to the end of the run, i.e. also saving the final model
-#     and evaluating a test split if there is one (core/train/trainer.cpp: mStart is set in loop(), the
-#     rates are computed in run() after finish()); those raw figures are shown as "ours raw" for
-#     reference only. The compared figure leaves out the first step and finish(): the progress line
-#     of step k on stderr shows samples-so-far / time-since-loop-start ("%.1f samples/s", cumulative);
-#     the CLI always prints it for step 1 and for the last step when stderr is not a terminal, so
-#       T1 = samples(1) / rate(1),  TN = samples(N) / rate(N),  measured time = TN - T1
-#     (the 1-decimal rounding costs < 0.5 % here). A step there covers sampling, collation, forward,
-#     loss, backward, clipping, AdamW, the lr, metric logging (SQLite points, flushed every 2 s) and
-#     the progress report. Real tokens of steps 2..N = all real tokens (tokens_per_s / samples_per_s x
-#     samples, exact: both rates share one elapsed time) minus those of step 1, which a second,
-#     identical run stopped after one step (`--stop-after-steps 1`, same seed, so the same first
-#     batch) reports the same way.
+#   ours: `finetune train --json`'s samples_per_s and tokens_per_s (real tokens), which cover steps
+#     2..N: wall time from the end of step 1 to the end of step N (core/train/throughput_meter.h).
+#     A step there covers sampling, collation, forward, loss, backward, clipping, AdamW, the lr,
+#     metric logging (SQLite points, flushed every 2 s) and the progress report; with eval_strategy
+#     "no" and no checkpoint due, nothing else happens in that window. first_step_s is reported too.
 #   peak RSS: ru_maxrss of each whole process (the peer's includes ~250 MB of Python + torch; ours
 #     includes the dataset encoding and the final model save).
 #
@@ -168,9 +159,6 @@ peer() { # TAG [EXTRA ARGS]
 }
 
 echo "bench_train: $steps steps, batch $batch, max_length $max_length, threads $threads, $reps rep(s); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-# Real tokens of our first batch, per batching (deterministic for the seed).
-ours ours_max.first "$tmp/ours_max.json" --stop-after-steps 1
-ours ours_dyn.first "$tmp/ours_dyn.json" --stop-after-steps 1
 for rep in $(seq 1 "$reps"); do
     # Ours and the peer alternate, so that load changes on the machine hit both alike.
     ours "ours_max.$rep" "$tmp/ours_max.json"
@@ -185,7 +173,7 @@ done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 "$python" - "$tmp" "$steps" "$batch" "$threads" "$reps" "$finetune" "$data" <<'PY'
-import json, math, os, re, statistics, sys
+import json, os, statistics, sys
 
 tmp, steps, batch, threads, reps, finetune, data = sys.argv[1:8]
 steps, batch, threads, reps = int(steps), int(batch), int(threads), int(reps)
@@ -202,36 +190,14 @@ n_train = imp["splits"]["train"]
 if imp["splits"]["validation"] or imp["splits"]["test"] or imp["errors"]["count"]:
     print(f"warning: import: {imp['splits']}, {imp['errors']['count']} row errors", file=sys.stderr)
 
-def samples_after(k):
-    """Examples in our first k batches: ceil(n / batch) batches an epoch, the last one smaller."""
-    per_epoch = math.ceil(n_train / batch)
-    full_epochs, rest = divmod(k, per_epoch)
-    return full_epochs * n_train + rest * batch
-
-PROGRESS = re.compile(r"steps\s.*?(\d+)/(\d+)\s.*?([\d.]+) samples/s\s*$")
-
-def ours(tag, first_tag):
+def ours(tag):
     j = last_json(os.path.join(runs, tag + ".out"))
-    cumulative = {}
-    for line in open(os.path.join(runs, tag + ".err"), encoding="utf-8", errors="replace"):
-        m = PROGRESS.search(line)
-        if m:
-            cumulative[int(m.group(1))] = float(m.group(3))
-    if 1 not in cumulative or steps not in cumulative or j["steps"] != steps:
-        sys.exit(f"{tag}: missing progress lines for steps 1 and {steps} (found {sorted(cumulative)})")
-    t1 = samples_after(1) / cumulative[1]
-    tn = samples_after(steps) / cumulative[steps]
-    first = last_json(os.path.join(runs, first_tag + ".out"))
-    tokens_first = first["tokens_per_s"] / first["samples_per_s"] * samples_after(1)
-    tokens_all = j["tokens_per_s"] / j["samples_per_s"] * samples_after(steps)
-    samples = samples_after(steps) - samples_after(1)
-    tokens = tokens_all - tokens_first
-    time = tn - t1
-    return {"samples_per_s": samples / time, "tokens_per_s": tokens / time,
-            "step_ms_mean": 1000 * time / (steps - 1), "first_step_ms": 1000 * t1,
-            "mean_real_len": tokens / samples, "peak_rss_mb": j["peak_rss_mb"],
-            "final_loss": j["final_train_loss"], "raw_samples_per_s": j["samples_per_s"],
-            "raw_tokens_per_s": j["tokens_per_s"]}
+    if j["steps"] != steps:
+        sys.exit(f"{tag}: {j['steps']} steps instead of {steps}")
+    return {"samples_per_s": j["samples_per_s"], "tokens_per_s": j["tokens_per_s"],
+            "step_ms_mean": 1000 * batch / j["samples_per_s"], "first_step_ms": 1000 * j["first_step_s"],
+            "mean_real_len": j["tokens_per_s"] / j["samples_per_s"], "peak_rss_mb": j["peak_rss_mb"],
+            "final_loss": j["final_train_loss"], "runtime_s": j["runtime_s"]}
 
 def peer(tag):
     j = last_json(os.path.join(runs, tag + ".out"))
@@ -244,7 +210,7 @@ def collect(kind, mode):
         tag = f"{kind}_{mode}.{rep}"
         if not os.path.exists(os.path.join(runs, tag + ".out")):
             return None
-        out.append(ours(tag, f"ours_{mode}.first") if kind == "ours" else peer(tag))
+        out.append(ours(tag) if kind == "ours" else peer(tag))
     return out
 
 R = {(k, m): collect(k, m) for k in ("ours", "peer", "peerdt") for m in ("max", "dyn")}
@@ -289,8 +255,8 @@ if R[("peerdt", "max")]:
     ratio("(b) vs peer default threads", ("ours", "dyn"), ("peerdt", "dyn"), "(info)")
     ratio("(c) vs peer default threads", ("ours", "dyn"), ("peerdt", "max"), "(info)")
 
-print("\nours raw (finetune --json, all steps incl. the first + final model save): samples/s "
-      + "; ".join(f"{m}: {fmt(R[('ours', m)], 'raw_samples_per_s', '{:.2f}')}" for m in ("max", "dyn")))
+print("\nours runtime_s (the whole finetune train call: set-up, tokenization, all steps, final save): "
+      + "; ".join(f"{m}: {fmt(R[('ours', m)], 'runtime_s')}" for m in ("max", "dyn")))
 print("peer step ms median: " + "; ".join(f"{m}: {fmt(R[('peer', m)], 'step_ms_median', '{:.0f}')}"
                                           for m in ("max", "dyn"))
       + f"; peer mean padded len (dynamic): {fmt(R[('peer', 'dyn')], 'mean_padded_len')}")

@@ -51,7 +51,8 @@ private Q_SLOTS:
                                   "--config", config, "--json"});
         QVERIFY2(first.exitCode == 0, qPrintable(first.err));
         const QJsonObject summary = lastJsonLine(first.out);
-        for (const char *key : {"run_id", "steps", "samples_per_s", "tokens_per_s", "peak_rss_mb", "final_train_loss", "eval"})
+        for (const char *key : {"run_id", "steps", "samples_per_s", "tokens_per_s", "first_step_s", "runtime_s",
+                                "micro_batch_size", "peak_rss_mb", "final_train_loss", "eval"})
             QVERIFY2(summary.contains(QLatin1String(key)), key);
         QCOMPARE(summary.value("steps").toInt(), 6);
         QCOMPARE(summary.value("state").toString(), QStringLiteral("completed"));

@@ -8,6 +8,7 @@
 #include "train/batching.h"
 #include "train/lr_schedule.h"
 #include "train/metrics.h"
+#include "train/throughput_meter.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -130,6 +131,25 @@ private Q_SLOTS:
         QVERIFY(lines[5].endsWith("0.7500         4"));
         // Without names, classes are numbered.
         QVERIFY(QString::fromStdString(classificationReport(m)).contains("\n           1       1.00      0.50"));
+    }
+
+    // Rates leave out the first (warm-up) step; ETA uses the measured step time.
+    void throughputLeavesOutFirstStep()
+    {
+        using namespace std::chrono_literals;
+        const auto t0 = ThroughputMeter::Clock::time_point{};
+        ThroughputMeter meter;
+        meter.start(t0);
+        QCOMPARE(meter.samplesPerSecond(), 0.0);
+        meter.stepDone(16, 400, t0 + 3s); // slow first step
+        QCOMPARE(meter.firstStepSeconds(), 3.0);
+        QCOMPARE(meter.samplesPerSecond(), 16.0 / 3.0); // one step: its own rate
+        meter.stepDone(16, 300, t0 + 4s);
+        meter.stepDone(8, 100, t0 + 5s); // a short last batch
+        QCOMPARE(meter.steps(), std::int64_t{3});
+        QCOMPARE(meter.samplesPerSecond(), 24.0 / 2.0);
+        QCOMPARE(meter.tokensPerSecond(), 400.0 / 2.0);
+        QCOMPARE(meter.secondsPerStep(), 1.0);
     }
 
     void badInputThrows()

@@ -1,6 +1,7 @@
 // tst_trainer.cpp: the training engine end to end on a small project: an
 // interrupted and resumed run ends with the same weights and metrics as an
-// uninterrupted one; cancel, NaN losses and checkpoint rotation.
+// uninterrupted one; cancel, pause, NaN losses, checkpoint rotation and
+// out-of-memory recovery.
 #include "common/error.h"
 #include "data/sample_dataset.h"
 #include "models/safetensors.h"
@@ -8,16 +9,25 @@
 #include "store/project.h"
 #include "store/runs.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 #include "train/trainer.h"
 #include "train/training_checkpoint.h"
 
 #include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+#include <nlohmann/json.hpp>
 
 #include <QTemporaryDir>
 
-#include <cmath>
 #include <QTest>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <thread>
 
 namespace fs = std::filesystem;
 using namespace ft;
@@ -32,6 +42,8 @@ public:
     void progress(const TrainingProgress &p) override
     {
         lastStep = p.step;
+        if (onStep)
+            onStep(p.step);
         if (cancelAtStep > 0 && p.step >= cancelAtStep && control)
             control->cancel = true;
     }
@@ -40,8 +52,9 @@ public:
 
     std::vector<RunState> states;
     std::vector<std::string> logs;
-    std::int64_t lastStep = 0;
+    std::atomic<std::int64_t> lastStep{0};
     std::int64_t cancelAtStep = 0;
+    std::function<void(std::int64_t step)> onStep;
     RunControl *control = nullptr;
 };
 
@@ -71,6 +84,20 @@ RunConfig smallConfig()
     config.threads = 1;
     config.maxLength = 32;
     return config;
+}
+
+// The tiny model with dropout off, so that results depend on the rows alone.
+fs::path withoutDropout(const QTemporaryDir &dir)
+{
+    const fs::path folder = ft::test::toPath(dir.filePath(QStringLiteral("tiny-no-dropout")));
+    fs::create_directories(folder);
+    for (const auto &entry : fs::directory_iterator(kTinyModel))
+        fs::copy_file(entry.path(), folder / entry.path().filename());
+    nlohmann::json config = test::readJsonFile(folder / "config.json");
+    config["hidden_dropout_prob"] = 0.0;
+    config["attention_probs_dropout_prob"] = 0.0;
+    std::ofstream(folder / "config.json") << config.dump(2);
+    return folder;
 }
 
 TrainingRequest requestFor(const fs::path &project, const RunConfig &config)
@@ -181,7 +208,7 @@ private Q_SLOTS:
         sink.cancelAtStep = 3;
         const TrainingSummary summary = train(requestFor(project, smallConfig()), sink, control);
         QCOMPARE(int(summary.state), int(RunState::Cancelled));
-        QCOMPARE(sink.lastStep, std::int64_t{3});
+        QCOMPARE(sink.lastStep.load(), std::int64_t{3});
         Project opened = Project::open(project);
         QCOMPARE(int(runDetails(opened, summary.runId).state), int(RunState::Cancelled));
     }
@@ -224,6 +251,103 @@ private Q_SLOTS:
         QVERIFY(std::isfinite(summary.finalTrainLoss));
         for (const auto &[name, tensor] : loadSafetensors(summary.modelFolder / "model.safetensors"))
             QVERIFY2(tensor.scalar_type() == at::kFloat, name.c_str());
+    }
+
+    // An out-of-memory step is redone in smaller micro-batches; the recipe,
+    // and so the result, stay those of the configured batch.
+    void outOfMemoryShrinksMicroBatchesAndKeepsTheResult()
+    {
+        QTemporaryDir dir;
+        const fs::path project = makeProject(dir);
+        const fs::path model = withoutDropout(dir);
+        RunConfig config = smallConfig();
+        config.maxSteps = 6;
+        config.evalStrategy = EvalStrategy::No;
+        config.saveSteps = 3;
+
+        RecordingSink sinkA;
+        RunControl controlA;
+        TrainingRequest request = requestFor(project, config);
+        request.model = model.string();
+        const TrainingSummary a = train(request, sinkA, controlA);
+        QCOMPARE(a.microBatchSize, std::int64_t{8});
+
+        std::int64_t failures = 0;
+        request.beforeMicroBatch = [&failures](std::int64_t rows) {
+            if (rows > 2) {
+                ++failures;
+                throw c10::OutOfMemoryError({__func__, __FILE__, static_cast<std::uint32_t>(__LINE__)},
+                                            "CUDA out of memory (simulated)");
+            }
+        };
+        RecordingSink sinkB;
+        RunControl controlB;
+        const TrainingSummary b = train(request, sinkB, controlB);
+        QCOMPARE(int(b.state), int(RunState::Completed));
+        QCOMPARE(b.steps, std::int64_t{6});
+        QCOMPARE(b.microBatchSize, std::int64_t{2});
+        QCOMPARE(failures, std::int64_t{2}); // 8 then 4 rows, at the first step only
+        QVERIFY(std::any_of(sinkB.logs.begin(), sinkB.logs.end(), [](const std::string &l) {
+            return l.find("out of memory at step 1: micro-batches now hold 2 examples") != std::string::npos;
+        }));
+        const TensorMap weightsA = loadSafetensors(a.modelFolder / "model.safetensors");
+        const TensorMap weightsB = loadSafetensors(b.modelFolder / "model.safetensors");
+        for (const auto &[name, tensor] : weightsA) {
+            // The key biases' gradient is zero but for rounding (softmax ignores a constant added to every
+            // score), and AdamW turns that noise into full-size steps; the two runs' noise differs.
+            if (name.find("attention.self.key.bias") != std::string::npos)
+                continue;
+            QVERIFY2(at::allclose(tensor, weightsB.at(name), 1e-4, 1e-5), name.c_str());
+        }
+        QVERIFY(std::abs(a.finalTrainLoss - b.finalTrainLoss) < 1e-4);
+
+        // A resumed run keeps the size that fits.
+        const auto state = test::readJsonFile(project / "runs" / std::to_string(b.runId) / "checkpoint-6" / "trainer_state.json");
+        QCOMPARE(state.at("micro_batch_rows").get<std::int64_t>(), std::int64_t{2});
+    }
+
+    void pauseWaitsBetweenStepsAndResumes()
+    {
+        QTemporaryDir dir;
+        const fs::path project = makeProject(dir);
+        RunConfig config = smallConfig();
+        config.maxSteps = 6;
+        RecordingSink sink;
+        RunControl control;
+        sink.onStep = [&](std::int64_t step) {
+            if (step == 2)
+                control.pause = true;
+        };
+        std::int64_t stepAfterPause = -1;
+        std::thread resumer([&] {
+            while (!control.pause)
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            stepAfterPause = sink.lastStep;
+            control.pause = false;
+        });
+        const TrainingSummary summary = train(requestFor(project, config), sink, control);
+        resumer.join();
+        QCOMPARE(stepAfterPause, std::int64_t{2}); // no step while paused
+        QCOMPARE(int(summary.state), int(RunState::Completed));
+        QCOMPARE(summary.steps, std::int64_t{6});
+        const std::vector<RunState> expected{RunState::Running, RunState::Paused, RunState::Running, RunState::Completed};
+        QCOMPARE(sink.states, expected);
+    }
+
+    void fp16NeedsCuda()
+    {
+        QTemporaryDir dir;
+        const fs::path project = makeProject(dir);
+        RunConfig config = smallConfig();
+        config.fp16 = true;
+        config.device = "auto"; // resolves to the CPU on a machine without CUDA
+        RecordingSink sink;
+        RunControl control;
+        if (at::hasCUDA())
+            QSKIP("this machine has CUDA; fp16 trains there");
+        FT_VERIFY_ERROR(train(requestFor(project, config), sink, control), ErrorKind::Incompatible,
+                        QStringLiteral("fp16 needs a CUDA device"), QStringLiteral("use bf16 on the CPU"));
     }
 
     void badRequestsAreRefusedBeforeARunExists()

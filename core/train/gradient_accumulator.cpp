@@ -1,0 +1,100 @@
+// gradient_accumulator.cpp
+#include "train/gradient_accumulator.h"
+
+#include "common/error.h"
+#include "train/adamw.h"
+#include "train/collate.h"
+#include "train/train_step.h"
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
+#include <algorithm>
+#include <new>
+
+namespace ft {
+
+bool isOutOfMemory(const std::exception &error)
+{
+    return dynamic_cast<const c10::OutOfMemoryError *>(&error) != nullptr
+           || dynamic_cast<const std::bad_alloc *>(&error) != nullptr;
+}
+
+GradientAccumulator::GradientAccumulator(const EncodedSplit &split, GradientAccumulatorOptions options)
+    : mSplit(split), mOptions(std::move(options))
+{
+    if (mOptions.classWeights.defined()) {
+        const at::Tensor weights = mOptions.classWeights.to(at::kCPU, at::kDouble).contiguous();
+        mClassWeights.assign(weights.data_ptr<double>(), weights.data_ptr<double>() + weights.numel());
+    }
+}
+
+double GradientAccumulator::weightOf(std::span<const std::int64_t> rows) const
+{
+    if (mClassWeights.empty())
+        return static_cast<double>(rows.size());
+    double sum = 0;
+    for (const auto row : rows)
+        sum += mClassWeights[static_cast<size_t>(mSplit.labels[static_cast<size_t>(row)])];
+    return sum;
+}
+
+AccumulatedGradients GradientAccumulator::tryAccumulate(BertForSequenceClassificationImpl &model,
+                                                        const std::vector<std::vector<std::int64_t>> &batches,
+                                                        double lossScale)
+{
+    AccumulatedGradients result;
+    const double perBatch = 1.0 / static_cast<double>(batches.size());
+    for (const auto &batch : batches) {
+        const std::span<const std::int64_t> rows(batch);
+        const auto chunkRows = static_cast<size_t>(
+            mOptions.microBatchRows > 0 ? mOptions.microBatchRows : static_cast<std::int64_t>(rows.size()));
+        // nll_loss's mean divides by the batch's summed class weights, so a
+        // chunk's mean counts by its share of that sum (its share of rows
+        // without class weights).
+        const double batchWeight = weightOf(rows);
+        for (size_t begin = 0; begin < rows.size(); begin += chunkRows) {
+            const auto chunk = rows.subspan(begin, std::min(chunkRows, rows.size() - begin));
+            const double share = chunk.size() == rows.size() || batchWeight == 0 ? 1.0 : weightOf(chunk) / batchWeight;
+            if (mOptions.beforeChunk)
+                mOptions.beforeChunk(static_cast<std::int64_t>(chunk.size()));
+            const TensorBatch tensors = collate(mSplit, chunk, mOptions.padId, mOptions.padTo, mOptions.device);
+            const double loss = forwardBackward(model, tensors, perBatch * share * lossScale, mOptions.classWeights);
+            result.loss += loss * perBatch * share;
+            result.samples += tensors.size();
+            result.tokens += tensors.realTokens;
+        }
+    }
+    return result;
+}
+
+AccumulatedGradients GradientAccumulator::accumulate(BertForSequenceClassificationImpl &model, AdamW &optimizer,
+                                                     const std::vector<std::vector<std::int64_t>> &batches,
+                                                     double lossScale)
+{
+    for (;;) {
+        std::int64_t failedRows = 0;
+        try {
+            return tryAccumulate(model, batches, lossScale);
+        } catch (const std::exception &e) {
+            if (!isOutOfMemory(e))
+                throw;
+            std::int64_t largest = 0;
+            for (const auto &batch : batches)
+                largest = std::max<std::int64_t>(largest, static_cast<std::int64_t>(batch.size()));
+            failedRows = mOptions.microBatchRows > 0 ? std::min(mOptions.microBatchRows, largest) : largest;
+        }
+        // Out of the catch block, so the failed step's tensors are freed.
+        optimizer.zeroGrad();
+        if (failedRows <= 1)
+            throw Error(ErrorKind::Incompatible,
+                        "out of memory on " + mOptions.device.str() + " even with one example per micro-batch"
+                            + (mOptions.padTo > 0 ? " at " + std::to_string(mOptions.padTo) + " tokens" : std::string())
+                            + "; lower max_length, train with bf16 or fp16, or use method lora");
+        mOptions.microBatchRows = failedRows / 2;
+        if (mOptions.onShrink)
+            mOptions.onShrink(mOptions.microBatchRows);
+    }
+}
+
+} // namespace ft

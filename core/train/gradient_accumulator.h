@@ -1,0 +1,68 @@
+// gradient_accumulator.h: the gradients of one optimiser step. The step's
+// batches (gradient_accumulation_steps of them, as the sampler drew them) go
+// through forward and backward in chunks of at most microBatchRows() rows,
+// each chunk's mean loss weighted by its share of its batch, so the gradient
+// is the batches' mean whatever the chunking. When the device runs out of
+// memory the chunks are halved and the step starts over with the same rows:
+// the effective batch, and so the training recipe, stay the same.
+#pragma once
+
+#include "models/bert_model.h"
+#include "train/encoded_split.h"
+
+#include <ATen/Tensor.h>
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace ft {
+
+class AdamW;
+
+struct AccumulatedGradients {
+    double loss = 0; // mean of the batches' mean losses (unscaled)
+    std::int64_t samples = 0;
+    std::int64_t tokens = 0; // real (unpadded)
+};
+
+struct GradientAccumulatorOptions {
+    std::int64_t microBatchRows = 0; // chunk size; 0 = whole batches
+    std::int64_t padId = 0;
+    std::int64_t padTo = 0;          // 0: pad each chunk to its longest row
+    c10::Device device = c10::Device(c10::kCPU);
+    at::Tensor classWeights;         // per label, or undefined
+    // Called with a chunk's row count before its forward pass; a test throws
+    // an out-of-memory error from here to drive the recovery.
+    std::function<void(std::int64_t rows)> beforeChunk;
+    // Told the new chunk size after an out-of-memory error.
+    std::function<void(std::int64_t rows)> onShrink;
+};
+
+class GradientAccumulator {
+public:
+    GradientAccumulator(const EncodedSplit &split, GradientAccumulatorOptions options);
+
+    // Adds the gradients of mean-over-batches loss x lossScale into the
+    // model's (zeroed) gradients. Throws ft::Error (Incompatible) when even one
+    // row at a time does not fit, naming the sequence length.
+    AccumulatedGradients accumulate(BertForSequenceClassificationImpl &model, AdamW &optimizer,
+                                    const std::vector<std::vector<std::int64_t>> &batches, double lossScale);
+
+    std::int64_t microBatchRows() const { return mOptions.microBatchRows; }
+
+private:
+    AccumulatedGradients tryAccumulate(BertForSequenceClassificationImpl &model,
+                                       const std::vector<std::vector<std::int64_t>> &batches, double lossScale);
+    double weightOf(std::span<const std::int64_t> rows) const;
+
+    const EncodedSplit &mSplit;
+    GradientAccumulatorOptions mOptions;
+    std::vector<double> mClassWeights; // host copy; empty = all 1
+};
+
+// Whether an exception is the device (or host) running out of memory.
+bool isOutOfMemory(const std::exception &error);
+
+} // namespace ft

@@ -1,0 +1,204 @@
+// tst_gradients.cpp: how one optimiser step's gradients are made: chunked
+// micro-batches give the whole batches' gradient (with and without class
+// weights), out-of-memory errors shrink the chunks and redo the step, and
+// fp16 loss scaling follows torch.cuda.amp.GradScaler's policy.
+#include "common/error.h"
+#include "data/sample_dataset.h"
+#include "models/checkpoint.h"
+#include "testhelpers.h"
+#include "testregistry.h"
+#include "text/tokenizer.h"
+#include "train/adamw.h"
+#include "train/encoded_split.h"
+#include "train/gradient_accumulator.h"
+#include "train/loss_scaler.h"
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
+#include <QTest>
+
+#include <cmath>
+#include <set>
+
+namespace fs = std::filesystem;
+using namespace ft;
+
+namespace {
+
+const fs::path kTinyModel = fs::path(FT_SHARED_DIR) / "golden" / "tiny-bert-uncased";
+
+struct Fixture {
+    LoadedBert loaded = loadBert(kTinyModel);
+    std::unique_ptr<AdamW> optimizer;
+    EncodedSplit split;
+
+    Fixture()
+    {
+        loaded.model->eval(); // no dropout: gradients depend on the rows alone
+        std::vector<AdamW::NamedParameter> parameters;
+        for (const auto &item : loaded.model->named_parameters())
+            parameters.emplace_back(item.key(), item.value());
+        optimizer = std::make_unique<AdamW>(parameters, AdamWOptions{});
+        const Tokenizer tokenizer = Tokenizer::fromFolder(kTinyModel);
+        const auto examples = generateSampleReviews(40, 3);
+        split = encodeSplit(tokenizer, examples, {{"negative", 0}, {"neutral", 1}, {"positive", 2}}, 32);
+    }
+
+    // The flat gradient of every parameter, after accumulating `batches`.
+    at::Tensor gradients(GradientAccumulatorOptions options, const std::vector<std::vector<std::int64_t>> &batches,
+                         double lossScale = 1.0, AccumulatedGradients *result = nullptr)
+    {
+        optimizer->zeroGrad();
+        GradientAccumulator accumulator(split, std::move(options));
+        const AccumulatedGradients r = accumulator.accumulate(*loaded.model, *optimizer, batches, lossScale);
+        if (result)
+            *result = r;
+        std::vector<at::Tensor> flat;
+        for (const auto &parameter : loaded.model->parameters())
+            flat.push_back(parameter.grad().flatten().clone());
+        return at::cat(flat);
+    }
+};
+
+// Equal up to rounding, measured against the largest gradient: some (the
+// attention key biases) are mathematically zero, so relative checks per
+// element would compare rounding noise.
+bool sameGradients(const at::Tensor &actual, const at::Tensor &expected)
+{
+    return (actual - expected).abs().max().item<double>() <= 1e-5 * expected.abs().max().item<double>();
+}
+
+const std::vector<std::vector<std::int64_t>> kBatches{{0, 5, 9, 12, 3, 17, 21, 30}, {1, 2, 33, 8, 6, 7, 4, 39}};
+
+void throwOutOfMemory()
+{
+    throw c10::OutOfMemoryError({__func__, __FILE__, static_cast<std::uint32_t>(__LINE__)},
+                                "CUDA out of memory. Tried to allocate 2.00 GiB (simulated)");
+}
+
+} // namespace
+
+class GradientAccumulationTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void fixtureHasThreeClasses()
+    {
+        Fixture f;
+        QCOMPARE(f.split.size(), std::int64_t{40});
+        QCOMPARE(std::set<std::int64_t>(f.split.labels.begin(), f.split.labels.end()).size(), size_t{3});
+    }
+
+    void chunksGiveTheWholeBatchGradient_data()
+    {
+        QTest::addColumn<bool>("classWeights");
+        QTest::newRow("plain") << false;
+        QTest::newRow("class weights") << true;
+    }
+    void chunksGiveTheWholeBatchGradient()
+    {
+        QFETCH(bool, classWeights);
+        Fixture f;
+        GradientAccumulatorOptions options;
+        if (classWeights)
+            options.classWeights = at::tensor({0.5f, 3.0f, 1.25f});
+        AccumulatedGradients whole;
+        const at::Tensor expected = f.gradients(options, kBatches, 1.0, &whole);
+        for (const std::int64_t rows : {1, 3, 4}) {
+            options.microBatchRows = rows;
+            AccumulatedGradients chunked;
+            const at::Tensor actual = f.gradients(options, kBatches, 1.0, &chunked);
+            QVERIFY2(sameGradients(actual, expected), qPrintable(QStringLiteral("chunks of %1").arg(rows)));
+            QVERIFY(std::abs(chunked.loss - whole.loss) < 1e-5);
+            QCOMPARE(chunked.samples, std::int64_t{16});
+        }
+        QVERIFY(expected.abs().sum().item<double>() > 0);
+    }
+
+    void lossScaleScalesTheGradients()
+    {
+        Fixture f;
+        AccumulatedGradients plain;
+        AccumulatedGradients scaled;
+        const at::Tensor one = f.gradients({}, kBatches, 1.0, &plain);
+        const at::Tensor big = f.gradients({}, kBatches, 1024.0, &scaled);
+        QVERIFY(sameGradients(big / 1024.0, one));
+        QCOMPARE(scaled.loss, plain.loss); // the loss is reported unscaled
+    }
+
+    void outOfMemoryHalvesTheChunksAndRedoesTheStep()
+    {
+        Fixture f;
+        const at::Tensor expected = f.gradients({}, kBatches);
+        std::vector<std::int64_t> shrunkTo;
+        std::vector<std::int64_t> tried;
+        GradientAccumulatorOptions options;
+        options.beforeChunk = [&](std::int64_t rows) {
+            tried.push_back(rows);
+            if (rows > 3)
+                throwOutOfMemory();
+        };
+        options.onShrink = [&](std::int64_t rows) { shrunkTo.push_back(rows); };
+        f.optimizer->zeroGrad();
+        GradientAccumulator accumulator(f.split, options);
+        accumulator.accumulate(*f.loaded.model, *f.optimizer, kBatches, 1.0);
+        QCOMPARE(shrunkTo, (std::vector<std::int64_t>{4, 2}));
+        QCOMPARE(accumulator.microBatchRows(), std::int64_t{2});
+        QCOMPARE(tried.front(), std::int64_t{8});
+        std::vector<at::Tensor> flat;
+        for (const auto &parameter : f.loaded.model->parameters())
+            flat.push_back(parameter.grad().flatten());
+        // Nothing of the failed attempts is left in the gradients.
+        QVERIFY(sameGradients(at::cat(flat), expected));
+    }
+
+    void outOfMemoryAtOneRowIsReported()
+    {
+        Fixture f;
+        GradientAccumulatorOptions options;
+        options.padTo = 32;
+        options.beforeChunk = [](std::int64_t) { throwOutOfMemory(); };
+        GradientAccumulator accumulator(f.split, options);
+        FT_VERIFY_ERROR(accumulator.accumulate(*f.loaded.model, *f.optimizer, kBatches, 1.0), ErrorKind::Incompatible,
+                        QStringLiteral("out of memory on cpu even with one example per micro-batch at 32 tokens"));
+    }
+
+    void otherErrorsPassThrough()
+    {
+        Fixture f;
+        GradientAccumulatorOptions options;
+        options.beforeChunk = [](std::int64_t) { throw std::runtime_error("disk on fire"); };
+        GradientAccumulator accumulator(f.split, options);
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, accumulator.accumulate(*f.loaded.model, *f.optimizer, kBatches, 1.0));
+        QCOMPARE(accumulator.microBatchRows(), std::int64_t{0});
+    }
+
+    void lossScalerFollowsGradScaler()
+    {
+        LossScaler off(false);
+        QCOMPARE(off.scale(), 1.0);
+        QVERIFY(off.update(false)); // disabled: never skips
+
+        LossScaler scaler(true);
+        QCOMPARE(scaler.scale(), 65536.0);
+        QVERIFY(!scaler.update(false)); // overflow: skip, back off
+        QCOMPARE(scaler.scale(), 32768.0);
+        QVERIFY(!scaler.update(false));
+        QCOMPARE(scaler.state().skippedInARow, std::int64_t{2});
+        for (std::int64_t i = 1; i < LossScaler::kGrowthInterval; ++i)
+            QVERIFY(scaler.update(true));
+        QCOMPARE(scaler.state().skippedInARow, std::int64_t{0});
+        QCOMPARE(scaler.scale(), 16384.0);
+        QVERIFY(scaler.update(true)); // the 2000th clean step in a row grows the scale
+        QCOMPARE(scaler.scale(), 32768.0);
+        QCOMPARE(scaler.state().growthTracker, std::int64_t{0});
+
+        const LossScaler restored(true, scaler.state()); // from a checkpoint
+        QCOMPARE(restored.scale(), 32768.0);
+    }
+};
+
+FT_REGISTER_TEST(GradientAccumulationTest);
+
+#include "tst_gradients.moc"
