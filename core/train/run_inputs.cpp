@@ -6,6 +6,8 @@
 #include "store/catalog.h"
 #include "store/datasets.h"
 #include "store/project.h"
+#include "hub/sha256.h"
+#include "train/tokenized_cache.h"
 
 #include <limits>
 #include <unordered_map>
@@ -32,29 +34,59 @@ ModelSource parseModelSource(const std::string &model)
 }
 
 PreparedData prepareData(Project &project, std::int64_t datasetId, const std::string &datasetName,
-                         const Tokenizer &tokenizer, std::int64_t maxLength)
+                         const Tokenizer &tokenizer, const fs::path &tokenizerFolder, std::int64_t maxLength)
 {
     PreparedData data;
     std::unordered_map<std::string, std::int64_t> labelIds;
+    Sha256 key;
+    key.update("tokenized v1\x1e" + std::to_string(maxLength) + "\x1e");
+    hashTokenizerFiles(key, tokenizerFolder);
     for (const LabelCount &label : labelCounts(project, datasetId)) {
         labelIds.emplace(label.name, static_cast<std::int64_t>(data.labels.size()));
         data.labels.push_back(label.name);
+        key.update(label.name);
+        key.update("\x1f");
     }
     if (data.labels.size() < 2)
         throw Error(ErrorKind::InvalidInput, "dataset '" + datasetName + "' has " + std::to_string(data.labels.size())
                                                  + " label(s); a classifier needs at least 2");
     std::vector<Example> train, validation, test;
+    key.update("\x1e");
     for (Example &example : examples(project, datasetId, 0, std::numeric_limits<std::int64_t>::max())) {
-        if (example.split == "train")
-            train.push_back(std::move(example));
-        else if (example.split == "validation")
-            validation.push_back(std::move(example));
-        else if (example.split == "test")
-            test.push_back(std::move(example));
+        std::vector<Example> *split = example.split == "train"        ? &train
+                                      : example.split == "validation" ? &validation
+                                      : example.split == "test"       ? &test
+                                                                      : nullptr;
+        if (!split)
+            continue;
+        const auto field = [&key](std::string_view value) {
+            key.update(value);
+            key.update("\x1f");
+        };
+        field(example.split);
+        field(example.text);
+        field(example.textB ? "p" + *example.textB : "-");
+        field(example.label ? "l" + *example.label : "-");
+        split->push_back(std::move(example));
     }
-    data.train = encodeSplit(tokenizer, train, labelIds, maxLength);
-    data.validation = encodeSplit(tokenizer, validation, labelIds, maxLength);
-    data.test = encodeSplit(tokenizer, test, labelIds, maxLength);
+
+    const TokenizedCache cache(project.folder() / "cache" / "tokenized");
+    const std::string cacheKey = key.finish();
+    if (auto cached = cache.load(cacheKey)) {
+        data.train = std::move(cached->train);
+        data.validation = std::move(cached->validation);
+        data.test = std::move(cached->test);
+        data.fromCache = true;
+    } else {
+        data.train = encodeSplit(tokenizer, train, labelIds, maxLength);
+        data.validation = encodeSplit(tokenizer, validation, labelIds, maxLength);
+        data.test = encodeSplit(tokenizer, test, labelIds, maxLength);
+        try {
+            cache.store(cacheKey, {data.train, data.validation, data.test});
+        } catch (const std::exception &) {
+            // Only a cache: a run does not fail because it could not be written.
+        }
+    }
     if (data.train.size() == 0)
         throw Error(ErrorKind::InvalidInput, "dataset '" + datasetName + "' has no labelled examples in its train split");
     return data;

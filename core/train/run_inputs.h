@@ -33,12 +33,16 @@ struct PreparedData {
     EncodedSplit train;
     EncodedSplit validation;
     EncodedSplit test;
+    bool fromCache = false;          // the splits came from the project's tokenized cache
 };
 
-// The dataset's labelled examples, tokenised to max_length, per split.
+// The dataset's labelled examples, tokenised to max_length, per split; from
+// the project's tokenized cache (train/tokenized_cache.h) when the same data,
+// tokenizer files (in `tokenizerFolder`) and max_length were tokenised before.
 // Throws when it has fewer than two labels or no labelled train example.
 PreparedData prepareData(Project &project, std::int64_t datasetId, const std::string &datasetName,
-                         const Tokenizer &tokenizer, std::int64_t maxLength);
+                         const Tokenizer &tokenizer, const std::filesystem::path &tokenizerFolder,
+                         std::int64_t maxLength);
 
 // The project's record of a base model (registering it on first use).
 std::int64_t findOrAddModel(Project &project, const std::string &source, const BertConfig &config);

@@ -228,7 +228,7 @@ void Trainer::setUp()
     at::manual_seed(static_cast<std::uint64_t>(mConfig.seed));
 
     mTokenizer = Tokenizer::fromFolder(mSource.folder);
-    mData = prepareData(mProject, mDatasetId, mDatasetName, *mTokenizer, mConfig.maxLength);
+    mData = prepareData(mProject, mDatasetId, mDatasetName, *mTokenizer, mSource.folder, mConfig.maxLength);
     mPadTo = mConfig.padding == Padding::MaxLength ? mConfig.maxLength : 0;
 
     BertConfig modelConfig;
@@ -324,8 +324,9 @@ void Trainer::setUp()
     mSummary.totalSteps = mTotalSteps;
     log(LogLevel::Info, "run " + std::to_string(mRunId) + ": " + std::to_string(mData.train.size()) + " train, "
                             + std::to_string(mData.validation.size()) + " validation, "
-                            + std::to_string(mData.test.size()) + " test examples; " + std::to_string(mTotalSteps)
-                            + " steps on " + mDevice.str());
+                            + std::to_string(mData.test.size()) + " test examples"
+                            + (mData.fromCache ? " (tokenized earlier, from the cache)" : "") + "; "
+                            + std::to_string(mTotalSteps) + " steps on " + mDevice.str());
 }
 
 Error Trainer::divergence(double loss, double gradNorm, double lr) const
