@@ -11,7 +11,7 @@ packages=(
   # reference BLAS and trains about 10x slower), storage, JSON, CLI, text
   libtorch-dev libopenblas0-pthread libsqlite3-dev sqlite3 nlohmann-json3-dev
   libcli11-dev libutf8proc-dev libsentencepiece-dev libfmt-dev libspdlog-dev
-  libstb-dev libonnx-dev libcpp-httplib-dev libssl-dev
+  libstb-dev libicu-dev libonnx-dev libcpp-httplib-dev libssl-dev
   # studio
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   qt6-qpa-plugins fonts-dejavu-core

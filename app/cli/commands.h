@@ -18,6 +18,8 @@ void addDoctorCommand(CLI::App &app, Action &action);
 void addModelCommands(CLI::App &app, Action &action);
 void addPredictCommand(CLI::App &app, Action &action);
 void addDatasetCommands(CLI::App &app, Action &action);
+// stats, export and label add|rename|merge|delete, on the `dataset` group.
+void addDatasetToolCommands(CLI::App &dataset, Action &action);
 void addTrainCommands(CLI::App &app, Action &action);
 
 } // namespace ft::cli

@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "data/dataset_import.h"
 #include "data/splits.h"
+#include "data/text_encoding.h"
 #include "store/datasets.h"
 #include "store/project.h"
 
@@ -21,7 +22,8 @@ namespace ft::cli {
 
 namespace {
 
-constexpr std::size_t kErrorsShown = 20; // row errors printed on stderr; the JSON carries up to 100
+constexpr std::size_t kErrorsShown = 20;        // row errors printed on stderr
+constexpr std::size_t kErrorsReported = 100000; // row errors the JSON lists in "rejected"
 
 struct SplitArguments {
     std::string ratios = "0.8,0.1,0.1";
@@ -80,30 +82,62 @@ nlohmann::ordered_json orNull(const std::string &text)
     return text.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(text);
 }
 
+std::vector<std::string> parseList(const std::string &text)
+{
+    std::vector<std::string> items;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ','))
+        items.push_back(item);
+    return items;
+}
+
+// The summary's keys are a contract: "imported", "rejected" and
+// "duplicates" (a count) as the issue states them, and the earlier keys
+// kept ("rows", "errors" with the first 100, "duplicate_rows" with the lines).
 nlohmann::ordered_json importJson(const ImportResult &result, std::uint64_t seed)
 {
+    nlohmann::ordered_json rejected = nlohmann::ordered_json::array();
     nlohmann::ordered_json errors = nlohmann::ordered_json::array();
-    for (const RowError &error : result.errors)
-        errors.push_back({{"file", error.file}, {"line", error.line}, {"reason", error.reason}});
+    for (const RowError &error : result.errors) {
+        rejected.push_back({{"file", error.file}, {"line", error.line}, {"reason", error.reason}});
+        if (errors.size() < 100)
+            errors.push_back(rejected.back());
+    }
     nlohmann::ordered_json duplicates = nlohmann::ordered_json::array();
-    for (const DuplicateRow &duplicate : result.duplicates)
-        duplicates.push_back({{"line", duplicate.line}, {"first_line", duplicate.firstLine}});
+    for (const DuplicateRow &duplicate : result.duplicates) {
+        nlohmann::ordered_json entry = {{"line", duplicate.line}, {"first_line", duplicate.firstLine}};
+        if (!duplicate.file.empty()) {
+            entry["file"] = duplicate.file;
+            entry["first_file"] = duplicate.firstFile;
+        }
+        duplicates.push_back(std::move(entry));
+    }
     nlohmann::ordered_json labels = nlohmann::ordered_json::object();
     for (const LabelTally &label : result.labels)
         labels[label.name] = label.count;
     nlohmann::ordered_json summary = {
+        {"imported", result.rows},
+        {"rejected", rejected},
+        {"duplicates", result.duplicateCount},
         {"dataset", result.datasetName},
-        {"dataset_id", result.datasetId},
+        {"dataset_id", result.datasetId ? nlohmann::ordered_json(result.datasetId) : nlohmann::ordered_json()},
         {"format", result.format},
-        {"columns", {{"text", result.textColumn}, {"text_pair", orNull(result.textPairColumn)},
-                     {"label", orNull(result.labelColumn)}, {"split", orNull(result.splitColumn)}}},
+        {"encoding", result.encoding},
+        {"source", result.source},
+        {"columns", {{"text", orNull(result.textColumn)}, {"text_pair", orNull(result.textPairColumn)},
+                     {"label", orNull(result.labelColumn)}, {"split", orNull(result.splitColumn)},
+                     {"image", orNull(result.imageColumn)}}},
+        {"columns_from", result.columnsFrom},
         {"rows", result.rows},
         {"errors", {{"count", result.errorCount}, {"first", errors}}},
-        {"duplicates", {{"count", result.duplicateCount}, {"first", duplicates}}},
+        {"duplicate_rows", {{"count", result.duplicateCount}, {"first", duplicates}}},
         {"labels", labels},
         {"unlabelled", result.unlabelled},
         {"splits", splitsJson(result.splits)},
         {"splits_from", result.splitsFromFile ? "file" : "stratified"}};
+    if (result.errorCount > static_cast<std::int64_t>(result.errors.size()))
+        summary["rejected_not_listed"] = result.errorCount - static_cast<std::int64_t>(result.errors.size());
     if (result.delimiter)
         summary["delimiter"] = std::string(1, result.delimiter);
     if (!result.splitsFromFile)
@@ -114,12 +148,20 @@ nlohmann::ordered_json importJson(const ImportResult &result, std::uint64_t seed
 void printImport(const ImportResult &result, const ImportOptions &options)
 {
     std::cout << "Imported " << result.rows << " rows from " << options.file.filename().string() << " into dataset '"
-              << result.datasetName << "' (" << result.format << "; text: " << result.textColumn;
+              << result.datasetName << "' (" << result.format;
+    if (result.encoding != "utf-8")
+        std::cout << ", " << result.encoding;
+    if (!result.textColumn.empty())
+        std::cout << "; text: " << result.textColumn;
+    if (!result.imageColumn.empty())
+        std::cout << "; image: " << result.imageColumn;
     if (!result.textPairColumn.empty())
         std::cout << ", pair: " << result.textPairColumn;
     if (!result.labelColumn.empty())
         std::cout << ", label: " << result.labelColumn;
     std::cout << ")\n";
+    if (result.columnsFrom == "remembered")
+        std::cout << "Columns     as remembered for files with these columns\n";
     std::cout << "Labels      " << result.labels.size();
     for (std::size_t i = 0; i < result.labels.size() && i < 20; ++i)
         std::cout << (i ? ", " : ": ") << result.labels[i].name << " (" << result.labels[i].count << ")";
@@ -143,11 +185,14 @@ void addDatasetCommands(CLI::App &app, Action &action)
 {
     auto *dataset = app.add_subcommand("dataset", "Import and inspect datasets in a project");
     dataset->require_subcommand(1);
+    addDatasetToolCommands(*dataset, action);
 
     struct ImportArguments {
         std::string project;
         std::string file;
         std::string format = "auto";
+        std::string encoding = "utf-8";
+        std::string labels;
         std::string delimiter;
         bool noHeader = false;
         bool noQuoting = false;
@@ -157,28 +202,53 @@ void addDatasetCommands(CLI::App &app, Action &action)
     };
     auto import = std::make_shared<ImportArguments>();
     auto *importCommand = dataset->add_subcommand(
-        "import", "Import a CSV, TSV, JSON Lines or JSON file into a new dataset. Rows that cannot be read are "
-                  "reported with their line and skipped; without a split column, rows are split at random, "
-                  "stratified by label");
+        "import", "Import a CSV, TSV, JSON Lines, JSON or plain-text file (one example per line), or a folder of "
+                  "class-named subfolders of .txt files or images, into a new dataset. Rows that cannot be read are "
+                  "reported with their file and line and skipped; an import that keeps no row fails (exit 3). "
+                  "Without a split column, rows are split at random, stratified by label. Columns given by hand are "
+                  "remembered for the next file with the same column names");
     importCommand->add_option("--project", import->project, "Project folder")->required();
     importCommand->add_option("--name", import->options.datasetName, "Name of the new dataset")->required();
-    importCommand->add_option("FILE", import->file, "Data file")->required();
+    importCommand->add_option("FILE", import->file, "Data file, or folder of class-named subfolders")->required();
     importCommand->add_option("--text-column", import->options.columns.text,
-                              "Column with the text (default: text, sentence, review, question or content)");
+                              "Column with the text (default: text, sentence, review, question or content). With "
+                              "--no-header, columns are numbers counted from 1: --text-column 2 is the second");
     importCommand->add_option("--text-pair-column", import->options.columns.textPair,
                               "Column with the second text of a pair (default: text_pair, sentence2 or text_b)");
     importCommand->add_option("--label-column", import->options.columns.label,
                               "Column with the label (default: label, labels, category, class or target)");
     importCommand->add_option("--split-column", import->options.columns.split,
                               "Column with train/validation/test (also valid, dev, eval) (default: split)");
-    importCommand->add_option("--format", import->format, "csv, tsv, jsonl or json (default: from the extension)")
-        ->check(CLI::IsMember({"auto", "csv", "tsv", "jsonl", "ndjson", "json"}));
+    importCommand->add_option("--image-column", import->options.columns.image,
+                              "Column with image paths, relative to the data file's folder (default: image, "
+                              "image_path, img or file_name)");
+    importCommand
+        ->add_option("--format", import->format,
+                     "csv, tsv, jsonl, json, text, text-folder or image-folder (default: from the extension; "
+                     ".txt is text; a folder by the files in it)")
+        ->check(CLI::IsMember({"auto", "csv", "tsv", "jsonl", "ndjson", "json", "text", "txt", "text-folder",
+                               "image-folder"}));
+    importCommand
+        ->add_option("--encoding", import->encoding,
+                     "utf-8, utf-16, utf-16le, utf-16be, gbk, gb18030 or latin1 (default utf-8; a byte-order mark "
+                     "wins). Bytes invalid in the encoding are row errors")
+        ->check([](const std::string &text) {
+            try {
+                parseEncoding(text);
+                return std::string();
+            } catch (const Error &e) {
+                return std::string(e.what());
+            }
+        });
+    importCommand->add_option("--labels", import->labels,
+                              "Comma-separated labels allowed; a row with another label is rejected");
     importCommand
         ->add_option("--delimiter", import->delimiter, "Field delimiter: one character or 'tab' (default: sniffed)")
         ->check([](const std::string &text) {
             return parseDelimiter(text) ? std::string() : "expected one character or 'tab'";
         });
-    importCommand->add_flag("--no-header", import->noHeader, "The first row is data; columns are named 0, 1, ...");
+    importCommand->add_flag("--no-header", import->noHeader,
+                            "The first row is data; columns are numbered 1, 2, ... (e.g. --text-column 2)");
     importCommand->add_flag("--no-quoting", import->noQuoting, "Read quotes as text (for files that never quote)");
     importCommand->add_option("--split-ratios", import->split.ratios, "train,validation,test proportions")
         ->check(ratiosValidator)
@@ -194,6 +264,10 @@ void addDatasetCommands(CLI::App &app, Action &action)
             options.read.delimiter = parseDelimiter(import->delimiter);
             options.read.hasHeader = !import->noHeader;
             options.read.quoting = !import->noQuoting;
+            options.read.encoding = parseEncoding(import->encoding);
+            if (!import->labels.empty())
+                options.labels = parseList(import->labels);
+            options.maxReportedErrors = kErrorsReported;
             options.ratios = parseRatios(import->split.ratios);
             options.seed = import->split.seed;
 
@@ -220,8 +294,15 @@ void addDatasetCommands(CLI::App &app, Action &action)
                           << " more row errors\n";
             if (import->json)
                 std::cout << importJson(result, options.seed).dump() << '\n';
-            else
+            else if (result.rows > 0)
                 printImport(result, options);
+            if (result.rows == 0)
+                throw Error(ErrorKind::InvalidInput,
+                            "nothing imported from " + import->file + ": "
+                                + (result.errorCount == 0 ? std::string("it holds no rows")
+                                                          : "all " + std::to_string(result.errorCount)
+                                                                + " rows were rejected (see the warnings above)")
+                                + "; no dataset was created");
         };
     });
 

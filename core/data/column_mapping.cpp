@@ -40,7 +40,7 @@ std::string listing(const std::vector<std::string> &columns)
 } // namespace
 
 ResolvedColumns resolveColumns(const std::vector<std::string> &columns, const ColumnMapping &mapping,
-                               const std::string &file)
+                               const std::string &file, bool textOptional)
 {
     // Named roles first, so that a guess never takes a column that was named.
     std::vector<std::size_t> taken;
@@ -75,14 +75,20 @@ ResolvedColumns resolveColumns(const std::vector<std::string> &columns, const Co
     const auto textPair = named(mapping.textPair, "text pair");
     const auto label = named(mapping.label, "label");
     const auto split = named(mapping.split, "split");
+    const auto image = named(mapping.image, "image");
 
     ResolvedColumns resolved;
     const auto textColumn = guessed(text, {"text", "sentence", "sentence1", "text_a", "review", "question", "content"});
-    if (!textColumn)
+    resolved.image = textOptional ? guessed(image, {"image", "image_path", "img", "file_name"}) : image;
+    if (textColumn) {
+        resolved.text = *textColumn;
+    } else if (textOptional && resolved.image) {
+        resolved.hasText = false;
+    } else {
         throw Error(ErrorKind::InvalidInput, "cannot tell which column of " + file + " holds the text (none is named "
                                                  "text, sentence, review, question or content); its columns are: "
                                                  + listing(columns) + "; name the text column");
-    resolved.text = *textColumn;
+    }
     resolved.textPair = guessed(textPair, {"text_pair", "sentence2", "text_b"});
     resolved.label = guessed(label, {"label", "labels", "category", "class", "target"});
     resolved.split = guessed(split, {"split"});

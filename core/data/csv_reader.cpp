@@ -3,6 +3,7 @@
 #include "data/csv_reader.h"
 
 #include "common/error.h"
+#include "data/text_encoding.h"
 #include "data/utf8_check.h"
 
 #include <algorithm>
@@ -117,15 +118,17 @@ char sniffDelimiter(std::string_view sample, char quote, bool complete)
 }
 
 CsvReader::CsvReader(const fs::path &file, const ReadOptions &options)
-    : mFile(file), mOptions(options), mDelimiter(options.delimiter), mQuote(options.quoting ? '"' : 0)
+    : mFile(file, options.encoding), mOptions(options), mDelimiter(options.delimiter),
+      mQuote(options.quoting ? '"' : 0)
 {
     if (mOptions.chunkBytes == 0 || mOptions.maxRecordBytes == 0)
         throw Error(ErrorKind::Internal, "CsvReader: chunk and record limits must be positive");
     if (mDelimiter == 0) {
-        InputFile sampleFile(file);
-        std::string sample(std::min<std::uint64_t>(kSniffBytes, sampleFile.size()), '\0');
+        InputFile sampleFile(file, options.encoding);
+        std::string sample(kSniffBytes, '\0');
         sample.resize(sampleFile.read(sample.data(), sample.size()));
-        mDelimiter = sniffDelimiter(sample, mQuote, sampleFile.offset() >= sampleFile.size());
+        char more = 0;
+        mDelimiter = sniffDelimiter(sample, mQuote, sampleFile.read(&more, 1) == 0);
     }
     if (mDelimiter == mQuote || isLineEnd(mDelimiter))
         throw Error(ErrorKind::InvalidInput, "cannot use " + describeDelimiter(mDelimiter) + " as the delimiter");
@@ -146,17 +149,19 @@ CsvReader::CsvReader(const fs::path &file, const ReadOptions &options)
                 throw Error(ErrorKind::InvalidInput, file.string() + ":" + std::to_string(mRecordLine)
                                                          + ": cannot read the header: " + mRecordError);
             for (std::size_t i = 0; i < mFieldCount; ++i) {
-                if (firstInvalidUtf8(mFields[i]))
+                if (const auto bad = firstInvalidUtf8(mFields[i]))
                     throw Error(ErrorKind::InvalidInput,
-                                file.string() + ":" + std::to_string(mRecordLine)
-                                    + ": the header is not valid UTF-8; save the file as UTF-8");
+                                file.string() + ":" + std::to_string(mRecordLine) + ": cannot read the header: "
+                                    + invalidTextReason(mFields[i], *bad, mFile.encoding(),
+                                                        "its field " + std::to_string(i + 1)));
             }
             mColumns = columnNames(mFields, mFieldCount);
             return;
         }
         if (outcome == Outcome::Record) {
+            // Column numbers count from 1, as a person numbers them.
             for (std::size_t i = 0; i < mFieldCount; ++i)
-                mColumns.push_back(std::to_string(i));
+                mColumns.push_back(std::to_string(i + 1));
         }
         SourceRow row;
         toRow(outcome, row);
@@ -199,10 +204,7 @@ void CsvReader::toRow(Outcome outcome, SourceRow &row)
     for (std::size_t i = 0; i < mFieldCount; ++i) {
         const std::string &field = mFields[i];
         if (const auto bad = firstInvalidUtf8(field)) {
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(field[*bad]));
-            row.error = "invalid UTF-8 in column '" + mColumns[i] + "' (byte " + hex + " at offset "
-                        + std::to_string(*bad) + "); the file must be UTF-8";
+            row.error = invalidTextReason(field, *bad, mFile.encoding(), "column '" + mColumns[i] + "'");
         } else if (std::memchr(field.data(), 0, field.size())) {
             row.error = "column '" + mColumns[i] + "' holds a NUL byte (a binary file?)";
         }

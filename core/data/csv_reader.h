@@ -1,7 +1,8 @@
 // csv_reader.h: a streaming reader for delimited text (CSV, TSV and their
 // semicolon and pipe cousins): RFC 4180 quotes (delimiters, doubled quotes and
-// newlines inside quoted fields), LF, CRLF or CR line ends, a UTF-8 BOM, an
-// optional header row, and malformed records reported with their line while
+// newlines inside quoted fields), LF, CRLF or CR line ends, a byte-order mark,
+// any encoding InputFile converts, an optional header row (without one the
+// columns are numbered from 1), and malformed records reported with their line while
 // the reader goes on with the next one.
 #pragma once
 
@@ -26,10 +27,11 @@ public:
 
     const std::vector<std::string> &columns() const override { return mColumns; }
     bool next(SourceRow &row) override;
-    std::uint64_t bytesRead() const override { return mBufferOffset + mPos; }
+    std::uint64_t bytesRead() const override { return mFile.fileOffset(mBufferOffset + mPos); }
     std::uint64_t totalBytes() const override { return mFile.size(); }
     std::string formatName() const override { return mDelimiter == '\t' ? "tsv" : "csv"; }
     char delimiter() const override { return mDelimiter; }
+    TextEncoding encoding() const override { return mFile.encoding(); }
 
     // The most memory the reader has held at once: its read buffer plus the
     // fields of the record being parsed. Bounded by chunkBytes plus the

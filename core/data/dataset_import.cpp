@@ -3,11 +3,16 @@
 #include "data/dataset_import.h"
 
 #include "common/error.h"
+#include "data/folder_source.h"
+#include "data/import_rows.h"
+#include "store/column_mappings.h"
 #include "store/datasets.h"
 #include "store/project.h"
 #include "store/sqlite.h"
 
 #include <unordered_map>
+
+namespace fs = std::filesystem;
 
 namespace ft {
 
@@ -15,83 +20,21 @@ namespace {
 
 constexpr std::int64_t kProgressEveryRows = 1024; // records between progress calls
 
-std::string_view trimmed(std::string_view text)
+// Columns as given; else as remembered for files of this shape; else guessed.
+ColumnMapping chooseMapping(Project &project, const RowSource &source, const ImportOptions &options,
+                            std::string &from)
 {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos)
-        return {};
-    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-// 128 bits from two unrelated 64-bit hashes: two different rows share a
-// fingerprint with odds far below one in 10^18 even for a billion rows, so
-// duplicates are found exactly without keeping every text in memory.
-struct Fingerprint {
-    std::uint64_t a = 0;
-    std::uint64_t b = 0;
-    bool operator==(const Fingerprint &) const = default;
-};
-
-struct FingerprintHash {
-    std::size_t operator()(const Fingerprint &f) const { return static_cast<std::size_t>(f.a); }
-};
-
-std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = 14695981039346656037ull)
-{
-    for (const char c : text) {
-        hash ^= static_cast<unsigned char>(c);
-        hash *= 1099511628211ull;
+    if (!options.columns.empty()) {
+        from = "given";
+        return options.columns;
     }
-    return hash;
-}
-
-std::uint64_t mix(std::uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    return x ^ (x >> 33);
-}
-
-Fingerprint fingerprint(std::string_view text, const std::optional<std::string> &pair)
-{
-    // The lengths and the pair's presence go in too, so ("a b", none) and
-    // ("a", "b") never meet.
-    const std::string_view second = pair ? std::string_view(*pair) : std::string_view();
-    const std::uint64_t shape = (static_cast<std::uint64_t>(text.size()) << 1) ^ (pair ? 1 : 0);
-    const std::hash<std::string_view> hash;
-    return {mix(fnv1a(second, fnv1a(text)) ^ mix(shape)),
-            mix(hash(text) * 31 + hash(second)) ^ mix(shape + second.size())};
-}
-
-// Why `row` cannot be imported, or "" after filling `example` with its text,
-// pair, label and (from a split column) split. Both passes decide with it,
-// so they agree on which rows are imported.
-std::string toExample(SourceRow &row, const ResolvedColumns &use, const ImportResult &names, Example &example)
-{
-    if (!row.error.empty())
-        return std::move(row.error);
-    if (trimmed(row.values[use.text]).empty())
-        return "the text (column '" + names.textColumn + "') is empty";
-    if (use.split) {
-        const std::string &value = row.values[*use.split];
-        const auto split = trimmed(value).empty() ? std::optional(Split::Unassigned) : parseSplit(value);
-        if (!split)
-            return "unknown split '" + value + "' in column '" + names.splitColumn
-                   + "' (expected train, validation, valid, dev, eval or test)";
-        example.split = splitName(*split);
+    if (options.rememberColumns) {
+        if (auto remembered = rememberedMapping(project, source.columns())) {
+            from = "remembered";
+            return *remembered;
+        }
     }
-    example.text = std::move(row.values[use.text]);
-    example.textB.reset();
-    if (use.textPair && !trimmed(row.values[*use.textPair]).empty())
-        example.textB = std::move(row.values[*use.textPair]);
-    example.label.reset();
-    if (use.label) {
-        const std::string_view label = trimmed(row.values[*use.label]);
-        if (!label.empty())
-            example.label = std::string(label);
-    }
+    from = "guessed";
     return {};
 }
 
@@ -101,25 +44,36 @@ ImportResult importDataset(Project &project, const ImportOptions &options, const
 {
     const std::string file = options.file.string();
     auto source = openRowSource(options.file, options.read);
-    const ResolvedColumns use = resolveColumns(source->columns(), options.columns, file);
+    const bool folder = isFolderSource(options.file);
+
+    ImportResult result;
+    const ColumnMapping mapping = chooseMapping(project, *source, options, result.columnsFrom);
+    const ResolvedColumns use = resolveColumns(source->columns(), mapping, file, true);
     const SplitRatios ratios = normalised(options.ratios);
     if (options.batchRows == 0)
         throw Error(ErrorKind::Internal, "importDataset: batchRows must be positive");
 
-    ImportResult result;
     result.datasetName = options.datasetName.empty() ? options.file.stem().string() : options.datasetName;
     result.format = source->formatName();
     result.delimiter = source->delimiter();
+    result.encoding = encodingName(source->encoding());
     result.columns = source->columns();
-    result.textColumn = result.columns[use.text];
-    result.textPairColumn = use.textPair ? result.columns[*use.textPair] : "";
-    result.labelColumn = use.label ? result.columns[*use.label] : "";
-    result.splitColumn = use.split ? result.columns[*use.split] : "";
+    const auto nameOf = [&](std::optional<std::size_t> column) { return column ? result.columns[*column] : ""; };
+    result.textColumn = use.hasText ? result.columns[use.text] : "";
+    result.textPairColumn = nameOf(use.textPair);
+    result.labelColumn = nameOf(use.label);
+    result.splitColumn = nameOf(use.split);
+    result.imageColumn = nameOf(use.image);
     result.splitsFromFile = use.split.has_value();
+    // Image paths are relative to the folder imported, or to the data file's
+    // folder; the dataset's source says where that is.
+    const fs::path imageRoot = folder ? options.file : options.file.parent_path();
+    result.source = use.image ? fs::absolute(options.file).lexically_normal().string() : file;
     // createDataset checks this too, but only after a first pass over what may be a large file.
     if (findDataset(project, result.datasetName))
         throw Error(ErrorKind::InvalidInput, "a dataset named '" + result.datasetName + "' already exists in "
                                                  + project.folder().string());
+    const ImportRowChecker checker(use, result.columns, options.labels, imageRoot);
 
     ImportPhase phase = ImportPhase::Writing;
     const auto report = [&] {
@@ -129,17 +83,21 @@ ImportResult importDataset(Project &project, const ImportOptions &options, const
     };
     SourceRow row;
     Example example;
+    std::string digest;
 
-    // First pass: the label of every row that will be imported, in order.
+    // First pass (text without a split column): the label of every row that
+    // will be imported, in order. Images skip it: decoding each twice would
+    // double the import's time, so their rows are split after writing.
+    const bool splitAfterWriting = !use.split && use.image;
     std::vector<Split> splits;
-    if (!use.split) {
+    if (!use.split && !splitAfterWriting) {
         phase = ImportPhase::Scanning;
         std::vector<std::int64_t> labels;
         std::unordered_map<std::string, std::int64_t> labelIndex;
         for (std::int64_t records = 1; source->next(row); ++records) {
             if (records % kProgressEveryRows == 0)
                 report();
-            if (!toExample(row, use, result, example).empty())
+            if (!checker.check(row, example, digest).empty())
                 continue;
             labels.push_back(example.label ? labelIndex.try_emplace(*example.label, labelIndex.size()).first->second
                                            : -1);
@@ -151,10 +109,11 @@ ImportResult importDataset(Project &project, const ImportOptions &options, const
         phase = ImportPhase::Writing;
     }
 
-    const auto addError = [&](std::int64_t line, std::string reason) {
+    const auto fileOf = [&](const SourceRow &r) { return r.file.empty() ? file : (options.file / r.file).string(); };
+    const auto addError = [&](const SourceRow &r, std::string reason) {
         ++result.errorCount;
         if (result.errors.size() < options.maxReportedErrors)
-            result.errors.push_back({file, line, std::move(reason)});
+            result.errors.push_back({fileOf(r), r.line, std::move(reason)});
     };
     const auto changed = [&] {
         return Error(ErrorKind::InvalidInput, file + " changed while it was being imported; the project is unchanged");
@@ -163,20 +122,26 @@ ImportResult importDataset(Project &project, const ImportOptions &options, const
     // One transaction for the whole import: a cancel, a failure or a crash
     // leaves no partial dataset behind. Each batch is a savepoint inside it.
     sql::Transaction transaction(project.database());
-    result.datasetId = createDataset(project, result.datasetName, file);
+    result.datasetId = createDataset(project, result.datasetName, result.source);
     const std::string sourceName = options.file.filename().string();
-    std::unordered_map<Fingerprint, std::int64_t, FingerprintHash> firstLineOf;
+    struct FirstSeen {
+        std::int64_t line;
+        std::string file;
+    };
+    std::unordered_map<Fingerprint, FirstSeen, FingerprintHash> firstSeen;
     std::unordered_map<std::string, std::size_t> labelIndex;
     std::vector<Example> batch;
     batch.reserve(std::min<std::size_t>(options.batchRows, 4096));
     for (std::int64_t records = 1; source->next(row); ++records) {
-        if (records % kProgressEveryRows == 0)
+        if (records % kProgressEveryRows == 0 || (use.image && records % 64 == 0))
             report();
-        if (std::string error = toExample(row, use, result, example); !error.empty()) {
-            addError(row.line, std::move(error));
+        if (std::string error = checker.check(row, example, digest); !error.empty()) {
+            addError(row, std::move(error));
             continue;
         }
-        if (!use.split) {
+        if (splitAfterWriting) {
+            example.split = splitName(Split::Unassigned);
+        } else if (!use.split) {
             if (static_cast<std::size_t>(result.rows) >= splits.size())
                 throw changed();
             example.split = splitName(splits[static_cast<std::size_t>(result.rows)]);
@@ -190,14 +155,17 @@ ImportResult importDataset(Project &project, const ImportOptions &options, const
         } else {
             ++result.unlabelled;
         }
-        const auto [first, isNew] = firstLineOf.try_emplace(fingerprint(example.text, example.textB), row.line);
+        const Fingerprint key = example.imagePath
+                                    ? fingerprint(digest, example.text, true)
+                                    : fingerprint(example.text, example.textB);
+        const auto [first, isNew] = firstSeen.try_emplace(key, FirstSeen{row.line, folder ? row.file : ""});
         if (!isNew) {
             ++result.duplicateCount;
             if (result.duplicates.size() < options.maxReportedDuplicates)
-                result.duplicates.push_back({row.line, first->second});
+                result.duplicates.push_back({row.line, first->second.line, folder ? row.file : "", first->second.file});
         }
-        example.sourceFile = sourceName;
-        example.sourceLine = row.line;
+        example.sourceFile = folder ? row.file : sourceName;
+        example.sourceLine = row.line > 0 ? std::optional(row.line) : std::nullopt;
         batch.push_back(std::move(example));
         ++result.rows;
         if (batch.size() == options.batchRows) {
@@ -206,9 +174,19 @@ ImportResult importDataset(Project &project, const ImportOptions &options, const
         }
     }
     addExamples(project, result.datasetId, batch);
-    if (!use.split && static_cast<std::size_t>(result.rows) != splits.size())
+    if (!use.split && !splitAfterWriting && static_cast<std::size_t>(result.rows) != splits.size())
         throw changed();
+    if (splitAfterWriting)
+        result.splits = reSplit(project, result.datasetId, ratios, options.seed);
     report();
+    if (result.rows == 0) {
+        result.datasetId = 0; // nothing kept: the transaction rolls back, creating nothing
+        return result;
+    }
+    if (result.columnsFrom == "given" && options.rememberColumns && !folder)
+        rememberMapping(project, result.columns,
+                        {result.textColumn, result.textPairColumn, result.labelColumn, result.splitColumn,
+                         result.imageColumn});
     transaction.commit();
     return result;
 }

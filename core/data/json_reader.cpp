@@ -2,6 +2,7 @@
 #include "data/json_reader.h"
 
 #include "common/error.h"
+#include "data/utf8_check.h"
 
 #include <nlohmann/json.hpp>
 
@@ -50,7 +51,7 @@ std::string parseMessage(const char *what)
 } // namespace
 
 JsonObjectSource::JsonObjectSource(const fs::path &file, const ReadOptions &options)
-    : mFile(file), mOptions(options), mBuffer(options.chunkBytes)
+    : mFile(file, options.encoding), mOptions(options), mBuffer(options.chunkBytes)
 {
     if (mOptions.chunkBytes == 0 || mOptions.maxRecordBytes == 0)
         throw Error(ErrorKind::Internal, "JSON reader: chunk and record limits must be positive");
@@ -108,6 +109,11 @@ void JsonObjectSource::toRow(const std::string &text, std::int64_t line, std::st
     row.error = std::move(error);
     if (!row.error.empty())
         return;
+    // Checked before parsing, so the reason names the bytes and the encoding.
+    if (const auto bad = firstInvalidUtf8(text)) {
+        row.error = invalidTextReason(text, *bad, mFile.encoding(), "the JSON text");
+        return;
+    }
     nlohmann::ordered_json value;
     try {
         value = nlohmann::ordered_json::parse(text);

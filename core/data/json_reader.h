@@ -18,7 +18,8 @@ class JsonObjectSource : public RowSource {
 public:
     const std::vector<std::string> &columns() const override { return mColumns; }
     bool next(SourceRow &row) override;
-    std::uint64_t bytesRead() const override { return mBufferOffset + mPos; }
+    std::uint64_t bytesRead() const override { return mFile.fileOffset(mBufferOffset + mPos); }
+    TextEncoding encoding() const override { return mFile.encoding(); }
     std::uint64_t totalBytes() const override { return mFile.size(); }
 
 protected:

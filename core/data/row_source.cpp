@@ -1,9 +1,11 @@
-// row_source.cpp: choosing the reader for a data file.
+// row_source.cpp: choosing the reader for a data file or folder.
 #include "data/row_source.h"
 
 #include "common/error.h"
 #include "data/csv_reader.h"
+#include "data/folder_source.h"
 #include "data/json_reader.h"
+#include "data/text_lines_reader.h"
 
 #include <algorithm>
 
@@ -26,6 +28,8 @@ FileFormat formatFromExtension(const fs::path &file)
         return FileFormat::JsonLines;
     if (extension == ".json")
         return FileFormat::Json;
+    if (extension == ".txt")
+        return FileFormat::Text;
     return FileFormat::Auto;
 }
 
@@ -43,16 +47,29 @@ FileFormat parseFileFormat(const std::string &name)
         return FileFormat::JsonLines;
     if (name == "json")
         return FileFormat::Json;
-    throw Error(ErrorKind::InvalidInput, "unknown format '" + name + "' (expected csv, tsv, jsonl or json)");
+    if (name == "text" || name == "txt")
+        return FileFormat::Text;
+    if (name == "text-folder")
+        return FileFormat::TextFolder;
+    if (name == "image-folder")
+        return FileFormat::ImageFolder;
+    throw Error(ErrorKind::InvalidInput, "unknown format '" + name
+                                             + "' (expected csv, tsv, jsonl, json, text, text-folder or image-folder)");
 }
 
 std::unique_ptr<RowSource> openRowSource(const fs::path &file, const ReadOptions &options)
 {
+    const bool folderFormat = options.format == FileFormat::TextFolder || options.format == FileFormat::ImageFolder;
+    if (isFolderSource(file) && (options.format == FileFormat::Auto || folderFormat))
+        return std::make_unique<FolderSource>(file, options);
+    if (folderFormat)
+        throw Error(ErrorKind::InvalidInput,
+                    file.string() + " is not a folder; text-folder and image-folder read class-named subfolders");
     FileFormat format = options.format == FileFormat::Auto ? formatFromExtension(file) : options.format;
     if (format == FileFormat::Auto) {
-        // No telling extension (SMSSpamCollection, data.txt): JSON starts
+        // No telling extension (SMSSpamCollection, data.dat): JSON starts
         // with a bracket or a brace, anything else is delimited text.
-        const char first = firstSignificantByte(file);
+        const char first = firstSignificantByte(file, options.encoding);
         format = first == '[' || first == '{' ? FileFormat::Json : FileFormat::Csv;
     }
     switch (format) {
@@ -66,11 +83,15 @@ std::unique_ptr<RowSource> openRowSource(const fs::path &file, const ReadOptions
         return std::make_unique<JsonLinesReader>(file, options);
     case FileFormat::Json:
         // datasets' to_json writes JSON Lines unless told lines=False.
-        if (firstSignificantByte(file) == '[')
+        if (firstSignificantByte(file, options.encoding) == '[')
             return std::make_unique<JsonArrayReader>(file, options);
         return std::make_unique<JsonLinesReader>(file, options);
+    case FileFormat::Text:
+        return std::make_unique<TextLinesReader>(file, options);
     case FileFormat::Csv:
     case FileFormat::Auto:
+    case FileFormat::TextFolder:
+    case FileFormat::ImageFolder:
         break;
     }
     return std::make_unique<CsvReader>(file, options);

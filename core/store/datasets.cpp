@@ -5,6 +5,8 @@
 #include "store/project.h"
 #include "store/sqlite.h"
 
+#include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace ft {
@@ -44,7 +46,7 @@ void addExamples(Project &project, std::int64_t datasetId, std::span<const Examp
     }
     sql::Statement insertLabel(db, "INSERT INTO labels (dataset_id, name, position) VALUES (?, ?, ?)");
     sql::Statement insertExample(db, "INSERT INTO examples (dataset_id, text, text_b, label_id, split, source_file, "
-                                     "source_line) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                                     "source_line, image_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     for (const Example &row : rows) {
         std::optional<std::int64_t> labelId;
         if (row.label) {
@@ -56,13 +58,17 @@ void addExamples(Project &project, std::int64_t datasetId, std::span<const Examp
             }
             labelId = found->second;
         }
+        // An image without a caption has no text, rather than an empty one.
+        const std::optional<std::string> text =
+            row.imagePath && row.text.empty() ? std::nullopt : std::optional<std::string>(row.text);
         insertExample.bind(1, datasetId)
-            .bind(2, row.text)
+            .bind(2, text)
             .bind(3, row.textB)
             .bind(4, labelId)
             .bind(5, row.split)
             .bind(6, row.sourceFile)
             .bind(7, row.sourceLine)
+            .bind(8, row.imagePath)
             .run();
         insertExample.reset();
     }
@@ -89,25 +95,51 @@ std::vector<DatasetSummary> listDatasets(Project &project)
     return result;
 }
 
+namespace {
+
+// The columns every example query selects, and reading them back.
+constexpr std::string_view kExampleColumns =
+    "SELECT e.id, coalesce(e.text, ''), e.text_b, l.name, e.split, e.source_file, e.source_line, e.image_path "
+    "FROM examples e LEFT JOIN labels l ON l.id = e.label_id ";
+
+Example readExample(const sql::Statement &query)
+{
+    Example row;
+    row.id = query.int64(0);
+    row.text = query.text(1);
+    row.textB = query.optionalText(2);
+    row.label = query.optionalText(3);
+    row.split = query.text(4);
+    row.sourceFile = query.optionalText(5);
+    if (!query.isNull(6))
+        row.sourceLine = query.int64(6);
+    row.imagePath = query.optionalText(7);
+    return row;
+}
+
+} // namespace
+
 std::vector<Example> examples(Project &project, std::int64_t datasetId, std::int64_t offset, std::int64_t limit)
 {
-    sql::Statement query(project.database(), R"sql(
-        SELECT e.id, coalesce(e.text, ''), e.text_b, l.name, e.split, e.source_file, e.source_line
-        FROM examples e LEFT JOIN labels l ON l.id = e.label_id
-        WHERE e.dataset_id = ? ORDER BY e.id LIMIT ? OFFSET ?)sql");
+    sql::Statement query(project.database(),
+                         std::string(kExampleColumns) + "WHERE e.dataset_id = ? ORDER BY e.id LIMIT ? OFFSET ?");
     query.bind(1, datasetId).bind(2, limit).bind(3, offset);
     std::vector<Example> result;
-    while (query.step()) {
-        Example row;
-        row.id = query.int64(0);
-        row.text = query.text(1);
-        row.textB = query.optionalText(2);
-        row.label = query.optionalText(3);
-        row.split = query.text(4);
-        row.sourceFile = query.optionalText(5);
-        if (!query.isNull(6))
-            row.sourceLine = query.int64(6);
-        result.push_back(std::move(row));
+    while (query.step())
+        result.push_back(readExample(query));
+    return result;
+}
+
+std::vector<Example> examplesById(Project &project, std::span<const std::int64_t> ids)
+{
+    sql::Statement query(project.database(), std::string(kExampleColumns) + "WHERE e.id = ?");
+    std::vector<Example> result;
+    result.reserve(ids.size());
+    for (const std::int64_t id : ids) {
+        query.reset();
+        query.bind(1, id);
+        if (query.step())
+            result.push_back(readExample(query));
     }
     return result;
 }

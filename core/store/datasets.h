@@ -34,6 +34,7 @@ struct Example {
     std::string split = "train"; // train | validation | test | unassigned
     std::optional<std::string> sourceFile;
     std::optional<std::int64_t> sourceLine;
+    std::optional<std::string> imagePath; // relative to the dataset's source folder; text is then "" (stored as NULL)
 };
 
 struct LabelCount {
@@ -50,6 +51,8 @@ void addExamples(Project &project, std::int64_t datasetId, std::span<const Examp
 
 std::vector<DatasetSummary> listDatasets(Project &project);
 std::vector<Example> examples(Project &project, std::int64_t datasetId, std::int64_t offset, std::int64_t limit);
+// The examples with these ids, in the order given; ids that do not exist are skipped.
+std::vector<Example> examplesById(Project &project, std::span<const std::int64_t> ids);
 std::vector<LabelCount> labelCounts(Project &project, std::int64_t datasetId);
 
 // Visits the examples of a dataset in id order with their label id (if any)

@@ -1,4 +1,4 @@
-// schema.cpp: schema v1 and the migration runner.
+// schema.cpp: the schema's migrations (v1 to v3) and the migration runner.
 #include "store/schema.h"
 
 #include "common/error.h"
@@ -93,9 +93,24 @@ CREATE TABLE exports (
 // hashes, versions), written when the run starts.
 constexpr std::string_view kSchemaV2 = "ALTER TABLE runs ADD COLUMN capsule_json TEXT;";
 
+// v3: the column mapping a user chose on import, by the file's column names
+// (its "shape", a JSON array), so the next file of that shape maps the same.
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE column_mappings (
+    shape             TEXT PRIMARY KEY,
+    text_column       TEXT,
+    text_pair_column  TEXT,
+    label_column      TEXT,
+    split_column      TEXT,
+    image_column      TEXT,
+    updated_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
+    {3, kSchemaV3},
 };
 
 } // namespace

@@ -72,9 +72,22 @@ private Q_SLOTS:
         QCOMPARE(first[0].toObject()["file"].toString(), file);
         QVERIFY(first[0].toObject()["reason"].toString().contains(QStringLiteral("has 2 fields")));
         QCOMPARE(first[1].toObject()["line"].toInt(), 7);
-        QCOMPARE(summary["duplicates"].toObject()["count"].toInt(), 1);
-        QCOMPARE(summary["duplicates"].toObject()["first"].toArray()[0].toObject()["line"].toInt(), 6);
-        QCOMPARE(summary["duplicates"].toObject()["first"].toArray()[0].toObject()["first_line"].toInt(), 2);
+        QCOMPARE(summary["duplicate_rows"].toObject()["count"].toInt(), 1);
+        QCOMPARE(summary["duplicate_rows"].toObject()["first"].toArray()[0].toObject()["line"].toInt(), 6);
+        QCOMPARE(summary["duplicate_rows"].toObject()["first"].toArray()[0].toObject()["first_line"].toInt(), 2);
+        // The contract: imported, rejected (file, line, reason) and duplicates as a count.
+        QCOMPARE(summary["imported"].toInt(), 4);
+        QCOMPARE(summary["duplicates"].toInt(), 1);
+        const QJsonArray rejected = summary["rejected"].toArray();
+        QCOMPARE(rejected.size(), 2);
+        QCOMPARE(rejected[0].toObject()["file"].toString(), file);
+        QCOMPARE(rejected[0].toObject()["line"].toInt(), 4);
+        QCOMPARE(rejected[0].toObject()["reason"].toString(),
+                 QStringLiteral("has 2 fields where the header has 3 (split by ';')"));
+        QCOMPARE(rejected[1].toObject()["line"].toInt(), 7);
+        QCOMPARE(rejected[1].toObject()["reason"].toString(), QStringLiteral("the text (column 'review') is empty"));
+        QCOMPARE(summary["columns_from"].toString(), QStringLiteral("given"));
+        QCOMPARE(summary["encoding"].toString(), QStringLiteral("utf-8"));
         const QJsonObject labels = summary["labels"].toObject();
         QCOMPARE(labels.size(), 2);
         QCOMPARE(labels["5"].toInt(), 3);
@@ -101,7 +114,9 @@ private Q_SLOTS:
         QCOMPARE(summary["rows"].toInt(), 6920);
         QCOMPARE(summary["format"].toString(), QStringLiteral("tsv"));
         QCOMPARE(summary["errors"].toObject()["count"].toInt(), 0);
-        QCOMPARE(summary["duplicates"].toObject()["count"].toInt(), 9); // SOURCE.md: 9 duplicate sentences
+        QCOMPARE(summary["duplicates"].toInt(), 9); // SOURCE.md: 9 duplicate sentences
+        QCOMPARE(summary["imported"].toInt(), 6920);
+        QCOMPARE(summary["rejected"].toArray().size(), 0);
         QCOMPARE(summary["labels"].toObject()["0"].toInt(), 3310);
         QCOMPARE(summary["labels"].toObject()["1"].toInt(), 3610);
         QCOMPARE(summary["seed"].toInt(), 7);
@@ -144,7 +159,7 @@ private Q_SLOTS:
         const QString project = newProject(dir);
         const auto result = runFinetune({"dataset", "import", "--project", project, "--name", "sms",
                                          sharedData("sms_spam/SMSSpamCollection"), "--no-header", "--no-quoting",
-                                         "--delimiter", "tab", "--text-column", "1", "--label-column", "0", "--json"});
+                                         "--delimiter", "tab", "--text-column", "2", "--label-column", "1", "--json"});
         QCOMPARE(result.exitCode, 0);
         const QJsonObject summary = lastJsonLine(result.out);
         QCOMPARE(summary["rows"].toInt(), 5574);
@@ -195,6 +210,95 @@ private Q_SLOTS:
         QVERIFY(taken.err.contains(QStringLiteral("already exists")));
         const auto list = runFinetune({"dataset", "list", "--project", project, "--json"});
         QCOMPARE(lastJsonLine(list.out)["datasets"].toArray().size(), 1);
+    }
+
+    // An import that keeps no row fails with exit 3 and creates nothing,
+    // though --json still ends with the report saying why.
+    void importKeepingNothingFails()
+    {
+        QTemporaryDir dir;
+        const QString project = newProject(dir);
+        const QString headerOnly = dir.filePath(QStringLiteral("header.csv"));
+        ft::test::writeBytes(ft::test::toPath(headerOnly), "text,label\n");
+        const auto empty =
+            runFinetune({"dataset", "import", "--project", project, "--name", "x", headerOnly, "--json"});
+        QCOMPARE(empty.exitCode, 3);
+        const QJsonObject summary = lastJsonLine(empty.out);
+        QCOMPARE(summary["imported"].toInt(), 0);
+        QCOMPARE(summary["rejected"].toArray().size(), 0);
+        QCOMPARE(summary["duplicates"].toInt(), 0);
+        QVERIFY(summary["dataset_id"].isNull());
+        QVERIFY2(empty.err.contains(QStringLiteral("nothing imported from ") + headerOnly
+                                    + QStringLiteral(": it holds no rows; no dataset was created")),
+                 qPrintable(empty.err));
+
+        const QString allBad = dir.filePath(QStringLiteral("bad.csv"));
+        ft::test::writeBytes(ft::test::toPath(allBad), "text,label\n,a\nx,y,z\n");
+        const auto bad = runFinetune({"dataset", "import", "--project", project, "--name", "x", allBad, "--json"});
+        QCOMPARE(bad.exitCode, 3);
+        const QJsonArray rejected = lastJsonLine(bad.out)["rejected"].toArray();
+        QCOMPARE(rejected.size(), 2);
+        QCOMPARE(rejected[1].toObject()["line"].toInt(), 3);
+        QCOMPARE(rejected[1].toObject()["file"].toString(), allBad);
+        QVERIFY(bad.err.contains(QStringLiteral("all 2 rows were rejected")));
+        const auto list = runFinetune({"dataset", "list", "--project", project, "--json"});
+        QCOMPARE(lastJsonLine(list.out)["datasets"].toArray().size(), 0);
+    }
+
+    // Plain text, an encoding, a folder of class folders, column numbers,
+    // and a mapping remembered for the next file of the same columns.
+    void importFormatsEncodingsAndRememberedColumns()
+    {
+        QTemporaryDir dir;
+        const QString project = newProject(dir);
+        const QString gbk = dir.filePath(QStringLiteral("reviews.txt"));
+        ft::test::writeBytes(ft::test::toPath(gbk), QByteArray("\xBA\xC3\xC6\xC0\n\n\xB2\xEE\xC6\xC0\n\x81\n"));
+        const auto text = runFinetune({"dataset", "import", "--project", project, "--name", "gbk", gbk, "--encoding",
+                                       "gbk", "--json"});
+        QCOMPARE(text.exitCode, 0);
+        QJsonObject summary = lastJsonLine(text.out);
+        QCOMPARE(summary["format"].toString(), QStringLiteral("text"));
+        QCOMPARE(summary["encoding"].toString(), QStringLiteral("gbk"));
+        QCOMPARE(summary["imported"].toInt(), 2);
+        QCOMPARE(summary["rejected"].toArray()[0].toObject()["line"].toInt(), 4);
+        QCOMPARE(summary["rejected"].toArray()[0].toObject()["reason"].toString(),
+                 QStringLiteral("invalid GBK in the line (byte 0x81 at offset 0); is the file really GBK?"));
+        QCOMPARE(runFinetune({"dataset", "import", "--project", project, "--name", "y", gbk, "--encoding", "ebcdic"})
+                     .exitCode,
+                 2);
+
+        const QString folder = QStringLiteral(FT_TEST_DATA_DIR "/import-corpus/split_image_folder");
+        const auto images =
+            runFinetune({"dataset", "import", "--project", project, "--name", "images", folder, "--json"});
+        QCOMPARE(images.exitCode, 0);
+        summary = lastJsonLine(images.out);
+        QCOMPARE(summary["format"].toString(), QStringLiteral("image-folder"));
+        QCOMPARE(summary["imported"].toInt(), 3);
+        QCOMPARE(summary["columns"].toObject()["image"].toString(), QStringLiteral("image"));
+        QVERIFY(summary["columns"].toObject()["text"].isNull());
+        QCOMPARE(summary["splits_from"].toString(), QStringLiteral("file"));
+
+        const QString first = dir.filePath(QStringLiteral("first.csv"));
+        const QString second = dir.filePath(QStringLiteral("second.csv"));
+        ft::test::writeBytes(ft::test::toPath(first), "pos,great film\nneg,dull\n");
+        ft::test::writeBytes(ft::test::toPath(second), "neg,too long\npos,  fine\n");
+        const auto numbered = runFinetune({"dataset", "import", "--project", project, "--name", "first", first,
+                                           "--no-header", "--text-column", "2", "--label-column", "1", "--json"});
+        QCOMPARE(numbered.exitCode, 0);
+        summary = lastJsonLine(numbered.out);
+        QCOMPARE(summary["columns"].toObject()["text"].toString(), QStringLiteral("2"));
+        QCOMPARE(summary["columns_from"].toString(), QStringLiteral("given"));
+        QCOMPARE(summary["labels"].toObject()["pos"].toInt(), 1);
+        const auto again = runFinetune({"dataset", "import", "--project", project, "--name", "second", second,
+                                        "--no-header"});
+        QCOMPARE(again.exitCode, 0);
+        QVERIFY2(again.out.contains(QStringLiteral("Columns     as remembered for files with these columns")),
+                 qPrintable(again.out));
+        QVERIFY(again.out.contains(QStringLiteral("text: 2, label: 1")));
+
+        const auto help = runFinetune({"dataset", "import", "--help"});
+        QVERIFY(help.out.contains(QStringLiteral("--text-column 2 is the second")));
+        QVERIFY(help.out.contains(QStringLiteral("--encoding")));
     }
 
     // Ctrl+C during an import: exit 130 and no dataset left behind.

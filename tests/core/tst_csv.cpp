@@ -114,14 +114,14 @@ private Q_SLOTS:
             << QByteArray("text,label\n\"a;b;c\",1\n\"d;e\",0\n") << "" << "text|label"
             << QStringList{"2:a;b;c|1", "3:d;e|0"};
         QTest::newRow("given delimiter") << QByteArray("a;b\n1,5;2\n") << "s" << "a|b" << QStringList{"2:1,5|2"};
-        QTest::newRow("no header") << QByteArray("x,1\ny,0\n") << "n" << "0|1" << QStringList{"1:x|1", "2:y|0"};
+        QTest::newRow("no header") << QByteArray("x,1\ny,0\n") << "n" << "1|2" << QStringList{"1:x|1", "2:y|0"};
         QTest::newRow("no quoting (SMSSpamCollection)")
-            << QByteArray("ham\t\"quoted\" text, more\nspam\t\"never closed\n") << "nqt" << "0|1"
+            << QByteArray("ham\t\"quoted\" text, more\nspam\t\"never closed\n") << "nqt" << "1|2"
             << QStringList{"1:ham|\"quoted\" text, more", "2:spam|\"never closed"};
         QTest::newRow("ragged rows") << QByteArray("text,label\nx,1\ny\nz,1,extra\nw,0\n") << "" << "text|label"
                                      << QStringList{"2:x|1", "3!has 1 field where the header has 2",
                                                     "4!has 3 fields where the header has 2", "5:w|0"};
-        QTest::newRow("ragged without header") << QByteArray("a,1\nb\n") << "n" << "0|1"
+        QTest::newRow("ragged without header") << QByteArray("a,1\nb\n") << "n" << "1|2"
                                                << QStringList{"1:a|1", "2!where the first record has 2"};
         QTest::newRow("unterminated quote mid-file")
             << QByteArray("text,label\nx,1\n\"never closed,1\ny,0\nz,1\n") << "" << "text|label"
@@ -330,13 +330,24 @@ private Q_SLOTS:
         QTemporaryDir dir;
         expectError([&] { openRowSource(toPath(dir.filePath("missing.csv")), {}); }, ErrorKind::NotFound,
                     "missing.csv does not exist");
-        expectError([&] { openRowSource(toPath(dir.path()), {}); }, ErrorKind::InvalidInput, "is a folder");
+        // A folder is a folder source; as CSV it is no data file.
+        expectError([&] { openRowSource(toPath(dir.path()), {}); }, ErrorKind::InvalidInput,
+                    "holds no files to import (expected class-named subfolders");
+        ReadOptions asCsv;
+        asCsv.format = FileFormat::Csv;
+        expectError([&] { openRowSource(toPath(dir.path()), asCsv); }, ErrorKind::InvalidInput, "is a folder");
         const fs::path empty = toPath(dir.filePath("empty.csv"));
         writeBytes(empty, "");
         expectError([&] { openRowSource(empty, {}); }, ErrorKind::InvalidInput, "empty.csv is empty");
-        const fs::path utf16 = toPath(dir.filePath("utf16.csv"));
-        writeBytes(utf16, QByteArray("\xFF\xFEt\0e\0x\0t\0", 10));
-        expectError([&] { openRowSource(utf16, {}); }, ErrorKind::InvalidInput, "UTF-16");
+        const fs::path utf32 = toPath(dir.filePath("utf32.csv"));
+        writeBytes(utf32, QByteArray("\xFF\xFE\0\0t\0\0\0", 8));
+        expectError([&] { openRowSource(utf32, {}); }, ErrorKind::InvalidInput, "utf32.csv is UTF-32 text");
+        const fs::path noBom = toPath(dir.filePath("nobom.csv"));
+        writeBytes(noBom, QByteArray("t\0e\0x\0t\0", 8));
+        ReadOptions utf16;
+        utf16.encoding = TextEncoding::Utf16;
+        expectError([&] { openRowSource(noBom, utf16); }, ErrorKind::InvalidInput,
+                    "nobom.csv has no byte-order mark to tell UTF-16's byte order");
         const fs::path badHeader = toPath(dir.filePath("header.csv"));
         writeBytes(badHeader, "\"text,label\n");
         expectError([&] { openRowSource(badHeader, {}); }, ErrorKind::InvalidInput,

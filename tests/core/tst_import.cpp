@@ -203,10 +203,10 @@ private Q_SLOTS:
         options.datasetName = "sms";
         options.read.hasHeader = false;
         options.read.quoting = false;
-        options.columns.text = "1";
-        options.columns.label = "0";
+        options.columns.text = "2"; // without a header, columns are numbered from 1
+        options.columns.label = "1";
         const ImportResult result = importDataset(project, options);
-        QCOMPARE(result.columns, (std::vector<std::string>{"0", "1"}));
+        QCOMPARE(result.columns, (std::vector<std::string>{"1", "2"}));
         QCOMPARE(result.rows, std::int64_t(lines.size()));
         QCOMPARE(result.rows, std::int64_t{5574});
         QCOMPARE(result.errorCount, std::int64_t{0});

@@ -1,0 +1,107 @@
+// text_lines_reader.cpp: one example per line.
+#include "data/text_lines_reader.h"
+
+#include "common/error.h"
+#include "data/utf8_check.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace fs = std::filesystem;
+
+namespace ft {
+
+namespace {
+
+bool isBlank(const std::string &text)
+{
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v'; });
+}
+
+} // namespace
+
+TextLinesReader::TextLinesReader(const fs::path &file, const ReadOptions &options)
+    : mFile(file, options.encoding), mOptions(options), mBuffer(options.chunkBytes)
+{
+    if (mOptions.chunkBytes == 0 || mOptions.maxRecordBytes == 0)
+        throw Error(ErrorKind::Internal, "TextLinesReader: chunk and record limits must be positive");
+    mBufferOffset = mFile.offset();
+    if (!fill())
+        throw Error(ErrorKind::InvalidInput, file.string() + " is empty");
+}
+
+bool TextLinesReader::fill()
+{
+    if (mEof)
+        return false;
+    mBufferOffset = mFile.offset();
+    mPos = 0;
+    mEnd = mFile.read(mBuffer.data(), mBuffer.size());
+    mEof = mEnd == 0;
+    return !mEof;
+}
+
+bool TextLinesReader::next(SourceRow &row)
+{
+    row.values.resize(1);
+    std::string &text = row.values[0];
+    for (;;) {
+        text.clear();
+        row.error.clear();
+        row.file.clear();
+        row.line = mLine;
+        bool any = false;
+        bool tooLong = false;
+        for (;;) {
+            if (mPos == mEnd && !fill()) {
+                if (!any)
+                    return false;
+                break;
+            }
+            const char c = mBuffer[mPos];
+            if (c == '\n' && mAfterCarriageReturn) { // the LF of a CRLF that ended the last line
+                ++mPos;
+                mAfterCarriageReturn = false;
+                continue;
+            }
+            mAfterCarriageReturn = false;
+            any = true;
+            const char *start = mBuffer.data() + mPos;
+            const char *end = mBuffer.data() + mEnd;
+            const char *stop = std::find_if(start, end, [](char b) { return b == '\n' || b == '\r'; });
+            const auto length = static_cast<std::size_t>(stop - start);
+            if (!tooLong && text.size() + length > mOptions.maxRecordBytes) {
+                tooLong = true; // keep reading to the line's end, holding none of it
+                text.clear();
+                text.shrink_to_fit();
+            }
+            if (!tooLong)
+                text.append(start, length);
+            mPos += length;
+            if (stop != end) {
+                mAfterCarriageReturn = *stop == '\r';
+                ++mPos;
+                ++mLine;
+                break;
+            }
+        }
+        if (tooLong) {
+            row.error = "the line is longer than " + std::to_string(mOptions.maxRecordBytes) + " bytes";
+            row.values.clear();
+            return true;
+        }
+        if (isBlank(text))
+            continue;
+        if (const auto bad = firstInvalidUtf8(text)) {
+            row.error = invalidTextReason(text, *bad, mFile.encoding(), "the line");
+        } else if (std::memchr(text.data(), 0, text.size())) {
+            row.error = "the line holds a NUL byte (a binary file?)";
+        }
+        if (!row.error.empty())
+            row.values.clear();
+        return true;
+    }
+}
+
+} // namespace ft
