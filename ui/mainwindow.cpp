@@ -2,6 +2,7 @@
 #include "mainwindow.h"
 
 #include "aboutdialog.h"
+#include "import/importdialog.h"
 #include "common/error.h"
 #include "messagebar.h"
 #include "pages/datasetspage.h"
@@ -10,6 +11,7 @@
 #include "preferences.h"
 #include "recentprojects.h"
 #include "store/catalog.h"
+#include "store/datasets.h"
 #include "store/project.h"
 
 #include <QAction>
@@ -20,6 +22,7 @@
 #include <QDropEvent>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -27,7 +30,10 @@
 #include <QMimeData>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QUrl>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace ft::ui {
 
@@ -79,11 +85,18 @@ QVector<RecordTableModel::Row> exportRows(Project &project)
 }
 
 // The one local folder a drag carries, or an empty string.
-QString draggedFolder(const QMimeData *mime)
+// The local paths of a drag; empty when any of it is not a local file or folder.
+QStringList draggedPaths(const QMimeData *mime)
 {
-    if (!mime || !mime->hasUrls() || mime->urls().size() != 1 || !mime->urls().first().isLocalFile())
-        return {};
-    return mime->urls().first().toLocalFile();
+    QStringList paths;
+    if (!mime || !mime->hasUrls())
+        return paths;
+    for (const QUrl &url : mime->urls()) {
+        if (!url.isLocalFile())
+            return {};
+        paths << url.toLocalFile();
+    }
+    return paths;
 }
 
 } // namespace
@@ -166,6 +179,11 @@ void MainWindow::createMenus()
     mRecentMenu = file->addMenu(tr("Open &Recent"));
     connect(mRecentMenu, &QMenu::aboutToShow, this, &MainWindow::refreshRecentMenu);
     refreshRecentMenu();
+    QAction *import = file->addAction(tr("&Import Data…"), QKeySequence(Qt::CTRL | Qt::Key_I), this,
+                                      &MainWindow::chooseFileToImport);
+    import->setObjectName(QStringLiteral("importDataAction"));
+    connect(this, &MainWindow::projectChanged, import, [this, import] { import->setEnabled(mProject != nullptr); });
+    import->setEnabled(false);
     QAction *close = file->addAction(tr("&Close Project"), QKeySequence::Close, this, &MainWindow::closeProject);
     close->setObjectName(QStringLiteral("closeProjectAction"));
     file->addSeparator();
@@ -306,20 +324,60 @@ void MainWindow::closeEvent(QCloseEvent *event)
     event->accept();
 }
 
+bool MainWindow::acceptsDrop(const QStringList &paths) const
+{
+    if (paths.size() == 1 && Project::looksLikeProject(toPath(paths.first())))
+        return true;
+    // Data files and dataset folders go into the open project.
+    return mProject && !paths.isEmpty() && std::all_of(paths.begin(), paths.end(), [](const QString &path) {
+               return QFileInfo(path).isFile() || (QFileInfo(path).isDir() && !Project::looksLikeProject(toPath(path)));
+           });
+}
+
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 {
-    const QString folder = draggedFolder(event->mimeData());
-    if (!folder.isEmpty() && Project::looksLikeProject(toPath(folder)))
+    if (acceptsDrop(draggedPaths(event->mimeData())))
         event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent *event)
 {
-    const QString folder = draggedFolder(event->mimeData());
-    if (folder.isEmpty())
+    const QStringList paths = draggedPaths(event->mimeData());
+    if (!acceptsDrop(paths))
         return;
     event->acceptProposedAction();
-    openProject(folder);
+    if (paths.size() == 1 && Project::looksLikeProject(toPath(paths.first()))) {
+        openProject(paths.first());
+        return;
+    }
+    for (const QString &file : paths)
+        importFile(file);
+}
+
+ImportDialog *MainWindow::importFile(const QString &file)
+{
+    if (!mProject)
+        return nullptr;
+    QStringList names;
+    for (const DatasetSummary &dataset : listDatasets(*mProject))
+        names << QString::fromStdString(dataset.name);
+    auto *dialog = new ImportDialog(mProject->folder(), file, names, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ImportDialog::imported, this, [this](const QString &) {
+        mDatasets->refresh();
+        showPage(DatasetsPageIndex);
+    });
+    dialog->show();
+    return dialog;
+}
+
+void MainWindow::chooseFileToImport()
+{
+    const QString file = QFileDialog::getOpenFileName(
+        this, tr("Import Data"), QString(),
+        tr("Data files (*.csv *.tsv *.txt *.jsonl *.ndjson *.json);;All files (*)"));
+    if (!file.isEmpty())
+        importFile(file);
 }
 
 } // namespace ft::ui

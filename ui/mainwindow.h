@@ -19,6 +19,7 @@ class Project;
 namespace ft::ui {
 
 class DatasetsPage;
+class ImportDialog;
 class MessageBar;
 class TablePage;
 class WelcomePage;
@@ -43,6 +44,8 @@ public Q_SLOTS:
     // Each reports failure in the message bar and returns false.
     bool openProject(const QString &folder);
     bool createProject(const QString &folder);
+    // Opens the import dialog for a data file (a project must be open).
+    ImportDialog *importFile(const QString &file);
     void closeProject();
     void showPage(int page);
     void showAbout();
@@ -61,6 +64,8 @@ private:
     void refreshRecentMenu();
     void chooseFolderToCreate();
     void chooseFolderToOpen();
+    void chooseFileToImport();
+    bool acceptsDrop(const QStringList &paths) const;
     void showError(const QString &text);
 
     std::unique_ptr<Project> mProject;

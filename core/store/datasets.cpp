@@ -84,8 +84,8 @@ std::vector<DatasetSummary> listDatasets(Project &project)
                coalesce(sum(e.split = 'validation'), 0),
                coalesce(sum(e.split = 'test'), 0),
                (SELECT count(*) FROM labels l WHERE l.dataset_id = d.id),
-               count(e.text_b)
-        FROM datasets d LEFT JOIN examples e ON e.dataset_id = d.id
+               (SELECT count(*) FROM examples p WHERE p.dataset_id = d.id AND p.text_b IS NOT NULL)
+        FROM datasets d LEFT JOIN examples e INDEXED BY examples_by_dataset ON e.dataset_id = d.id
         GROUP BY d.id ORDER BY d.name)sql");
     std::vector<DatasetSummary> result;
     while (query.step()) {

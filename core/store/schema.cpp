@@ -1,4 +1,4 @@
-// schema.cpp: the schema's migrations (v1 to v3) and the migration runner.
+// schema.cpp: the schema's migrations (v1 to v4) and the migration runner.
 #include "store/schema.h"
 
 #include "common/error.h"
@@ -107,10 +107,20 @@ CREATE TABLE column_mappings (
 );
 )sql";
 
+// v4: indexes that answer a big dataset's summaries without reading its
+// rows' pages (texts and all): examples per label and split (the label
+// breakdown, a second of reading at a million rows without it), and the
+// examples with a text pair (a partial index holding only those).
+constexpr std::string_view kSchemaV4 = R"sql(
+CREATE INDEX examples_by_dataset_label ON examples (dataset_id, label_id, split);
+CREATE INDEX examples_with_pair ON examples (dataset_id) WHERE text_b IS NOT NULL;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
     {3, kSchemaV3},
+    {4, kSchemaV4},
 };
 
 } // namespace

@@ -72,13 +72,13 @@ private Q_SLOTS:
 
         auto info = runFinetune({QStringLiteral("project"), QStringLiteral("info"), folder});
         QCOMPARE(info.exitCode, 0);
-        QVERIFY(info.out.contains(QStringLiteral("Schema     v3")));
+        QVERIFY(info.out.contains(QStringLiteral("Schema     v4")));
         QVERIFY(info.out.contains(QStringLiteral("Integrity  ok")));
 
         auto json = runFinetune({QStringLiteral("project"), QStringLiteral("info"), folder, QStringLiteral("--json")});
         QCOMPARE(json.exitCode, 0);
         const QJsonObject object = lastJsonLine(json.out);
-        QCOMPARE(object.value(QStringLiteral("schema_version")).toInt(), 3); // v3: remembered column mappings
+        QCOMPARE(object.value(QStringLiteral("schema_version")).toInt(), 4); // v4: summary indexes
         QCOMPARE(object.value(QStringLiteral("integrity")).toString(), QStringLiteral("ok"));
         QCOMPARE(object.value(QStringLiteral("datasets")).toArray().size(), 0);
     }

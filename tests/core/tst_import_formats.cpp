@@ -313,8 +313,7 @@ private Q_SLOTS:
             QCOMPARE(db.queryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'column_mappings'"), std::int64_t{0});
         }
         Project project = Project::open(toPath(dir.path()));
-        QCOMPARE(store::currentSchemaVersion(), 3);
-        QCOMPARE(project.summary().schemaVersion, 3);
+        QCOMPARE(project.summary().schemaVersion, store::currentSchemaVersion());
         auto &db = project.database();
         QCOMPARE(db.queryInt("PRAGMA application_id"), std::int64_t{store::kApplicationId});
         QCOMPARE(db.queryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'column_mappings'"), std::int64_t{1});

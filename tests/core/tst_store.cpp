@@ -188,6 +188,32 @@ private Q_SLOTS:
                  std::int64_t{1});
     }
 
+    // v4's indexes answer a dataset's summaries from the index alone: the
+    // plans SQLite picks never read the examples' own pages.
+    void summariesReadIndexesOnly()
+    {
+        QTemporaryDir dir;
+        Project project = Project::create(toPath(dir.filePath("p")));
+        const auto plan = [&](const std::string &sql) {
+            sql::Statement explain(project.database(), "EXPLAIN QUERY PLAN " + sql);
+            std::string details;
+            while (explain.step())
+                details += explain.text(3) + "\n";
+            return QString::fromStdString(details);
+        };
+        const QString breakdown =
+            plan("SELECT label_id, split, count(*) FROM examples WHERE dataset_id = 1 GROUP BY label_id, split");
+        QVERIFY2(breakdown.contains(QStringLiteral("COVERING INDEX examples_by_dataset_label")), qPrintable(breakdown));
+        QVERIFY2(!breakdown.contains(QStringLiteral("TEMP B-TREE")), qPrintable(breakdown));
+        const QString pairs = plan("SELECT count(*) FROM examples p WHERE p.dataset_id = 1 AND p.text_b IS NOT NULL");
+        QVERIFY2(pairs.contains(QStringLiteral("examples_with_pair")), qPrintable(pairs));
+        // listDatasets, as it queries.
+        const QString list = plan("SELECT d.id, count(e.id), coalesce(sum(e.split = 'train'), 0) FROM datasets d "
+                                  "LEFT JOIN examples e INDEXED BY examples_by_dataset ON e.dataset_id = d.id "
+                                  "GROUP BY d.id");
+        QVERIFY2(list.contains(QStringLiteral("COVERING INDEX examples_by_dataset")), qPrintable(list));
+    }
+
     void migrationsRunInOrderAllOrNothing()
     {
         QTemporaryDir dir;

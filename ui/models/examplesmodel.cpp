@@ -1,32 +1,87 @@
 // examplesmodel.cpp
 #include "models/examplesmodel.h"
 
+#include "data/splits.h"
 #include "store/project.h"
+
+#include <QColor>
+#include <QPalette>
+
+#include <algorithm>
 
 namespace ft::ui {
 
-namespace {
-QString toQString(const std::string &text)
-{
-    return QString::fromStdString(text);
-}
-} // namespace
-
 ExamplesModel::ExamplesModel(QObject *parent) : QAbstractTableModel(parent) {}
 
-void ExamplesModel::setDataset(Project *project, std::int64_t datasetId, std::int64_t total)
+void ExamplesModel::setQuery(Project *project, const ExampleFilter &filter)
+{
+    mProject = project;
+    mFilter = filter;
+    reload();
+}
+
+void ExamplesModel::reload()
 {
     beginResetModel();
-    mProject = project;
-    mDatasetId = datasetId;
-    mTotal = project ? total : 0;
-    mRows.clear();
+    mPages.clear();
+    mPageOrder.clear();
+    mIds = mProject ? matchingIds(*mProject, mFilter, mSort) : std::vector<std::int64_t>{};
     endResetModel();
+}
+
+void ExamplesModel::rowsChanged(const std::vector<std::int64_t> &exampleIds)
+{
+    if (exampleIds.empty() || mIds.empty())
+        return;
+    // Cheaper than finding each id: drop the cache, repaint what is visible.
+    mPages.clear();
+    mPageOrder.clear();
+    Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+}
+
+const ExampleRow *ExamplesModel::rowAt(int row) const
+{
+    if (!mProject || row < 0 || row >= rowCount())
+        return nullptr;
+    const int page = row / kPageSize;
+    auto found = mPages.find(page);
+    if (found == mPages.end()) {
+        const size_t begin = static_cast<size_t>(page) * kPageSize;
+        const size_t end = std::min(mIds.size(), begin + kPageSize);
+        const std::span<const std::int64_t> ids(mIds.data() + begin, end - begin);
+        std::vector<ExampleRow> rows = fetchRows(*mProject, ids);
+        // An example deleted since the query leaves a gap: keep rows aligned with ids.
+        if (rows.size() != ids.size()) {
+            std::vector<ExampleRow> aligned(ids.size());
+            size_t next = 0;
+            for (size_t i = 0; i < ids.size() && next < rows.size(); ++i)
+                if (rows[next].id == ids[i])
+                    aligned[i] = std::move(rows[next++]);
+            rows = std::move(aligned);
+        }
+        found = mPages.emplace(page, std::move(rows)).first;
+        mPageOrder.push_front(page);
+        if (mPageOrder.size() > kCachedPages) {
+            mPages.erase(mPageOrder.back());
+            mPageOrder.pop_back();
+        }
+    } else if (mPageOrder.front() != page) {
+        mPageOrder.remove(page);
+        mPageOrder.push_front(page);
+    }
+    const ExampleRow &result = found->second[static_cast<size_t>(row % kPageSize)];
+    return result.id == 0 ? nullptr : &result;
+}
+
+std::optional<ExampleRow> ExamplesModel::example(int row) const
+{
+    const ExampleRow *found = rowAt(row);
+    return found ? std::optional<ExampleRow>(*found) : std::nullopt;
 }
 
 int ExamplesModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : static_cast<int>(mRows.size());
+    return parent.isValid() ? 0 : static_cast<int>(mIds.size());
 }
 
 int ExamplesModel::columnCount(const QModelIndex &parent) const
@@ -36,23 +91,39 @@ int ExamplesModel::columnCount(const QModelIndex &parent) const
 
 QVariant ExamplesModel::data(const QModelIndex &index, int role) const
 {
-    if (!index.isValid() || index.row() >= static_cast<int>(mRows.size()))
+    if (role != Qt::DisplayRole && role != Qt::ToolTipRole && role != Qt::ForegroundRole)
         return {};
-    const Example &row = mRows[static_cast<size_t>(index.row())];
-    if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
+    const ExampleRow *row = rowAt(index.row());
+    if (!row)
         return {};
+    if (role == Qt::ForegroundRole)
+        return index.column() == LabelColumn && !row->label ? QPalette().color(QPalette::PlaceholderText) : QVariant();
     switch (index.column()) {
-    case TextColumn: return toQString(row.text);
-    case TextPairColumn: return row.textB ? toQString(*row.textB) : QVariant();
-    case LabelColumn: return row.label ? toQString(*row.label) : tr("(unlabelled)");
-    case SplitColumn: return toQString(row.split);
-    case SourceColumn:
-        if (!row.sourceFile)
+    case TextColumn: {
+        QString text = QString::fromStdString(row->text);
+        if (row->textTruncated)
+            text += QChar(0x2026);
+        if (row->hasTextPair && role == Qt::DisplayRole)
+            text += tr("  [+ second text]");
+        return text;
+    }
+    case LabelColumn: return row->label ? QString::fromStdString(*row->label) : tr("(unlabelled)");
+    case SplitColumn: return QString::fromLatin1(splitName(row->split));
+    case SuggestionColumn: {
+        const auto found = mSuggestions.constFind(row->id);
+        if (found == mSuggestions.constEnd())
             return {};
-        return row.sourceLine ? QStringLiteral("%1:%2").arg(toQString(*row.sourceFile)).arg(*row.sourceLine)
-                              : toQString(*row.sourceFile);
+        return tr("%1 (%2 %)").arg(found->label).arg(found->confidence * 100, 0, 'f', 0);
+    }
     default: return {};
     }
+}
+
+void ExamplesModel::setSuggestions(const Suggestions &suggestions)
+{
+    mSuggestions = suggestions;
+    if (rowCount() > 0)
+        Q_EMIT dataChanged(index(0, SuggestionColumn), index(rowCount() - 1, SuggestionColumn));
 }
 
 QVariant ExamplesModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -61,32 +132,24 @@ QVariant ExamplesModel::headerData(int section, Qt::Orientation orientation, int
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
     case TextColumn: return tr("Text");
-    case TextPairColumn: return tr("Second text");
     case LabelColumn: return tr("Label");
     case SplitColumn: return tr("Split");
-    case SourceColumn: return tr("Source");
+    case SuggestionColumn: return tr("Suggested");
     default: return {};
     }
 }
 
-bool ExamplesModel::canFetchMore(const QModelIndex &parent) const
+void ExamplesModel::sort(int column, Qt::SortOrder order)
 {
-    return !parent.isValid() && mProject && static_cast<std::int64_t>(mRows.size()) < mTotal;
-}
-
-void ExamplesModel::fetchMore(const QModelIndex &parent)
-{
-    if (!canFetchMore(parent))
+    const ExampleSortKey key = column == TextColumn    ? ExampleSortKey::Text
+                               : column == LabelColumn ? ExampleSortKey::Label
+                               : column == SplitColumn ? ExampleSortKey::Split
+                                                       : ExampleSortKey::Id;
+    const ExampleSort sort{key, order == Qt::DescendingOrder};
+    if (sort.key == mSort.key && sort.descending == mSort.descending)
         return;
-    auto page = examples(*mProject, mDatasetId, static_cast<std::int64_t>(mRows.size()), kPageSize);
-    if (page.empty()) {
-        mTotal = static_cast<std::int64_t>(mRows.size()); // the dataset shrank underneath us
-        return;
-    }
-    const int first = static_cast<int>(mRows.size());
-    beginInsertRows({}, first, first + static_cast<int>(page.size()) - 1);
-    std::move(page.begin(), page.end(), std::back_inserter(mRows));
-    endInsertRows();
+    mSort = sort;
+    reload();
 }
 
 } // namespace ft::ui

@@ -1,11 +1,17 @@
-// examplesmodel.h: the examples of one dataset, fetched from the store in
-// pages as the view scrolls, so a large dataset opens at once.
+// examplesmodel.h: the examples of one dataset as a table, filtered and
+// sorted in the store. The model holds the matching ids only (8 bytes a row)
+// and fetches the rows the view shows a page at a time, keeping a few pages,
+// so a dataset of a million examples opens and scrolls without loading it.
 #pragma once
 
-#include "store/datasets.h"
+#include "labelling/suggestion.h"
+#include "store/example_query.h"
 
 #include <QAbstractTableModel>
 
+#include <list>
+#include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace ft {
@@ -18,26 +24,44 @@ class ExamplesModel : public QAbstractTableModel {
     Q_OBJECT
 
 public:
-    enum Column { TextColumn, TextPairColumn, LabelColumn, SplitColumn, SourceColumn, ColumnCount };
-    static constexpr int kPageSize = 500;
+    enum Column { TextColumn, LabelColumn, SplitColumn, SuggestionColumn, ColumnCount };
+    static constexpr int kPageSize = 256;
+    static constexpr size_t kCachedPages = 32;
 
     explicit ExamplesModel(QObject *parent = nullptr);
 
-    // Shows `datasetId` of `project` (nullptr clears); holds no ownership.
-    void setDataset(Project *project, std::int64_t datasetId, std::int64_t total);
+    // Shows the examples of `project` that pass `filter` (nullptr clears); holds no ownership.
+    void setQuery(Project *project, const ExampleFilter &filter);
+    const ExampleFilter &filter() const { return mFilter; }
+    // Runs the query again (after the examples changed), keeping filter and sort.
+    void reload();
+    // Forgets the cached rows of these examples, so the view shows their new label or split.
+    void rowsChanged(const std::vector<std::int64_t> &exampleIds);
+
+    // A trained model's suggestions, shown in SuggestionColumn.
+    void setSuggestions(const Suggestions &suggestions);
+    const Suggestions &suggestions() const { return mSuggestions; }
+
+    std::int64_t exampleId(int row) const { return mIds.at(static_cast<size_t>(row)); }
+    std::optional<ExampleRow> example(int row) const;
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
-    bool canFetchMore(const QModelIndex &parent) const override;
-    void fetchMore(const QModelIndex &parent) override;
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
 private:
+    const ExampleRow *rowAt(int row) const;
+
     Project *mProject = nullptr;
-    std::int64_t mDatasetId = 0;
-    std::int64_t mTotal = 0;
-    std::vector<Example> mRows;
+    ExampleFilter mFilter;
+    ExampleSort mSort;
+    std::vector<std::int64_t> mIds;
+    Suggestions mSuggestions;
+    // Pages of rows by page number, the most recently used first in mPageOrder.
+    mutable std::unordered_map<int, std::vector<ExampleRow>> mPages;
+    mutable std::list<int> mPageOrder;
 };
 
 } // namespace ft::ui

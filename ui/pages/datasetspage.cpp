@@ -1,18 +1,35 @@
 // datasetspage.cpp
 #include "pages/datasetspage.h"
 
+#include "data/splits.h"
+#include "labelling/labellingview.h"
 #include "models/examplesmodel.h"
 #include "models/recordtablemodel.h"
 #include "pages/tablepage.h"
+#include "infer/label_suggestions.h"
+#include "store/catalog.h"
 #include "store/datasets.h"
+#include "store/labels.h"
 #include "store/project.h"
 
+#include <QComboBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableView>
+#include <QThread>
+#include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace fs = std::filesystem;
 
 namespace ft::ui {
 
@@ -20,10 +37,13 @@ namespace {
 
 enum DatasetColumn { NameColumn, ExamplesColumn, TrainColumn, ValidationColumn, TestColumn, LabelsColumn, SourceColumn };
 
+// Label filter entries beyond the labels themselves.
+constexpr std::int64_t kAnyLabel = -1;
+constexpr std::int64_t kUnlabelled = -2;
+
 void setUpTable(QTableView *table)
 {
     table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    table->setSelectionMode(QAbstractItemView::SingleSelection);
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table->verticalHeader()->hide();
     table->horizontalHeader()->setStretchLastSection(true);
@@ -40,27 +60,91 @@ DatasetsPage::DatasetsPage(QWidget *parent)
       mDatasets(new QTableView(this)),
       mExamples(new QTableView(this)),
       mLabelSummary(new QLabel(this)),
-      mEmptyNote(new QLabel(tr("This project has no datasets yet."), this))
+      mEmptyNote(new QLabel(tr("This project has no datasets yet."), this)),
+      mSearch(new QLineEdit(this)),
+      mLabelFilter(new QComboBox(this)),
+      mSplitFilter(new QComboBox(this)),
+      mMatchCount(new QLabel(this)),
+      mRelabel(new QToolButton(this)),
+      mMoveSplit(new QToolButton(this)),
+      mLabelButton(new QToolButton(this)),
+      mSuggest(new QToolButton(this)),
+      mSuggestStatus(new QLabel(this)),
+      mSearchDelay(new QTimer(this)),
+      mStack(new QStackedWidget(this)),
+      mLabelling(new LabellingView(this))
 {
     mDatasets->setModel(mDatasetsModel);
     mExamples->setModel(mExamplesModel);
     setUpTable(mDatasets);
     setUpTable(mExamples);
+    mDatasets->setSelectionMode(QAbstractItemView::SingleSelection);
+    mExamples->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    // Rows are all the same height, so the view need not measure a million of them.
+    mExamples->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    mExamples->verticalHeader()->setDefaultSectionSize(mExamples->fontMetrics().height() + 8);
+    mExamples->setWordWrap(false);
     mExamples->horizontalHeader()->setSectionResizeMode(ExamplesModel::TextColumn, QHeaderView::Stretch);
     mExamples->horizontalHeader()->setStretchLastSection(false);
+    mExamples->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder); // import order until a header is clicked
+    mExamples->setSortingEnabled(true);
     mLabelSummary->setWordWrap(true);
     mLabelSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     mEmptyNote->setEnabled(false);
 
-    auto *lower = new QWidget(this);
-    auto *lowerLayout = new QVBoxLayout(lower);
-    lowerLayout->setContentsMargins(0, 0, 0, 0);
-    lowerLayout->addWidget(mLabelSummary);
-    lowerLayout->addWidget(mExamples, 1);
+    mSearch->setPlaceholderText(tr("Search text"));
+    mSearch->setClearButtonEnabled(true);
+    mSplitFilter->addItem(tr("All splits"), QString());
+    for (const char *split : {"train", "validation", "test", "unassigned"})
+        mSplitFilter->addItem(QString::fromLatin1(split), QString::fromLatin1(split));
+    mRelabel->setText(tr("Relabel"));
+    mRelabel->setToolTip(tr("Give the selected examples a label"));
+    mRelabel->setPopupMode(QToolButton::InstantPopup);
+    mRelabel->setMenu(new QMenu(mRelabel));
+    mMoveSplit->setText(tr("Move to split"));
+    mMoveSplit->setToolTip(tr("Move the selected examples to another split"));
+    mMoveSplit->setPopupMode(QToolButton::InstantPopup);
+    auto *splitMenu = new QMenu(mMoveSplit);
+    for (const char *split : {"train", "validation", "test", "unassigned"}) {
+        const QString name = QString::fromLatin1(split);
+        splitMenu->addAction(name, this, [this, name] { moveSelectionToSplit(name); });
+    }
+    mMoveSplit->setMenu(splitMenu);
+    mLabelButton->setText(tr("Label…"));
+    mLabelButton->setToolTip(tr("Label the unlabelled examples one by one with the keyboard"));
+    mSuggest->setText(tr("Suggest"));
+    mSuggest->setToolTip(tr("Let a trained run's model suggest labels for the unlabelled examples"));
+    mSuggest->setPopupMode(QToolButton::InstantPopup);
+    mSuggest->setMenu(new QMenu(mSuggest));
+    connect(mSuggest->menu(), &QMenu::aboutToShow, this, &DatasetsPage::fillRunMenu);
+    mSuggestStatus->setEnabled(false);
+    mSearchDelay->setSingleShot(true);
+    mSearchDelay->setInterval(250); // a search reads every text: wait for a pause in typing
+
+    auto *filters = new QHBoxLayout;
+    filters->addWidget(mSearch, 2);
+    filters->addWidget(mLabelFilter, 1);
+    filters->addWidget(mSplitFilter, 1);
+    filters->addWidget(mMatchCount);
+    filters->addStretch();
+    filters->addWidget(mRelabel);
+    filters->addWidget(mMoveSplit);
+    filters->addWidget(mSuggest);
+    filters->addWidget(mLabelButton);
+
+    auto *browse = new QWidget(this);
+    auto *browseLayout = new QVBoxLayout(browse);
+    browseLayout->setContentsMargins(0, 0, 0, 0);
+    browseLayout->addWidget(mLabelSummary);
+    browseLayout->addLayout(filters);
+    browseLayout->addWidget(mExamples, 1);
+    browseLayout->addWidget(mSuggestStatus);
+    mStack->addWidget(browse);
+    mStack->addWidget(mLabelling);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(mDatasets);
-    splitter->addWidget(lower);
+    splitter->addWidget(mStack);
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 3);
 
@@ -71,10 +155,28 @@ DatasetsPage::DatasetsPage(QWidget *parent)
 
     connect(mDatasets->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) { showDataset(current.row()); });
+    connect(mSearch, &QLineEdit::textChanged, mSearchDelay, qOverload<>(&QTimer::start));
+    connect(mSearchDelay, &QTimer::timeout, this, &DatasetsPage::applyFilter);
+    connect(mLabelFilter, &QComboBox::activated, this, &DatasetsPage::applyFilter);
+    connect(mSplitFilter, &QComboBox::activated, this, &DatasetsPage::applyFilter);
+    connect(mLabelButton, &QToolButton::clicked, this, &DatasetsPage::startLabelling);
+    connect(mLabelling, &LabellingView::closeRequested, this, &DatasetsPage::stopLabelling);
+    connect(mLabelling, &LabellingView::examplesRelabelled, this, [this](const std::vector<std::int64_t> &ids) {
+        mExamplesModel->rowsChanged(ids);
+    });
+}
+
+DatasetsPage::~DatasetsPage()
+{
+    if (mSuggestThread) {
+        *mSuggestCancel = true;
+        mSuggestThread->wait();
+    }
 }
 
 void DatasetsPage::setProject(Project *project)
 {
+    stopLabelling();
     mProject = project;
     refresh();
 }
@@ -86,7 +188,7 @@ void DatasetsPage::refresh()
         for (const DatasetSummary &d : listDatasets(*mProject)) {
             rows.push_back({QString::fromStdString(d.name), qlonglong(d.examples), qlonglong(d.train),
                             qlonglong(d.validation), qlonglong(d.test), qlonglong(d.labels),
-                            QString::fromStdString(d.source), qlonglong(d.id), qlonglong(d.withTextPair)});
+                            QString::fromStdString(d.source), qlonglong(d.id)});
         }
     }
     mDatasetsModel->setRows(rows);
@@ -100,29 +202,234 @@ void DatasetsPage::refresh()
 
 void DatasetsPage::showDataset(int row)
 {
-    if (!mProject || row < 0 || row >= mDatasetsModel->rowCount()) {
-        mExamplesModel->setDataset(nullptr, 0, 0);
+    stopLabelling();
+    const bool valid = mProject && row >= 0 && row < mDatasetsModel->rowCount();
+    // The id rides in a column past the headers, which the view never shows.
+    mDatasetId = valid ? mDatasetsModel->row(row).value(SourceColumn + 1).toLongLong() : 0;
+    for (QWidget *w : {static_cast<QWidget *>(mSearch), static_cast<QWidget *>(mLabelFilter),
+                       static_cast<QWidget *>(mSplitFilter), static_cast<QWidget *>(mRelabel),
+                       static_cast<QWidget *>(mMoveSplit), static_cast<QWidget *>(mLabelButton),
+                       static_cast<QWidget *>(mSuggest)})
+        w->setEnabled(valid);
+    if (mSuggestThread)
+        *mSuggestCancel = true; // suggestions for the dataset that was shown
+    mExamplesModel->setSuggestions({});
+    mExamples->setColumnHidden(ExamplesModel::SuggestionColumn, true);
+    mSuggestStatus->clear();
+    mSearch->clear();
+    mSplitFilter->setCurrentIndex(0);
+    fillLabelMenus();
+    applyFilter();
+    updateLabelSummary();
+}
+
+void DatasetsPage::fillLabelMenus()
+{
+    mLabelFilter->clear();
+    mLabelFilter->addItem(tr("All labels"), qlonglong(kAnyLabel));
+    mLabelFilter->addItem(tr("Unlabelled"), qlonglong(kUnlabelled));
+    QMenu *menu = mRelabel->menu();
+    menu->clear();
+    if (!mProject || mDatasetId == 0)
+        return;
+    for (const Label &label : listLabels(*mProject, mDatasetId)) {
+        const QString name = QString::fromStdString(label.name);
+        mLabelFilter->addItem(name, qlonglong(label.id));
+        menu->addAction(name, this, [this, name] { relabelSelection(name); });
+    }
+    menu->addSeparator();
+    menu->addAction(tr("Remove the label"), this, [this] { relabelSelection({}); });
+}
+
+void DatasetsPage::applyFilter()
+{
+    if (!mProject || mDatasetId == 0) {
+        mExamplesModel->setQuery(nullptr, {});
+        mMatchCount->clear();
+        return;
+    }
+    ExampleFilter filter;
+    filter.datasetId = mDatasetId;
+    filter.text = mSearch->text().toStdString();
+    const std::int64_t label = mLabelFilter->currentData().toLongLong();
+    if (label == kUnlabelled)
+        filter.includeUnlabelled = true;
+    else if (label != kAnyLabel)
+        filter.labelIds = {label};
+    if (const auto split = parseSplit(mSplitFilter->currentData().toString().toStdString()))
+        filter.splits = {*split};
+    mExamplesModel->setQuery(mProject, filter);
+    mMatchCount->setText(tr("%n example(s)", nullptr, mExamplesModel->rowCount()));
+}
+
+void DatasetsPage::updateLabelSummary()
+{
+    if (!mProject || mDatasetId == 0) {
         mLabelSummary->clear();
         return;
     }
-    const auto &record = mDatasetsModel->row(row);
-    // The id and pair count ride in columns past the headers, which the view never shows.
-    const std::int64_t id = record.value(SourceColumn + 1).toLongLong();
-    mExamples->setColumnHidden(ExamplesModel::TextPairColumn, record.value(SourceColumn + 2).toLongLong() == 0);
-    mExamplesModel->setDataset(mProject, id, record.value(ExamplesColumn).toLongLong());
-    if (mExamplesModel->canFetchMore({}))
-        mExamplesModel->fetchMore({});
-
     QStringList parts;
-    for (const LabelCount &label : labelCounts(*mProject, id)) {
+    const LabelBreakdown breakdown = labelBreakdown(*mProject, mDatasetId);
+    for (const LabelSplitCounts &label : breakdown.labels) {
         parts << tr("<b>%1</b> %2 / %3 / %4")
-                     .arg(QString::fromStdString(label.name).toHtmlEscaped())
-                     .arg(label.train)
-                     .arg(label.validation)
-                     .arg(label.test);
+                     .arg(QString::fromStdString(label.label.name).toHtmlEscaped())
+                     .arg(label.counts.train)
+                     .arg(label.counts.validation)
+                     .arg(label.counts.test);
     }
-    mLabelSummary->setText(parts.isEmpty() ? tr("No labels yet.")
-                                           : tr("Labels (train / validation / test): ") + parts.join(QStringLiteral(" · ")));
+    QString text = parts.isEmpty() ? tr("No labels yet.")
+                                   : tr("Labels (train / validation / test): ") + parts.join(QStringLiteral(" · "));
+    if (breakdown.unlabelled.total() > 0)
+        text += tr(" · <i>%n unlabelled</i>", nullptr, int(breakdown.unlabelled.total()));
+    mLabelSummary->setText(text);
+}
+
+std::vector<std::int64_t> DatasetsPage::selectedExamples() const
+{
+    std::vector<std::int64_t> ids;
+    for (const QModelIndex &index : mExamples->selectionModel()->selectedRows())
+        ids.push_back(mExamplesModel->exampleId(index.row()));
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+void DatasetsPage::relabelSelection(const QString &label)
+{
+    const auto ids = selectedExamples();
+    if (!mProject || ids.empty())
+        return;
+    std::optional<std::int64_t> labelId;
+    if (!label.isEmpty())
+        labelId = requireLabel(*mProject, mDatasetId, label.toStdString()).id;
+    setLabel(*mProject, ids, labelId);
+    mExamplesModel->rowsChanged(ids);
+    updateLabelSummary();
+}
+
+void DatasetsPage::moveSelectionToSplit(const QString &split)
+{
+    const auto ids = selectedExamples();
+    if (!mProject || ids.empty())
+        return;
+    setSplit(*mProject, ids, split.toStdString());
+    mExamplesModel->rowsChanged(ids);
+    updateLabelSummary();
+}
+
+bool DatasetsPage::isLabelling() const
+{
+    return mStack->currentWidget() == mLabelling;
+}
+
+void DatasetsPage::startLabelling()
+{
+    if (!mProject || mDatasetId == 0)
+        return;
+    mLabelling->setDataset(mProject, mDatasetId);
+    if (!mExamplesModel->suggestions().isEmpty()) {
+        mLabelling->setSuggestions(mExamplesModel->suggestions());
+        mLabelling->setOrder(LabellingView::Order::SmallestMargin);
+    }
+    mStack->setCurrentWidget(mLabelling);
+    mLabelling->setFocus();
+}
+
+void DatasetsPage::stopLabelling()
+{
+    if (!isLabelling())
+        return;
+    mStack->setCurrentIndex(0);
+    mLabelling->setDataset(nullptr, 0);
+    updateLabelSummary();
+    applyFilter();
+}
+
+void DatasetsPage::fillRunMenu()
+{
+    QMenu *menu = mSuggest->menu();
+    menu->clear();
+    if (!mProject || mDatasetId == 0)
+        return;
+    const QString dataset = mDatasetsModel->rowCount() > 0 && mDatasets->currentIndex().isValid()
+                                ? mDatasetsModel->row(mDatasets->currentIndex().row()).value(NameColumn).toString()
+                                : QString();
+    for (const RunRecord &run : listRuns(*mProject)) {
+        if (run.state != "completed" || QString::fromStdString(run.dataset) != dataset)
+            continue;
+        const std::int64_t id = run.id;
+        menu->addAction(tr("Run %1: %2").arg(id).arg(QString::fromStdString(run.name)), this,
+                        [this, id] { suggestWithRun(id); });
+    }
+    if (menu->isEmpty())
+        menu->addAction(tr("No completed run on this dataset yet"))->setEnabled(false);
+}
+
+void DatasetsPage::suggestWithRun(std::int64_t runId)
+{
+    if (!mProject || mDatasetId == 0 || mSuggestThread)
+        return;
+    const fs::path project = mProject->folder();
+    const fs::path model = project / "runs" / std::to_string(runId) / "model";
+    const std::int64_t dataset = mDatasetId;
+    mSuggestCancel = std::make_shared<std::atomic<bool>>(false);
+    const auto cancel = mSuggestCancel;
+    mSuggest->setEnabled(false);
+    mSuggestStatus->setText(tr("Suggesting labels with run %1…").arg(runId));
+    // The worker has its own connection; results come back as queued calls.
+    mSuggestThread = QThread::create([this, project, model, dataset, runId, cancel] {
+        Suggestions suggestions;
+        QString failure;
+        try {
+            Project connection = Project::open(project);
+            const auto progress = [this, cancel, runId](std::int64_t done, std::int64_t total) {
+                QMetaObject::invokeMethod(
+                    this,
+                    [this, runId, done, total] {
+                        mSuggestStatus->setText(tr("Suggesting labels with run %1: %2 of %3").arg(runId).arg(done).arg(total));
+                    },
+                    Qt::QueuedConnection);
+                return !*cancel;
+            };
+            for (const LabelSuggestion &s : suggestLabels(connection, dataset, model, {}, progress))
+                if (s.labelId)
+                    suggestions.insert(s.exampleId, {*s.labelId, QString::fromStdString(s.label), s.confidence, s.margin,
+                                                     s.entropy});
+        } catch (const std::exception &e) {
+            failure = QString::fromStdString(e.what());
+        }
+        QMetaObject::invokeMethod(
+            this,
+            [this, runId, suggestions, failure, cancel] {
+                mSuggestThread->wait();
+                mSuggestThread = nullptr;
+                mSuggest->setEnabled(mDatasetId != 0);
+                if (*cancel) {
+                    mSuggestStatus->clear();
+                    return;
+                }
+                if (!failure.isEmpty()) {
+                    mSuggestStatus->setText(tr("No suggestions: %1").arg(failure));
+                    return;
+                }
+                showSuggestions(runId, suggestions);
+            },
+            Qt::QueuedConnection);
+    });
+    connect(mSuggestThread, &QThread::finished, mSuggestThread, &QObject::deleteLater);
+    mSuggestThread->start();
+}
+
+void DatasetsPage::showSuggestions(std::int64_t runId, const Suggestions &suggestions)
+{
+    mExamplesModel->setSuggestions(suggestions);
+    mExamples->setColumnHidden(ExamplesModel::SuggestionColumn, false);
+    mSuggestStatus->setText(tr("Run %1 suggests labels for %n unlabelled example(s); labelling shows the most "
+                               "uncertain first.", nullptr, int(suggestions.size()))
+                                .arg(runId));
+    if (isLabelling()) {
+        mLabelling->setSuggestions(suggestions);
+        mLabelling->setOrder(LabellingView::Order::SmallestMargin);
+    }
 }
 
 } // namespace ft::ui
