@@ -3,11 +3,13 @@
 // labelling mode by keyboard with undo, checked in the project store and on
 // the class-balance chart; a trained run's suggestions, most uncertain first;
 // screenshots of each.
+#include "data/dataset_import.h"
 #include "data/sample_dataset.h"
 #include "infer/label_suggestions.h"
 #include "labelling/balancechart.h"
 #include "labelling/labellingview.h"
 #include "models/examplesmodel.h"
+#include "models/thumbnailloader.h"
 #include "pages/datasetspage.h"
 #include "store/datasets.h"
 #include "store/labels.h"
@@ -20,6 +22,9 @@
 #include <QComboBox>
 #include <QDir>
 #include <QHeaderView>
+#include <QImage>
+#include <QListView>
+#include <QPixmap>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -261,6 +266,63 @@ private Q_SLOTS:
         QTest::keyClick(view, Qt::Key_Return);
         QCOMPARE(labelIdsOf(f.project, std::vector<std::int64_t>{first}).front(), suggested->labelId);
         page.grab().save(artifactPath(QStringLiteral("labelling-suggestion.png")));
+    }
+
+    void imageDatasetShowsThumbnailsInAGrid()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath(QStringLiteral("shapes"));
+        for (int i = 0; i < 6; ++i) {
+            const QString label = i % 2 ? QStringLiteral("squares") : QStringLiteral("circles");
+            QVERIFY(QDir().mkpath(folder + QLatin1Char('/') + label));
+            QImage image(300, 200, QImage::Format_RGB32);
+            image.fill(QColor::fromHsv(i * 60, 200, 220));
+            QVERIFY(image.save(QStringLiteral("%1/%2/%3.png").arg(folder, label).arg(i)));
+        }
+        Project project = Project::create(ft::test::toPath(dir.filePath(QStringLiteral("project"))));
+        ImportOptions options;
+        options.file = ft::test::toPath(folder);
+        options.datasetName = "shapes";
+        QCOMPARE(importDataset(project, options).rows, std::int64_t{6});
+
+        DatasetsPage page;
+        page.resize(900, 600);
+        page.setProject(&project);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QVERIFY(page.showsGrid());
+        QListView *grid = page.examplesGrid();
+        QCOMPARE(grid->model()->rowCount(), 6);
+        const QModelIndex first = grid->model()->index(0, ExamplesModel::LabelColumn);
+        QCOMPARE(first.data().toString(), QStringLiteral("circles"));
+        // Decoded off the UI thread, then shown: scaled to fit 96 x 96.
+        QTRY_VERIFY(!first.data(Qt::DecorationRole).value<QPixmap>().isNull());
+        const QPixmap thumbnail = first.data(Qt::DecorationRole).value<QPixmap>();
+        QCOMPARE(thumbnail.size(), QSize(96, 64));
+        QCOMPARE(thumbnail.toImage().pixel(10, 10), QColor::fromHsv(0, 200, 220).rgb());
+        QVERIFY(page.examplesModel()->thumbnails()->decodes() >= 6);
+        QCOMPARE(page.examplesModel()->thumbnails()->decodesOnUiThread(), 0);
+        QTRY_VERIFY(!grid->model()->index(5, ExamplesModel::LabelColumn).data(Qt::DecorationRole).value<QPixmap>().isNull());
+        page.grab().save(artifactPath(QStringLiteral("datasets-image-grid.png")));
+
+        // Select two in the grid: the same selection relabels them.
+        grid->selectionModel()->select(grid->model()->index(0, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        grid->selectionModel()->select(grid->model()->index(2, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        page.relabelSelection(QStringLiteral("squares"));
+        QCOMPARE(grid->model()->index(0, ExamplesModel::LabelColumn).data().toString(), QStringLiteral("squares"));
+        QCOMPARE(grid->model()->index(2, ExamplesModel::LabelColumn).data().toString(), QStringLiteral("squares"));
+
+        // Labelling an image dataset shows the image itself.
+        page.startLabelling();
+        const QPixmap shown = page.labellingView()->exampleText()->pixmap();
+        QVERIFY(!shown.isNull());
+        QCOMPARE(shown.toImage().pixel(shown.width() / 2, shown.height() / 2), QColor::fromHsv(0, 200, 220).rgb());
+        page.stopLabelling();
+
+        page.setShowGrid(false);
+        QVERIFY(!page.showsGrid());
+        QCOMPARE(page.examplesTable()->model()->index(0, ExamplesModel::TextColumn).data().toString(),
+                 QStringLiteral("circles/0.png"));
     }
 
     void suggestionIsAcceptedWithEnter()

@@ -8,6 +8,8 @@
 #include "store/project.h"
 
 #include <QComboBox>
+#include <QDir>
+#include <QPixmap>
 #include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
@@ -295,7 +297,14 @@ void LabellingView::showPosition(int position)
     QString text = rows.empty() ? tr("(this example no longer exists)") : QString::fromStdString(rows.front().text);
     if (!rows.empty() && rows.front().hasTextPair)
         text += tr("\n\n[+ second text]");
-    mText->setText(text);
+    const QPixmap image = !rows.empty() && rows.front().imagePath
+                              ? QPixmap(QDir(mImageFolder).filePath(QString::fromStdString(*rows.front().imagePath)))
+                              : QPixmap();
+    if (!image.isNull())
+        mText->setPixmap(image.scaled(mText->size().expandedTo(QSize(320, 240)) - QSize(8, 8), Qt::KeepAspectRatio,
+                                      Qt::SmoothTransformation));
+    else
+        mText->setText(text);
     const bool labelled = !rows.empty() && rows.front().label;
     mCurrentLabel->setText(labelled ? tr("Label: %1").arg(QString::fromStdString(*rows.front().label))
                                     : tr("Unlabelled: press 1-%1").arg(std::min<int>(9, mButtons.size())));

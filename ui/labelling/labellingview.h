@@ -38,6 +38,8 @@ public:
     // Starts labelling the dataset's unlabelled examples in id order (all of
     // them when none is unlabelled). nullptr clears.
     void setDataset(Project *project, std::int64_t datasetId);
+    // Where an image dataset's paths are relative to: its images are shown large.
+    void setImageFolder(const QString &folder) { mImageFolder = folder; }
     enum class Order { Import, SmallestMargin, LargestEntropy };
     // Suggested labels from a trained model: shown, accepted with Enter, and
     // the basis of the "most uncertain first" orders.
@@ -90,6 +92,7 @@ private:
     std::int64_t mUnlabelled = 0;
     std::int64_t mExampleCount = 0;
     Suggestions mSuggestions;
+    QString mImageFolder;
 
     QUndoStack *mUndo;
     QComboBox *mOrder;

@@ -2,16 +2,37 @@
 #include "models/examplesmodel.h"
 
 #include "data/splits.h"
+#include "models/thumbnailloader.h"
 #include "store/project.h"
 
 #include <QColor>
+#include <QDir>
+#include <QPixmap>
 #include <QPalette>
 
 #include <algorithm>
 
 namespace ft::ui {
 
-ExamplesModel::ExamplesModel(QObject *parent) : QAbstractTableModel(parent) {}
+ExamplesModel::ExamplesModel(QObject *parent) : QAbstractTableModel(parent), mThumbnails(new ThumbnailLoader(96, this))
+{
+    connect(mThumbnails, &ThumbnailLoader::ready, this, [this](const QString &path) {
+        for (const int row : mRowsWaitingFor.take(path))
+            if (row < rowCount())
+                Q_EMIT dataChanged(index(row, TextColumn), index(row, LabelColumn), {Qt::DecorationRole});
+    });
+}
+
+void ExamplesModel::setImageFolder(const QString &folder)
+{
+    mImageFolder = folder;
+}
+
+bool ExamplesModel::hasImages() const
+{
+    const ExampleRow *first = rowAt(0);
+    return first && first->imagePath;
+}
 
 void ExamplesModel::setQuery(Project *project, const ExampleFilter &filter)
 {
@@ -25,6 +46,7 @@ void ExamplesModel::reload()
     beginResetModel();
     mPages.clear();
     mPageOrder.clear();
+    mRowsWaitingFor.clear();
     mIds = mProject ? matchingIds(*mProject, mFilter, mSort) : std::vector<std::int64_t>{};
     endResetModel();
 }
@@ -91,15 +113,31 @@ int ExamplesModel::columnCount(const QModelIndex &parent) const
 
 QVariant ExamplesModel::data(const QModelIndex &index, int role) const
 {
-    if (role != Qt::DisplayRole && role != Qt::ToolTipRole && role != Qt::ForegroundRole)
+    if (role != Qt::DisplayRole && role != Qt::ToolTipRole && role != Qt::ForegroundRole && role != Qt::DecorationRole)
         return {};
     const ExampleRow *row = rowAt(index.row());
     if (!row)
         return {};
+    if (role == Qt::DecorationRole) {
+        if (!row->imagePath || (index.column() != TextColumn && index.column() != LabelColumn))
+            return {};
+        const QString path = QDir(mImageFolder).filePath(QString::fromStdString(*row->imagePath));
+        const QPixmap thumbnail = mThumbnails->thumbnail(path);
+        if (thumbnail.isNull()) {
+            QList<int> &rows = mRowsWaitingFor[path];
+            if (!rows.contains(index.row()))
+                rows.append(index.row());
+        }
+        return thumbnail;
+    }
+    if (role == Qt::ToolTipRole && row->imagePath)
+        return QString::fromStdString(*row->imagePath);
     if (role == Qt::ForegroundRole)
         return index.column() == LabelColumn && !row->label ? QPalette().color(QPalette::PlaceholderText) : QVariant();
     switch (index.column()) {
     case TextColumn: {
+        if (row->imagePath && row->text.empty())
+            return QString::fromStdString(*row->imagePath);
         QString text = QString::fromStdString(row->text);
         if (row->textTruncated)
             text += QChar(0x2026);

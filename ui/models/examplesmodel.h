@@ -8,6 +8,8 @@
 #include "store/example_query.h"
 
 #include <QAbstractTableModel>
+#include <QHash>
+#include <QList>
 
 #include <list>
 #include <optional>
@@ -19,6 +21,8 @@ class Project;
 }
 
 namespace ft::ui {
+
+class ThumbnailLoader;
 
 class ExamplesModel : public QAbstractTableModel {
     Q_OBJECT
@@ -37,6 +41,13 @@ public:
     void reload();
     // Forgets the cached rows of these examples, so the view shows their new label or split.
     void rowsChanged(const std::vector<std::int64_t> &exampleIds);
+
+    // Where the examples' image paths are relative to (an image dataset's
+    // folder); their thumbnails are the decoration of the text and label columns.
+    void setImageFolder(const QString &folder);
+    const QString &imageFolder() const { return mImageFolder; }
+    bool hasImages() const;
+    ThumbnailLoader *thumbnails() const { return mThumbnails; }
 
     // A trained model's suggestions, shown in SuggestionColumn.
     void setSuggestions(const Suggestions &suggestions);
@@ -59,6 +70,9 @@ private:
     ExampleSort mSort;
     std::vector<std::int64_t> mIds;
     Suggestions mSuggestions;
+    QString mImageFolder;
+    ThumbnailLoader *mThumbnails;
+    mutable QHash<QString, QList<int>> mRowsWaitingFor; // image path -> rows that asked for it
     // Pages of rows by page number, the most recently used first in mPageOrder.
     mutable std::unordered_map<int, std::vector<ExampleRow>> mPages;
     mutable std::list<int> mPageOrder;

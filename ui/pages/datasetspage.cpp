@@ -18,9 +18,11 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListView>
 #include <QMenu>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QStyledItemDelegate>
 #include <QTableView>
 #include <QThread>
 #include <QTimer>
@@ -40,6 +42,17 @@ enum DatasetColumn { NameColumn, ExamplesColumn, TrainColumn, ValidationColumn, 
 // Label filter entries beyond the labels themselves.
 constexpr std::int64_t kAnyLabel = -1;
 constexpr std::int64_t kUnlabelled = -2;
+
+// Grid cells of one fixed size whether or not the thumbnail has arrived, so
+// the grid lays out a million items without measuring them (uniform sizes).
+class ThumbnailDelegate : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &) const override
+    {
+        return {112, 96 + option.fontMetrics.height() + 12};
+    }
+};
 
 void setUpTable(QTableView *table)
 {
@@ -72,6 +85,9 @@ DatasetsPage::DatasetsPage(QWidget *parent)
       mSuggestStatus(new QLabel(this)),
       mSearchDelay(new QTimer(this)),
       mStack(new QStackedWidget(this)),
+      mViews(new QStackedWidget(this)),
+      mGrid(new QListView(this)),
+      mGridToggle(new QToolButton(this)),
       mLabelling(new LabellingView(this))
 {
     mDatasets->setModel(mDatasetsModel);
@@ -88,6 +104,26 @@ DatasetsPage::DatasetsPage(QWidget *parent)
     mExamples->horizontalHeader()->setStretchLastSection(false);
     mExamples->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder); // import order until a header is clicked
     mExamples->setSortingEnabled(true);
+    // The grid shows the same rows and selection as the table, as thumbnails with their label.
+    mGrid->setModel(mExamplesModel);
+    mGrid->setModelColumn(ExamplesModel::LabelColumn);
+    mGrid->setSelectionModel(mExamples->selectionModel());
+    mGrid->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    mGrid->setViewMode(QListView::IconMode);
+    mGrid->setResizeMode(QListView::Adjust);
+    mGrid->setMovement(QListView::Static);
+    mGrid->setUniformItemSizes(true); // a million items are laid out without asking each
+    mGrid->setIconSize(QSize(96, 96));
+    mGrid->setItemDelegate(new ThumbnailDelegate(mGrid));
+    mGrid->setSpacing(6);
+    mGrid->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    mViews->addWidget(mExamples);
+    mViews->addWidget(mGrid);
+    mGridToggle->setText(tr("Grid"));
+    mGridToggle->setToolTip(tr("Show the images as thumbnails, or the table"));
+    mGridToggle->setCheckable(true);
+    mGridToggle->setVisible(false);
+    connect(mGridToggle, &QToolButton::toggled, this, &DatasetsPage::setShowGrid);
     mLabelSummary->setWordWrap(true);
     mLabelSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     mEmptyNote->setEnabled(false);
@@ -126,6 +162,7 @@ DatasetsPage::DatasetsPage(QWidget *parent)
     filters->addWidget(mLabelFilter, 1);
     filters->addWidget(mSplitFilter, 1);
     filters->addWidget(mMatchCount);
+    filters->addWidget(mGridToggle);
     filters->addStretch();
     filters->addWidget(mRelabel);
     filters->addWidget(mMoveSplit);
@@ -137,7 +174,7 @@ DatasetsPage::DatasetsPage(QWidget *parent)
     browseLayout->setContentsMargins(0, 0, 0, 0);
     browseLayout->addWidget(mLabelSummary);
     browseLayout->addLayout(filters);
-    browseLayout->addWidget(mExamples, 1);
+    browseLayout->addWidget(mViews, 1);
     browseLayout->addWidget(mSuggestStatus);
     mStack->addWidget(browse);
     mStack->addWidget(mLabelling);
@@ -218,9 +255,14 @@ void DatasetsPage::showDataset(int row)
     mSuggestStatus->clear();
     mSearch->clear();
     mSplitFilter->setCurrentIndex(0);
+    // An image dataset's paths are relative to the folder it was imported from.
+    mExamplesModel->setImageFolder(valid ? mDatasetsModel->row(row).value(SourceColumn).toString() : QString());
     fillLabelMenus();
     applyFilter();
     updateLabelSummary();
+    const bool images = mExamplesModel->hasImages();
+    mGridToggle->setVisible(images);
+    setShowGrid(images);
 }
 
 void DatasetsPage::fillLabelMenus()
@@ -325,6 +367,7 @@ void DatasetsPage::startLabelling()
 {
     if (!mProject || mDatasetId == 0)
         return;
+    mLabelling->setImageFolder(mExamplesModel->imageFolder());
     mLabelling->setDataset(mProject, mDatasetId);
     if (!mExamplesModel->suggestions().isEmpty()) {
         mLabelling->setSuggestions(mExamplesModel->suggestions());
@@ -430,6 +473,18 @@ void DatasetsPage::showSuggestions(std::int64_t runId, const Suggestions &sugges
         mLabelling->setSuggestions(suggestions);
         mLabelling->setOrder(LabellingView::Order::SmallestMargin);
     }
+}
+
+bool DatasetsPage::showsGrid() const
+{
+    return mViews->currentWidget() == mGrid;
+}
+
+void DatasetsPage::setShowGrid(bool grid)
+{
+    mViews->setCurrentWidget(grid ? static_cast<QWidget *>(mGrid) : mExamples);
+    const QSignalBlocker block(mGridToggle);
+    mGridToggle->setChecked(grid);
 }
 
 } // namespace ft::ui

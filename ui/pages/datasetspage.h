@@ -16,6 +16,7 @@
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QListView;
 class QStackedWidget;
 class QTableView;
 class QThread;
@@ -53,6 +54,10 @@ public:
 
     QTableView *datasetsTable() const { return mDatasets; }
     QTableView *examplesTable() const { return mExamples; }
+    // Image datasets: thumbnails in a grid (the default for them) or the table.
+    QListView *examplesGrid() const { return mGrid; }
+    bool showsGrid() const;
+    void setShowGrid(bool grid);
     ExamplesModel *examplesModel() const { return mExamplesModel; }
     QLabel *labelSummary() const { return mLabelSummary; }
     QLineEdit *searchField() const { return mSearch; }
@@ -94,6 +99,9 @@ private:
     std::shared_ptr<std::atomic<bool>> mSuggestCancel;
     QTimer *mSearchDelay;
     QStackedWidget *mStack;
+    QStackedWidget *mViews; // table or grid
+    QListView *mGrid;
+    QToolButton *mGridToggle;
     LabellingView *mLabelling;
 };
 
