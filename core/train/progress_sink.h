@@ -32,6 +32,8 @@ public:
     virtual void progress(const TrainingProgress &progress) = 0;
     virtual void log(LogLevel level, const std::string &message) = 0;
     virtual void stateChanged(RunState state, const std::string &detail) = 0;
+    // The run's id in the project store, once it exists (before its first step).
+    virtual void runCreated(std::int64_t runId) { (void)runId; }
 };
 
 // Cooperative control, checked between optimiser steps.

@@ -267,6 +267,7 @@ void Trainer::setUp()
     }
     setRunDevice(mProject, mRunId, mDevice.str());
     mSink = std::make_unique<StoreSink>(mProject, mRunId, &mOuterSink);
+    mOuterSink.runCreated(mRunId);
 
     std::vector<AdamW::NamedParameter> parameters;
     for (const auto &item : mModel->named_parameters())
