@@ -2,6 +2,7 @@
 // training touching only the adapter, merging, checkpoints, adapter files), LoRA and freeze runs end to end.
 #include "common/error.h"
 #include "data/sample_dataset.h"
+#include "models/bert_config.h"
 #include "models/checkpoint.h"
 #include "models/lora.h"
 #include "models/safetensors.h"
@@ -10,6 +11,8 @@
 #include "tempproject.h"
 #include "testregistry.h"
 #include "train/adamw.h"
+#include "train/memory_estimate.h"
+#include "train/run_config.h"
 #include "train/train_step.h"
 #include "train/trainer.h"
 
@@ -134,6 +137,48 @@ class LoraTest : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // The run dialog's memory estimate counts the parameters a real LoRA
+    // model has and trains, for each choice of target modules.
+    void memoryEstimateCountsTheRealModel_data()
+    {
+        QTest::addColumn<QStringList>("targets");
+        QTest::newRow("query,value") << QStringList{"query", "value"};
+        QTest::newRow("query,key,value,dense") << QStringList{"query", "key", "value", "dense"};
+    }
+    void memoryEstimateCountsTheRealModel()
+    {
+        QFETCH(QStringList, targets);
+        LoadedBert loaded = loadBert(kTinyModel);
+        RunConfig run;
+        run.method = TrainMethod::Lora;
+        run.loraR = 4;
+        run.loraTargetModules.clear();
+        for (const QString &target : targets)
+            run.loraTargetModules.push_back(target.toStdString());
+        LoraConfig lora = tinyConfig();
+        lora.targetModules = run.loraTargetModules;
+        const LoraSummary summary = applyLora(*loaded.model, lora);
+        const MemoryEstimate estimate = estimateTrainingMemory(loaded.config, run, 32);
+        QCOMPARE(estimate.trainableParameters, summary.trainableParameters);
+        std::int64_t all = 0;
+        for (const auto &parameter : loaded.model->parameters())
+            all += parameter.numel();
+        QCOMPARE(estimate.parameters, all);
+        QCOMPARE(estimate.optimizerBytes, 8.0 * double(summary.trainableParameters));
+
+        RunConfig full;
+        const MemoryEstimate fullEstimate = estimateTrainingMemory(loaded.config, full, 32);
+        QCOMPARE(fullEstimate.trainableParameters, bertParameterCount(loaded.config));
+        QVERIFY(fullEstimate.totalBytes() > estimate.totalBytes());
+        // Activations: linear in the batch, more than linear in the length, halved by bf16.
+        full.perDeviceTrainBatchSize = 16;
+        const double at16 = estimateTrainingMemory(loaded.config, full, 32).activationBytes;
+        QCOMPARE(at16, 2 * fullEstimate.activationBytes);
+        QVERIFY(estimateTrainingMemory(loaded.config, full, 64).activationBytes > 2 * at16);
+        full.bf16 = true;
+        QCOMPARE(estimateTrainingMemory(loaded.config, full, 32).activationBytes, at16 / 2);
+    }
+
     void linearLayerIsBitIdenticalToTorchLinear()
     {
         at::manual_seed(11);

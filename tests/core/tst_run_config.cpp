@@ -5,6 +5,7 @@
 #include "tempproject.h"
 #include "testregistry.h"
 #include "train/run_config.h"
+#include "train/run_config_docs.h"
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,32 @@ class RunConfigTest : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // The studio's documentation of the keys covers exactly the keys a
+    // configuration has, in the same order, and every listed choice parses.
+    void everyKeyIsDocumented()
+    {
+        std::vector<std::string> written;
+        const auto defaults = toJson(RunConfig{});
+        for (const auto &item : defaults.items())
+            written.push_back(item.key());
+        std::vector<std::string> documented;
+        for (const RunConfigKeyDoc &doc : runConfigKeyDocs()) {
+            documented.push_back(doc.key);
+            QVERIFY2(doc.meaning.size() > 10, doc.key.c_str());
+            for (const std::string &choice : doc.choices) {
+                nlohmann::json json = {{doc.key, choice}};
+                if (doc.key == "eval_strategy" && choice == "steps")
+                    json["eval_steps"] = 10;
+                try {
+                    parseRunConfig(json);
+                } catch (const Error &e) {
+                    QFAIL(qPrintable(QString::fromStdString(doc.key + " = " + choice + ": " + e.what())));
+                }
+            }
+        }
+        QCOMPARE(documented, written);
+    }
+
     void defaults()
     {
         const RunConfig config = parseRunConfig(json::object());

@@ -1,0 +1,126 @@
+// tst_rundialog.cpp: configuring a run as a person does on the sample
+// project: presets sized to the dataset, the Advanced page's keys with their
+// meaning, inline errors that block the launch, the memory estimate, the
+// configuration saved as the CLI's JSON and copied as a CLI command, and a
+// launch that trains on the run queue with exactly that configuration.
+#include "data/sample_dataset.h"
+#include "runs/rundialog.h"
+#include "runs/runqueue.h"
+#include "store/project.h"
+#include "store/runs.h"
+#include "tempproject.h"
+#include "testregistry.h"
+#include "uitesthelpers.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <nlohmann/json.hpp>
+
+using namespace ft;
+using namespace ft::ui;
+
+namespace {
+
+QLineEdit *edit(RunDialog &dialog, const char *key)
+{
+    return qobject_cast<QLineEdit *>(dialog.field(QString::fromLatin1(key)));
+}
+
+void retype(QLineEdit *field, const QString &text)
+{
+    field->selectAll();
+    QTest::keyClick(field, Qt::Key_Delete);
+    QTest::keyClicks(field, text);
+}
+
+} // namespace
+
+class RunDialogTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void configureSaveCopyAndLaunch()
+    {
+        QTemporaryDir dir;
+        const auto folder = ft::test::toPath(dir.filePath(QStringLiteral("sample")));
+        QVERIFY(ensureSampleProject(folder));
+        Project project = Project::open(folder);
+        RunDialog dialog(project);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QCOMPARE(dialog.datasetBox()->currentText(), QStringLiteral("product-reviews"));
+        QVERIFY(dialog.modelBox()->currentData().toString().startsWith(QStringLiteral("scratch:")));
+
+        // Balanced on a small dataset (960 train examples): 5 epochs, keep the best by macro-F1.
+        QCOMPARE(edit(dialog, "num_train_epochs")->text(), QStringLiteral("5.0"));
+        QCOMPARE(dialog.config().metricForBestModel, std::string("f1"));
+        QVERIFY(dialog.config().loadBestModelAtEnd);
+        dialog.presetBox()->setFocus();
+        QTest::keyClick(dialog.presetBox(), Qt::Key_Up); // Quick
+        QCOMPARE(edit(dialog, "num_train_epochs")->text(), QStringLiteral("3.0"));
+        QVERIFY(dialog.field(QStringLiteral("learning_rate"))->toolTip().contains(QStringLiteral("Hugging Face")));
+        QVERIFY2(dialog.estimateLabel()->text().contains(QStringLiteral("Estimated memory: up to")),
+                 qPrintable(dialog.estimateLabel()->text()));
+
+        // Errors show inline, name the key, and block the launch until fixed.
+        retype(edit(dialog, "learning_rate"), QStringLiteral("fast"));
+        QVERIFY(!dialog.launchButton()->isEnabled());
+        QVERIFY2(dialog.problemLabel()->text().contains(QStringLiteral("learning_rate")),
+                 qPrintable(dialog.problemLabel()->text()));
+        retype(edit(dialog, "learning_rate"), QStringLiteral("0.001"));
+        auto *strategy = qobject_cast<QComboBox *>(dialog.field(QStringLiteral("eval_strategy")));
+        strategy->setCurrentText(QStringLiteral("steps"));
+        QVERIFY(!dialog.launchButton()->isEnabled());
+        QVERIFY(dialog.problemLabel()->text().contains(QStringLiteral("eval_steps")));
+        retype(edit(dialog, "eval_steps"), QStringLiteral("10"));
+        QVERIFY2(dialog.launchButton()->isEnabled(), qPrintable(dialog.problemLabel()->text()));
+        retype(edit(dialog, "max_steps"), QStringLiteral("20"));
+        QVERIFY2(dialog.summaryLabel()->text().contains(QStringLiteral("20 steps · learning rate 0.001 · batch 16")),
+                 qPrintable(dialog.summaryLabel()->text()));
+        dialog.grab().save(ft::test::artifactPath(QStringLiteral("run-dialog.png")));
+        dialog.tabs()->setCurrentIndex(1);
+        dialog.grab().save(ft::test::artifactPath(QStringLiteral("run-dialog-advanced.png")));
+        dialog.tabs()->setCurrentIndex(0);
+
+        // Saved as the CLI's run.json; loaded back unchanged.
+        const QString file = dir.filePath(QStringLiteral("run.json"));
+        QVERIFY(dialog.saveConfig(file));
+        const RunConfig saved = loadRunConfig(file.toStdString());
+        QVERIFY(saved == dialog.config());
+        QCOMPARE(saved.learningRate, 0.001);
+        QCOMPARE(saved.maxSteps, std::int64_t{20});
+        dialog.applyPreset(RunDialog::Preset::Thorough);
+        QVERIFY(!(dialog.config() == saved));
+        QVERIFY(dialog.loadConfig(file));
+        QVERIFY(dialog.config() == saved);
+
+        // The CLI command carries the same configuration.
+        const QString command = dialog.cliCommand();
+        QVERIFY(command.contains(QStringLiteral("finetune train --project '")));
+        const QString json = command.section(QStringLiteral("<<'JSON'\n"), 1).section(QStringLiteral("\nJSON\n"), 0, 0);
+        QVERIFY(parseRunConfig(nlohmann::json::parse(json.toStdString())) == saved);
+
+        // Launch: the queue trains exactly this configuration.
+        RunQueue queue;
+        connect(&dialog, &RunDialog::launchRequested, &queue,
+                [&queue](const TrainingRequest &request, const QString &title) { queue.enqueue(request, title); });
+        QTest::mouseClick(dialog.launchButton(), Qt::LeftButton);
+        QVERIFY(!dialog.isVisible());
+        QCOMPARE(queue.items().size(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(queue.isIdle(), 60000);
+        const auto item = queue.items().front();
+        QCOMPARE(int(item.outcome), int(RunState::Completed));
+        const RunDetails run = runDetails(project, *item.runId);
+        QVERIFY(parseRunConfig(nlohmann::json::parse(run.configJson)) == saved);
+    }
+};
+
+FT_REGISTER_TEST(RunDialogTest);
+
+#include "tst_rundialog.moc"

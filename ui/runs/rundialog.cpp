@@ -1,0 +1,396 @@
+// rundialog.cpp
+#include "runs/rundialog.h"
+
+#include "common/error.h"
+#include "models/bert_config.h"
+#include "store/catalog.h"
+#include "store/datasets.h"
+#include "store/labels.h"
+#include "store/project.h"
+#include "train/memory_estimate.h"
+#include "train/run_config_docs.h"
+#include "train/run_inputs.h"
+
+#include <QCheckBox>
+#include <QClipboard>
+#include <QGuiApplication>
+#include <QLocale>
+#include <QComboBox>
+#include <QFile>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QScrollArea>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <array>
+#include <cmath>
+
+namespace fs = std::filesystem;
+
+namespace ft::ui {
+
+namespace {
+
+QString shellQuoted(const QString &text)
+{
+    QString quoted = text;
+    quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
+    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
+}
+
+QString megabytes(double bytes)
+{
+    return QStringLiteral("%1 MB").arg(bytes / (1024.0 * 1024.0), 0, 'f', bytes < 10 * 1024 * 1024 ? 1 : 0);
+}
+
+double physicalMemoryBytes()
+{
+    return double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGESIZE));
+}
+
+} // namespace
+
+RunDialog::RunDialog(Project &project, QWidget *parent)
+    : QDialog(parent),
+      mProject(project),
+      mDataset(new QComboBox(this)),
+      mModel(new QComboBox(this)),
+      mPreset(new QComboBox(this)),
+      mProblemLabel(new QLabel(this)),
+      mEstimate(new QLabel(this)),
+      mSummary(new QLabel(this)),
+      mTabs(new QTabWidget(this)),
+      mLaunch(new QPushButton(tr("Launch"), this))
+{
+    setWindowTitle(tr("New Run"));
+    resize(760, 640);
+    for (const DatasetSummary &dataset : listDatasets(project))
+        mDataset->addItem(QString::fromStdString(dataset.name), qlonglong(dataset.train));
+    // Base models: those the project knows, and the sample's scratch model when there is one.
+    const fs::path scratch = project.folder() / "scratch-model" / "config.json";
+    if (fs::is_regular_file(scratch))
+        mModel->addItem(tr("Sample scratch model (random init)"),
+                        QString::fromStdString(std::string(kScratchModelPrefix) + scratch.string()));
+    for (const ModelRecord &model : listModels(project))
+        if (mModel->findData(QString::fromStdString(model.path)) < 0)
+            mModel->addItem(QString::fromStdString(model.name), QString::fromStdString(model.path));
+    mPreset->addItem(tr("Quick: a first result in minutes"), int(Preset::Quick));
+    mPreset->addItem(tr("Balanced"), int(Preset::Balanced));
+    mPreset->addItem(tr("Thorough: more epochs, keep the best"), int(Preset::Thorough));
+    mPreset->setCurrentIndex(1);
+    mProblemLabel->setWordWrap(true);
+    mEstimate->setWordWrap(true);
+    mLaunch->setDefault(true);
+
+    auto *basics = new QWidget(this);
+    auto *form = new QFormLayout(basics);
+    form->addRow(tr("Dataset"), mDataset);
+    form->addRow(tr("Base model"), mModel);
+    form->addRow(tr("Preset"), mPreset);
+    mSummary->setWordWrap(true);
+    form->addRow(tr("Settings"), mSummary);
+    auto *tabs = mTabs;
+    tabs->addTab(basics, tr("Run"));
+    buildAdvancedPage(tabs);
+
+    auto *save = new QPushButton(tr("Copy as CLI command"), this);
+    auto *cancel = new QPushButton(tr("Cancel"), this);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(save);
+    buttons->addStretch();
+    buttons->addWidget(cancel);
+    buttons->addWidget(mLaunch);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(tabs, 1);
+    layout->addWidget(mEstimate);
+    layout->addWidget(mProblemLabel);
+    layout->addLayout(buttons);
+
+    connect(mPreset, &QComboBox::activated, this, [this] { applyPreset(Preset(mPreset->currentData().toInt())); });
+    connect(mDataset, &QComboBox::currentIndexChanged, this, [this] { applyPreset(Preset(mPreset->currentData().toInt())); });
+    connect(mModel, &QComboBox::currentIndexChanged, this, &RunDialog::revalidate);
+    connect(save, &QPushButton::clicked, this, [this] {
+        if (auto *clipboard = QGuiApplication::clipboard())
+            clipboard->setText(cliCommand());
+    });
+    connect(cancel, &QPushButton::clicked, this, &QDialog::reject);
+    connect(mLaunch, &QPushButton::clicked, this, [this] {
+        if (!mProblem.isEmpty())
+            return;
+        Q_EMIT launchRequested(request(), QStringLiteral("%1 on %2").arg(mDataset->currentText(), mModel->currentText()));
+        accept();
+    });
+    applyPreset(Preset::Balanced);
+}
+
+void RunDialog::buildAdvancedPage(QTabWidget *tabs)
+{
+    const nlohmann::ordered_json defaults = toJson(RunConfig{});
+    auto *page = new QWidget(this);
+    auto *pageLayout = new QVBoxLayout(page);
+    QMap<QString, QFormLayout *> sections;
+    for (const RunConfigKeyDoc &doc : runConfigKeyDocs()) {
+        const QString key = QString::fromStdString(doc.key);
+        const QString section = QString::fromStdString(doc.section);
+        if (!sections.contains(section)) {
+            auto *box = new QGroupBox(section, page);
+            sections.insert(section, new QFormLayout(box));
+            pageLayout->addWidget(box);
+        }
+        const nlohmann::ordered_json &value = defaults.at(doc.key);
+        QWidget *field = nullptr;
+        if (value.is_boolean()) {
+            auto *check = new QCheckBox(page);
+            connect(check, &QCheckBox::toggled, this, &RunDialog::revalidate);
+            field = check;
+        } else if (!doc.choices.empty()) {
+            auto *combo = new QComboBox(page);
+            for (const std::string &choice : doc.choices)
+                combo->addItem(QString::fromStdString(choice));
+            connect(combo, &QComboBox::currentIndexChanged, this, &RunDialog::revalidate);
+            field = combo;
+        } else {
+            auto *edit = new QLineEdit(page);
+            edit->setPlaceholderText(value.is_null() ? tr("unset") : QString());
+            connect(edit, &QLineEdit::textChanged, this, &RunDialog::revalidate);
+            field = edit;
+        }
+        field->setObjectName(key);
+        field->setToolTip(QStringLiteral("<b>%1</b>%2<br>%3")
+                              .arg(key, doc.huggingFace ? tr(" (Hugging Face TrainingArguments)") : QString(),
+                                   QString::fromStdString(doc.meaning).toHtmlEscaped()));
+        sections.value(section)->addRow(key, field);
+        mFields.insert(key, field);
+    }
+    pageLayout->addStretch();
+    auto *scroll = new QScrollArea(this);
+    scroll->setWidget(page);
+    scroll->setWidgetResizable(true);
+    tabs->addTab(scroll, tr("Advanced"));
+}
+
+RunConfig RunDialog::config() const
+{
+    const nlohmann::ordered_json defaults = toJson(RunConfig{});
+    nlohmann::json json = nlohmann::json::object();
+    for (auto it = mFields.constBegin(); it != mFields.constEnd(); ++it) {
+        const std::string key = it.key().toStdString();
+        const nlohmann::ordered_json &fallback = defaults.at(key);
+        if (const auto *check = qobject_cast<const QCheckBox *>(it.value())) {
+            json[key] = check->isChecked();
+        } else if (const auto *combo = qobject_cast<const QComboBox *>(it.value())) {
+            json[key] = combo->currentText().toStdString();
+        } else if (const auto *edit = qobject_cast<const QLineEdit *>(it.value())) {
+            const QString text = edit->text().trimmed();
+            if (fallback.is_array()) {
+                json[key] = nlohmann::json::array();
+                for (const QString &item : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
+                    json[key].push_back(item.trimmed().toStdString());
+            } else if (fallback.is_string()) {
+                json[key] = text.toStdString();
+            } else if (text.isEmpty()) {
+                json[key] = nullptr;
+            } else {
+                // Numbers as JSON reads them; anything else stays text, so the parser names the key.
+                const auto number = nlohmann::json::parse(text.toStdString(), nullptr, false);
+                json[key] = number.is_number() ? number : nlohmann::json(text.toStdString());
+            }
+        }
+    }
+    return parseRunConfig(json, "the run dialog");
+}
+
+void RunDialog::setConfig(const RunConfig &config)
+{
+    mFilling = true;
+    const nlohmann::ordered_json json = toJson(config);
+    for (auto it = mFields.constBegin(); it != mFields.constEnd(); ++it) {
+        const nlohmann::ordered_json &value = json.at(it.key().toStdString());
+        if (auto *check = qobject_cast<QCheckBox *>(it.value())) {
+            check->setChecked(value.get<bool>());
+        } else if (auto *combo = qobject_cast<QComboBox *>(it.value())) {
+            combo->setCurrentText(QString::fromStdString(value.get<std::string>()));
+        } else if (auto *edit = qobject_cast<QLineEdit *>(it.value())) {
+            QString text;
+            if (value.is_array()) {
+                QStringList items;
+                for (const auto &item : value)
+                    items << QString::fromStdString(item.get<std::string>());
+                text = items.join(QStringLiteral(", "));
+            } else if (value.is_string()) {
+                text = QString::fromStdString(value.get<std::string>());
+            } else if (!value.is_null()) {
+                text = QString::fromStdString(value.dump());
+            }
+            edit->setText(text);
+        }
+    }
+    mFilling = false;
+    revalidate();
+}
+
+std::int64_t RunDialog::trainExamples() const
+{
+    return mDataset->currentData().toLongLong();
+}
+
+void RunDialog::applyPreset(Preset preset)
+{
+    // Sized to the data: fewer passes over a big dataset, more over a small one.
+    const std::int64_t n = trainExamples();
+    const int size = n > 20000 ? 0 : n > 2000 ? 1 : 2; // large, medium, small
+    RunConfig config;
+    config.maxLength = 128;
+    config.warmupRatio = 0.1;
+    config.weightDecay = 0.01;
+    config.evalStrategy = EvalStrategy::Epoch;
+    switch (preset) {
+    case Preset::Quick:
+        config.numTrainEpochs = std::array{1.0, 2.0, 3.0}[size];
+        config.learningRate = 5e-5;
+        config.perDeviceTrainBatchSize = n > 20000 ? 32 : 16;
+        config.saveTotalLimit = 1;
+        break;
+    case Preset::Balanced:
+        config.numTrainEpochs = std::array{2.0, 3.0, 5.0}[size];
+        config.learningRate = 3e-5;
+        config.perDeviceTrainBatchSize = n > 20000 ? 32 : 16;
+        config.metricForBestModel = "f1";
+        config.loadBestModelAtEnd = true;
+        config.earlyStoppingPatience = 2;
+        break;
+    case Preset::Thorough:
+        config.numTrainEpochs = std::array{4.0, 6.0, 10.0}[size];
+        config.learningRate = 2e-5;
+        config.perDeviceTrainBatchSize = 16;
+        config.metricForBestModel = "f1";
+        config.loadBestModelAtEnd = true;
+        config.earlyStoppingPatience = 3;
+        break;
+    }
+    config.perDeviceEvalBatchSize = config.perDeviceTrainBatchSize * 2;
+    const QSignalBlocker block(mPreset);
+    mPreset->setCurrentIndex(mPreset->findData(int(preset)));
+    setConfig(config);
+}
+
+void RunDialog::revalidate()
+{
+    if (mFilling)
+        return;
+    mProblem.clear();
+    RunConfig current;
+    try {
+        current = config();
+    } catch (const Error &e) {
+        mProblem = QString::fromStdString(e.what());
+    }
+    if (mProblem.isEmpty() && mDataset->count() == 0)
+        mProblem = tr("The project has no dataset to train on; import one first.");
+    if (mProblem.isEmpty() && mModel->count() == 0)
+        mProblem = tr("The project has no base model; import one (finetune model import) first.");
+
+    mEstimate->clear();
+    mSummary->clear();
+    if (mProblem.isEmpty()) {
+        const QString epochs = current.maxSteps > 0 ? tr("%1 steps").arg(current.maxSteps)
+                                                    : tr("%1 epochs").arg(current.numTrainEpochs);
+        const QString evaluation = current.evalStrategy == EvalStrategy::No      ? tr("no evaluation")
+                                   : current.evalStrategy == EvalStrategy::Epoch ? tr("evaluated every epoch")
+                                                                                 : tr("evaluated every %1 steps")
+                                                                                       .arg(current.evalSteps);
+        mSummary->setText(tr("%1 · learning rate %2 · batch %3 · max_length %4 · method %5 · %6%7")
+                              .arg(epochs)
+                              .arg(current.learningRate)
+                              .arg(current.perDeviceTrainBatchSize)
+                              .arg(current.maxLength)
+                              .arg(QString::fromStdString(toJson(current).at("method").get<std::string>()), evaluation)
+                              .arg(current.loadBestModelAtEnd ? tr(" · keeps the best by %1")
+                                                                    .arg(QString::fromStdString(current.metricForBestModel))
+                                                              : QString()));
+        try {
+            const ModelSource source = parseModelSource(mModel->currentData().toString().toStdString());
+            BertConfig model = loadBertConfig(source.scratch ? source.configFile : source.folder / "config.json");
+            const auto datasetId = findDataset(mProject, mDataset->currentText().toStdString());
+            std::vector<std::string> labels;
+            if (datasetId)
+                for (const Label &label : listLabels(mProject, *datasetId))
+                    labels.push_back(label.name);
+            if (labels.size() >= 2)
+                model.setLabels(labels);
+            const MemoryEstimate e = estimateTrainingMemory(model, current, current.maxLength);
+            const double available = physicalMemoryBytes();
+            QString text = tr("Estimated memory: up to %1 (weights %2, gradients %3, optimiser %4, activations %5 "
+                              "for a batch of %6 at %7 tokens); %8 of %9 parameters train.")
+                               .arg(megabytes(e.totalBytes()), megabytes(e.weightBytes), megabytes(e.gradientBytes),
+                                    megabytes(e.optimizerBytes), megabytes(e.activationBytes))
+                               .arg(current.perDeviceTrainBatchSize)
+                               .arg(current.maxLength)
+                               .arg(QLocale().toString(qlonglong(e.trainableParameters)),
+                                    QLocale().toString(qlonglong(e.parameters)));
+            if (e.totalBytes() > 0.8 * available)
+                text += tr(" <b>This is more than this machine's memory allows (%1): lower the batch size or "
+                           "max_length, or use method lora.</b>")
+                            .arg(megabytes(available));
+            mEstimate->setText(text);
+        } catch (const std::exception &e) {
+            mEstimate->setText(tr("No estimate: %1").arg(QString::fromStdString(e.what())));
+        }
+    }
+    mProblemLabel->setText(mProblem.isEmpty() ? QString()
+                                              : QStringLiteral("<span style='color:#b00020'>%1</span>")
+                                                    .arg(mProblem.toHtmlEscaped()));
+    mLaunch->setEnabled(mProblem.isEmpty());
+}
+
+TrainingRequest RunDialog::request() const
+{
+    TrainingRequest request;
+    request.project = mProject.folder();
+    request.dataset = mDataset->currentText().toStdString();
+    request.model = mModel->currentData().toString().toStdString();
+    request.config = config();
+    return request;
+}
+
+bool RunDialog::saveConfig(const QString &file) const
+{
+    QSaveFile out(file);
+    if (!out.open(QIODevice::WriteOnly))
+        return false;
+    out.write(QByteArray::fromStdString(toJson(config()).dump(2) + "\n"));
+    return out.commit();
+}
+
+bool RunDialog::loadConfig(const QString &file)
+{
+    try {
+        setConfig(loadRunConfig(file.toStdString()));
+        return true;
+    } catch (const Error &e) {
+        mProblemLabel->setText(QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+QString RunDialog::cliCommand() const
+{
+    const QString json = QString::fromStdString(toJson(config()).dump(2));
+    return QStringLiteral("cat > run.json <<'JSON'\n%1\nJSON\nfinetune train --project %2 --dataset %3 --model %4 "
+                          "--config run.json --json\n")
+        .arg(json, shellQuoted(QString::fromStdString(mProject.folder().string())), shellQuoted(mDataset->currentText()),
+             shellQuoted(mModel->currentData().toString()));
+}
+
+} // namespace ft::ui
