@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "messagebar.h"
 #include "pages/datasetspage.h"
+#include "pages/runspage.h"
 #include "pages/tablepage.h"
 #include "pages/welcomepage.h"
 #include "preferences.h"
@@ -64,16 +65,6 @@ QVector<RecordTableModel::Row> modelRows(Project &project)
     return rows;
 }
 
-QVector<RecordTableModel::Row> runRows(Project &project)
-{
-    QVector<RecordTableModel::Row> rows;
-    for (const RunRecord &r : listRuns(project)) {
-        rows.push_back({qlonglong(r.id), fromStd(r.name), fromStd(r.state), fromStd(r.dataset), fromStd(r.model),
-                        fromStd(r.device), fromStd(r.createdAt), fromStd(r.finishedAt)});
-    }
-    return rows;
-}
-
 QVector<RecordTableModel::Row> exportRows(Project &project)
 {
     QVector<RecordTableModel::Row> rows;
@@ -111,10 +102,7 @@ MainWindow::MainWindow(QWidget *parent)
       mModels(new TablePage(tr("Models"), tr("No base models in this project yet."),
                             {tr("Name"), tr("Architecture"), tr("Parameters"), tr("Folder"), tr("Added")}, modelRows,
                             this)),
-      mRuns(new TablePage(tr("Runs"), tr("No fine-tuning runs in this project yet."),
-                          {tr("Run"), tr("Name"), tr("State"), tr("Dataset"), tr("Model"), tr("Device"), tr("Created"),
-                           tr("Finished")},
-                          runRows, this)),
+      mRuns(new RunsPage(this)),
       mExports(new TablePage(tr("Exports"), tr("Nothing exported from this project yet."),
                              {tr("Export"), tr("Run"), tr("Format"), tr("Folder"), tr("Created")}, exportRows, this)),
       mStatusProject(new QLabel(this))

@@ -21,6 +21,7 @@ namespace ft::ui {
 class DatasetsPage;
 class ImportDialog;
 class MessageBar;
+class RunsPage;
 class TablePage;
 class WelcomePage;
 
@@ -75,7 +76,7 @@ private:
     WelcomePage *mWelcome;
     DatasetsPage *mDatasets;
     TablePage *mModels;
-    TablePage *mRuns;
+    RunsPage *mRuns;
     TablePage *mExports;
     QMenu *mRecentMenu = nullptr;
     QLabel *mStatusProject;

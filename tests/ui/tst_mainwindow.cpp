@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 #include "messagebar.h"
 #include "pages/datasetspage.h"
+#include "pages/runspage.h"
 #include "pages/tablepage.h"
 #include "recentprojects.h"
 #include "system/system_report.h"
@@ -85,9 +86,12 @@ private Q_SLOTS:
         for (int page : {MainWindow::ModelsPageIndex, MainWindow::RunsPageIndex, MainWindow::ExportsPageIndex}) {
             clickNavigation(window, page);
             QCOMPARE(window.currentPage(), page);
-            auto *tablePage = qobject_cast<TablePage *>(window.page(MainWindow::Page(page)));
-            QVERIFY(tablePage && tablePage->isVisible());
-            QVERIFY(tablePage->showsEmptyNote());
+            QWidget *shown = window.page(MainWindow::Page(page));
+            QVERIFY(shown->isVisible());
+            if (auto *runs = qobject_cast<RunsPage *>(shown))
+                QVERIFY(runs->showsEmptyNote());
+            else
+                QVERIFY(qobject_cast<TablePage *>(shown)->showsEmptyNote());
         }
         // Keyboard: Ctrl+1 goes back to Datasets.
         QTest::keyClick(&window, Qt::Key_1, Qt::ControlModifier);

@@ -1,0 +1,322 @@
+// runspage.cpp
+#include "pages/runspage.h"
+
+#include "pages/tablepage.h"
+#include "runs/rundialog.h"
+#include "runs/runqueue.h"
+#include "store/catalog.h"
+#include "store/project.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QTableWidget>
+#include <QTime>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace ft::ui {
+
+namespace {
+
+enum Column { IdColumn, NameColumn, StateColumn, DatasetColumn, ModelColumn, CreatedColumn, ColumnCount };
+constexpr int kQueueItemRole = Qt::UserRole + 1; // on the name cell: the queue item, when there is one
+constexpr int kRunIdRole = Qt::UserRole + 2;     // on the name cell: the run id, once it exists
+
+QString stateName(RunQueue::ItemState state)
+{
+    switch (state) {
+    case RunQueue::ItemState::Waiting: return RunsPage::tr("queued");
+    case RunQueue::ItemState::Running: return RunsPage::tr("running");
+    case RunQueue::ItemState::Paused: return RunsPage::tr("paused");
+    case RunQueue::ItemState::Finished: break;
+    }
+    return {};
+}
+
+QString duration(double seconds)
+{
+    return QTime(0, 0).addSecs(int(seconds + 0.5)).toString(seconds >= 3600 ? QStringLiteral("h:mm:ss")
+                                                                            : QStringLiteral("m:ss"));
+}
+
+QToolButton *toolButton(const QString &text, const QString &tip, QWidget *parent)
+{
+    auto *button = new QToolButton(parent);
+    button->setText(text);
+    button->setToolTip(tip);
+    return button;
+}
+
+} // namespace
+
+RunsPage::RunsPage(QWidget *parent)
+    : QWidget(parent),
+      mList(new QTableWidget(this)),
+      mBody(new QStackedWidget(this)),
+      mEmptyNote(new QLabel(tr("No fine-tuning runs in this project yet. Start one with New Run."), this)),
+      mHeader(new QLabel(this)),
+      mProgress(new QProgressBar(this)),
+      mProgressText(new QLabel(this)),
+      mLog(new QPlainTextEdit(this)),
+      mNew(toolButton(tr("New Run…"), tr("Configure and launch a run"), this)),
+      mPause(toolButton(tr("Pause"), tr("Pause the selected run after its current step"), this)),
+      mResume(toolButton(tr("Resume"), tr("Resume the selected run"), this)),
+      mCancel(toolButton(tr("Cancel"), tr("Cancel the selected run; a queued one leaves the queue"), this)),
+      mUp(toolButton(tr("Up"), tr("Train the selected queued run earlier"), this)),
+      mDown(toolButton(tr("Down"), tr("Train the selected queued run later"), this))
+{
+    mList->setColumnCount(ColumnCount);
+    mList->setHorizontalHeaderLabels({tr("Run"), tr("Name"), tr("State"), tr("Dataset"), tr("Model"), tr("Created")});
+    mList->setSelectionBehavior(QAbstractItemView::SelectRows);
+    mList->setSelectionMode(QAbstractItemView::SingleSelection);
+    mList->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    mList->verticalHeader()->hide();
+    mList->horizontalHeader()->setStretchLastSection(true);
+    mEmptyNote->setAlignment(Qt::AlignCenter);
+    mEmptyNote->setEnabled(false);
+    mLog->setReadOnly(true);
+    mLog->setMaximumBlockCount(5000);
+    mLog->setPlaceholderText(tr("The selected run's log"));
+    QFont header = mHeader->font();
+    header.setBold(true);
+    mHeader->setFont(header);
+
+    auto *toolbar = new QHBoxLayout;
+    for (QToolButton *button : {mNew, mPause, mResume, mCancel, mUp, mDown})
+        toolbar->addWidget(button);
+    toolbar->addStretch();
+
+    auto *detail = new QWidget(this);
+    auto *detailLayout = new QVBoxLayout(detail);
+    detailLayout->setContentsMargins(0, 0, 0, 0);
+    detailLayout->addWidget(mHeader);
+    detailLayout->addWidget(mProgress);
+    detailLayout->addWidget(mProgressText);
+    detailLayout->addWidget(mLog, 1);
+
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(mList);
+    splitter->addWidget(detail);
+    splitter->setStretchFactor(1, 2);
+    mBody->addWidget(splitter);
+    mBody->addWidget(mEmptyNote);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(makePageTitle(tr("Runs"), this));
+    layout->addLayout(toolbar);
+    layout->addWidget(mBody, 1);
+
+    connect(mNew, &QToolButton::clicked, this, &RunsPage::newRun);
+    connect(mPause, &QToolButton::clicked, this, &RunsPage::pauseSelected);
+    connect(mResume, &QToolButton::clicked, this, &RunsPage::resumeSelected);
+    connect(mCancel, &QToolButton::clicked, this, &RunsPage::cancelSelected);
+    connect(mUp, &QToolButton::clicked, this, [this] { moveSelected(-1); });
+    connect(mDown, &QToolButton::clicked, this, [this] { moveSelected(1); });
+    connect(mList, &QTableWidget::itemSelectionChanged, this, &RunsPage::showSelection);
+    resetQueue();
+}
+
+RunsPage::~RunsPage() = default; // the queue (a child) stops its run
+
+void RunsPage::resetQueue()
+{
+    delete mQueue; // cancels a running run; it stays resumable
+    mLogs.clear();
+    mItemOfRun.clear();
+    mQueue = new RunQueue(this);
+    connect(mQueue, &RunQueue::itemsChanged, this, &RunsPage::refresh);
+    connect(mQueue, &RunQueue::runCreated, this, [this](int item, std::int64_t runId) { mItemOfRun.insert(runId, item); });
+    connect(mQueue, &RunQueue::logLine, this, [this](int item, int, const QString &text) {
+        const QString line = QTime::currentTime().toString(QStringLiteral("HH:mm:ss ")) + text;
+        mLogs[item].append(line);
+        if (selectedQueueItem() == item)
+            mLog->appendPlainText(line);
+    });
+    connect(mQueue, &RunQueue::runStateChanged, this, [this](int item, RunState state, const QString &detail) {
+        const QString line = QTime::currentTime().toString(QStringLiteral("HH:mm:ss ")) + tr("state: %1%2")
+                                 .arg(QString::fromStdString(toString(state)),
+                                      detail.isEmpty() ? QString() : QStringLiteral(" (") + detail + QLatin1Char(')'));
+        mLogs[item].append(line);
+        if (selectedQueueItem() == item)
+            mLog->appendPlainText(line);
+    });
+    connect(mQueue, &RunQueue::progress, this, &RunsPage::showProgress);
+    connect(mQueue, &RunQueue::runFinished, this, [this] { refresh(); });
+}
+
+void RunsPage::setProject(Project *project)
+{
+    if (project != mProject)
+        resetQueue();
+    mProject = project;
+    refresh();
+}
+
+void RunsPage::refresh()
+{
+    const auto selectedItem = selectedQueueItem();
+    const auto selectedRun = selectedRunId();
+    const QSignalBlocker block(mList);
+    mList->setRowCount(0);
+    const auto addRow = [this](const QStringList &cells, std::optional<int> item, std::optional<std::int64_t> runId) {
+        const int row = mList->rowCount();
+        mList->insertRow(row);
+        for (int column = 0; column < ColumnCount; ++column)
+            mList->setItem(row, column, new QTableWidgetItem(cells.value(column)));
+        if (item)
+            mList->item(row, NameColumn)->setData(kQueueItemRole, *item);
+        if (runId)
+            mList->item(row, NameColumn)->setData(kRunIdRole, qlonglong(*runId));
+    };
+    // The queue's live items first (running, then waiting in order), then every stored run, newest first.
+    QSet<std::int64_t> shown;
+    for (const RunQueue::Item &item : mQueue->items()) {
+        if (item.state == RunQueue::ItemState::Finished)
+            continue;
+        addRow({item.runId ? QString::number(*item.runId) : QStringLiteral("–"), item.title, stateName(item.state),
+                QString::fromStdString(item.request.dataset), QString::fromStdString(item.request.model)},
+               item.id, item.runId);
+        if (item.runId)
+            shown.insert(*item.runId);
+    }
+    if (mProject) {
+        auto runs = listRuns(*mProject);
+        std::sort(runs.begin(), runs.end(), [](const RunRecord &a, const RunRecord &b) { return a.id > b.id; });
+        for (const RunRecord &run : runs) { // newest first
+            if (shown.contains(run.id))
+                continue;
+            addRow({QString::number(run.id), QString::fromStdString(run.name), QString::fromStdString(run.state),
+                    QString::fromStdString(run.dataset), QString::fromStdString(run.model),
+                    QString::fromStdString(run.createdAt)},
+                   mItemOfRun.contains(run.id) ? std::optional<int>(mItemOfRun.value(run.id)) : std::nullopt, run.id);
+        }
+    }
+    mList->resizeColumnsToContents();
+    mBody->setCurrentIndex(mList->rowCount() == 0 ? 1 : 0);
+    // Keep the selection on the same run.
+    for (int row = 0; row < mList->rowCount(); ++row) {
+        const QTableWidgetItem *cell = mList->item(row, NameColumn);
+        const bool same = (selectedItem && cell->data(kQueueItemRole).isValid() && cell->data(kQueueItemRole).toInt() == *selectedItem)
+                          || (selectedRun && cell->data(kRunIdRole).isValid() && cell->data(kRunIdRole).toLongLong() == *selectedRun);
+        if (same) {
+            mList->selectRow(row);
+            break;
+        }
+    }
+    mNew->setEnabled(mProject != nullptr);
+    showSelection();
+}
+
+bool RunsPage::showsEmptyNote() const
+{
+    return mBody->currentWidget() == mEmptyNote;
+}
+
+std::optional<int> RunsPage::selectedQueueItem() const
+{
+    const auto rows = mList->selectionModel()->selectedRows(NameColumn);
+    if (rows.isEmpty())
+        return std::nullopt;
+    const QVariant item = rows.first().data(kQueueItemRole);
+    return item.isValid() ? std::optional<int>(item.toInt()) : std::nullopt;
+}
+
+std::optional<std::int64_t> RunsPage::selectedRunId() const
+{
+    const auto rows = mList->selectionModel()->selectedRows(NameColumn);
+    if (rows.isEmpty())
+        return std::nullopt;
+    const QVariant run = rows.first().data(kRunIdRole);
+    return run.isValid() ? std::optional<std::int64_t>(run.toLongLong()) : std::nullopt;
+}
+
+void RunsPage::selectQueueItem(int item)
+{
+    for (int row = 0; row < mList->rowCount(); ++row) {
+        const QVariant value = mList->item(row, NameColumn)->data(kQueueItemRole);
+        if (value.isValid() && value.toInt() == item) {
+            mList->selectRow(row);
+            return;
+        }
+    }
+}
+
+void RunsPage::showSelection()
+{
+    const auto item = selectedQueueItem();
+    const auto queued = item ? mQueue->item(*item) : std::nullopt;
+    const bool live = queued && queued->state != RunQueue::ItemState::Finished;
+    mPause->setEnabled(live && queued->state == RunQueue::ItemState::Running);
+    mResume->setEnabled(live && queued->state == RunQueue::ItemState::Paused);
+    mCancel->setEnabled(live);
+    mUp->setEnabled(live && queued->state == RunQueue::ItemState::Waiting);
+    mDown->setEnabled(live && queued->state == RunQueue::ItemState::Waiting);
+    const auto rows = mList->selectionModel()->selectedRows(NameColumn);
+    mHeader->setText(rows.isEmpty() ? QString() : rows.first().data().toString());
+    mProgress->setVisible(live);
+    if (!live)
+        mProgressText->clear();
+    mLog->setPlainText(item ? mLogs.value(*item).join(QLatin1Char('\n')) : QString());
+}
+
+void RunsPage::showProgress(int item, const TrainingProgress &p)
+{
+    if (selectedQueueItem() != item)
+        return;
+    mProgress->setVisible(true);
+    mProgress->setRange(0, int(std::max<std::int64_t>(1, p.totalSteps)));
+    mProgress->setValue(int(p.step));
+    mProgressText->setText(tr("step %1 of %2 · epoch %3 · %4 samples/s · loss %5 · ETA %6")
+                               .arg(p.step)
+                               .arg(p.totalSteps)
+                               .arg(p.epoch, 0, 'f', 2)
+                               .arg(p.samplesPerSecond, 0, 'f', 1)
+                               .arg(p.loss, 0, 'f', 4)
+                               .arg(duration(p.etaSeconds)));
+}
+
+RunDialog *RunsPage::newRun()
+{
+    if (!mProject)
+        return nullptr;
+    auto *dialog = new RunDialog(*mProject, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &RunDialog::launchRequested, this, [this](const TrainingRequest &request, const QString &title) {
+        selectQueueItem(mQueue->enqueue(request, title));
+    });
+    dialog->show();
+    return dialog;
+}
+
+void RunsPage::pauseSelected()
+{
+    if (const auto item = selectedQueueItem())
+        mQueue->pause(*item);
+}
+
+void RunsPage::resumeSelected()
+{
+    if (const auto item = selectedQueueItem())
+        mQueue->resume(*item);
+}
+
+void RunsPage::cancelSelected()
+{
+    if (const auto item = selectedQueueItem())
+        mQueue->cancel(*item);
+}
+
+void RunsPage::moveSelected(int delta)
+{
+    if (const auto item = selectedQueueItem())
+        delta < 0 ? mQueue->moveUp(*item) : mQueue->moveDown(*item);
+}
+
+} // namespace ft::ui

@@ -1,0 +1,84 @@
+// runspage.h: the Runs page: the project's runs and the queue of runs still
+// to train in one list, New Run (the run dialog), pause, resume, cancel and
+// reordering of the queue, and for the selected run its progress (step,
+// epoch, samples/s, ETA) and log. Runs train on the page's RunQueue.
+#pragma once
+
+#include <QHash>
+#include <QStringList>
+#include <QWidget>
+
+#include <cstdint>
+#include <optional>
+
+class QLabel;
+class QPlainTextEdit;
+class QProgressBar;
+class QStackedWidget;
+class QTableWidget;
+class QToolButton;
+
+namespace ft {
+class Project;
+struct TrainingProgress;
+}
+
+namespace ft::ui {
+
+class RunDialog;
+class RunQueue;
+
+class RunsPage : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit RunsPage(QWidget *parent = nullptr);
+    ~RunsPage() override;
+
+    // A different project cancels the runs of the previous one (they stay resumable).
+    void setProject(Project *project);
+    void refresh();
+
+    // Opens the run dialog; its Launch adds the run to the queue.
+    RunDialog *newRun();
+    void pauseSelected();
+    void resumeSelected();
+    void cancelSelected();
+    void moveSelected(int delta);
+    // Selects a queue item (a waiting or running run) in the list.
+    void selectQueueItem(int item);
+
+    RunQueue *queue() const { return mQueue; }
+    QTableWidget *runList() const { return mList; }
+    QProgressBar *progressBar() const { return mProgress; }
+    QLabel *progressText() const { return mProgressText; }
+    QPlainTextEdit *logView() const { return mLog; }
+    bool showsEmptyNote() const;
+
+private:
+    void resetQueue();
+    void showSelection();
+    void showProgress(int item, const TrainingProgress &progress);
+    std::optional<int> selectedQueueItem() const;
+    std::optional<std::int64_t> selectedRunId() const;
+
+    Project *mProject = nullptr;
+    RunQueue *mQueue = nullptr;
+    QHash<int, QStringList> mLogs;           // by queue item
+    QHash<std::int64_t, int> mItemOfRun;     // run id -> queue item that trained it
+    QTableWidget *mList;
+    QStackedWidget *mBody;
+    QLabel *mEmptyNote;
+    QLabel *mHeader;
+    QProgressBar *mProgress;
+    QLabel *mProgressText;
+    QPlainTextEdit *mLog;
+    QToolButton *mNew;
+    QToolButton *mPause;
+    QToolButton *mResume;
+    QToolButton *mCancel;
+    QToolButton *mUp;
+    QToolButton *mDown;
+};
+
+} // namespace ft::ui
