@@ -126,7 +126,7 @@ private Q_SLOTS:
             runId = *queue.item(a)->runId;
         } // must not hang
         Project project = Project::open(folder);
-        QCOMPARE(int(runDetails(project, runId).state), int(RunState::Cancelled));
+        QCOMPARE(int(runDetails(project, runId).state), int(RunState::Interrupted));
     }
 };
 

@@ -3,10 +3,12 @@
 // update, Pause and Resume from the toolbar, a second run queued and then
 // cancelled before it starts, and the finished run listed from the store.
 #include "data/sample_dataset.h"
+#include "charts/metricschart.h"
 #include "pages/runspage.h"
 #include "runs/rundialog.h"
 #include "runs/runqueue.h"
 #include "store/project.h"
+#include "store/runs.h"
 #include "tempproject.h"
 #include "testregistry.h"
 #include "uitesthelpers.h"
@@ -77,6 +79,10 @@ private Q_SLOTS:
                  qPrintable(page.progressText()->text()));
         QVERIFY(page.progressText()->text().contains(QStringLiteral("ETA")));
         QTRY_VERIFY(page.logView()->toPlainText().contains(QStringLiteral("state: running")));
+        // Points arrive on the chart as the run trains.
+        // (samples/s comes every step; the loss every logging_steps, then it is the metric shown)
+        QTRY_COMPARE(page.chart()->metric(), QStringLiteral("train/loss"));
+        QTRY_VERIFY(page.chart()->rawGraph(1) && page.chart()->rawGraph(1)->dataCount() >= 2);
 
         QTest::mouseClick(button(page, QStringLiteral("Pause")), Qt::LeftButton);
         QTRY_COMPARE(stateOf(page, 0), QStringLiteral("paused"));
@@ -107,7 +113,39 @@ private Q_SLOTS:
         launch(page, 15);
         QTRY_VERIFY_WITH_TIMEOUT(page.queue()->isIdle(), 60000);
         QTRY_COMPARE(stateOf(page, 0), QStringLiteral("completed"));
+        // The chart holds exactly the run's stored loss points (the live ones, as they came).
+        QCOMPARE(page.chart()->rawGraph(2)->dataCount(), int(runMetrics(project, 2, "train/loss").size()));
         page.grab().save(ft::test::artifactPath(QStringLiteral("runs-page.png")));
+    }
+
+    // Closing the studio interrupts a training run; the next studio lists it
+    // as interrupted and Resume continues it to its end, as the same run.
+    void interruptedRunResumesWithOneClick()
+    {
+        QTemporaryDir dir;
+        const auto folder = ft::test::toPath(dir.filePath(QStringLiteral("sample")));
+        QVERIFY(ensureSampleProject(folder));
+        Project project = Project::open(folder);
+        {
+            RunsPage first;
+            first.setProject(&project);
+            launch(first, 400);
+            QTRY_VERIFY(first.progressBar()->value() > 5);
+        } // the window closes
+        RunsPage page;
+        page.setProject(&project);
+        page.show();
+        QCOMPARE(page.runList()->rowCount(), 1);
+        QCOMPARE(stateOf(page, 0), QStringLiteral("interrupted"));
+        page.runList()->selectRow(0);
+        QToolButton *resume = button(page, QStringLiteral("Resume"));
+        QVERIFY(resume->isEnabled());
+        QTest::mouseClick(resume, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(page.queue()->isIdle(), 60000);
+        QTRY_COMPARE(stateOf(page, 0), QStringLiteral("completed"));
+        QCOMPARE(page.runList()->rowCount(), 1);
+        QCOMPARE(page.runList()->item(0, 0)->text(), QStringLiteral("1"));
+        QVERIFY(!resume->isEnabled());
     }
 };
 

@@ -1,11 +1,13 @@
 // runspage.cpp
 #include "pages/runspage.h"
 
+#include "charts/metricschart.h"
 #include "pages/tablepage.h"
 #include "runs/rundialog.h"
 #include "runs/runqueue.h"
 #include "store/catalog.h"
 #include "store/project.h"
+#include "store/runs.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -70,7 +72,8 @@ RunsPage::RunsPage(QWidget *parent)
       mResume(toolButton(tr("Resume"), tr("Resume the selected run"), this)),
       mCancel(toolButton(tr("Cancel"), tr("Cancel the selected run; a queued one leaves the queue"), this)),
       mUp(toolButton(tr("Up"), tr("Train the selected queued run earlier"), this)),
-      mDown(toolButton(tr("Down"), tr("Train the selected queued run later"), this))
+      mDown(toolButton(tr("Down"), tr("Train the selected queued run later"), this)),
+      mChart(new MetricsChart(this))
 {
     mList->setColumnCount(ColumnCount);
     mList->setHorizontalHeaderLabels({tr("Run"), tr("Name"), tr("State"), tr("Dataset"), tr("Model"), tr("Created")});
@@ -101,9 +104,15 @@ RunsPage::RunsPage(QWidget *parent)
     detailLayout->addWidget(mProgressText);
     detailLayout->addWidget(mLog, 1);
 
+    // The chart's controls may be clipped in a narrow window rather than widen it.
+    mChart->setMinimumSize(240, 200);
+    auto *lower = new QSplitter(Qt::Horizontal, this);
+    lower->addWidget(detail);
+    lower->addWidget(mChart);
+    lower->setStretchFactor(1, 2);
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(mList);
-    splitter->addWidget(detail);
+    splitter->addWidget(lower);
     splitter->setStretchFactor(1, 2);
     mBody->addWidget(splitter);
     mBody->addWidget(mEmptyNote);
@@ -130,9 +139,27 @@ void RunsPage::resetQueue()
     delete mQueue; // cancels a running run; it stays resumable
     mLogs.clear();
     mItemOfRun.clear();
+    mStarted.clear();
+    mCharted.clear();
+    mChart->clear();
     mQueue = new RunQueue(this);
     connect(mQueue, &RunQueue::itemsChanged, this, &RunsPage::refresh);
-    connect(mQueue, &RunQueue::runCreated, this, [this](int item, std::int64_t runId) { mItemOfRun.insert(runId, item); });
+    connect(mQueue, &RunQueue::runCreated, this, [this](int item, std::int64_t runId) {
+        mItemOfRun.insert(runId, item);
+        mStarted[item].start();
+        if (const auto queued = mQueue->item(item))
+            mChart->setRunName(runId, tr("%1: %2").arg(runId).arg(queued->title));
+        if (!mCharted.contains(runId))
+            chartStoredRun(runId, {}); // a resumed run: its points so far
+        mCharted.insert(runId);
+    });
+    connect(mQueue, &RunQueue::metricPoint, this, [this](int item, const MetricPoint &point) {
+        const auto queued = mQueue->item(item);
+        if (!queued || !queued->runId)
+            return;
+        mChart->addPoint(*queued->runId, QString::fromStdString(point.name), point.step, point.epoch, point.value,
+                         double(mStarted.value(item).elapsed()) / 1000.0);
+    });
     connect(mQueue, &RunQueue::logLine, this, [this](int item, int, const QString &text) {
         const QString line = QTime::currentTime().toString(QStringLiteral("HH:mm:ss ")) + text;
         mLogs[item].append(line);
@@ -254,7 +281,7 @@ void RunsPage::showSelection()
     const auto queued = item ? mQueue->item(*item) : std::nullopt;
     const bool live = queued && queued->state != RunQueue::ItemState::Finished;
     mPause->setEnabled(live && queued->state == RunQueue::ItemState::Running);
-    mResume->setEnabled(live && queued->state == RunQueue::ItemState::Paused);
+    mResume->setEnabled((live && queued->state == RunQueue::ItemState::Paused) || resumableStoredRun().has_value());
     mCancel->setEnabled(live);
     mUp->setEnabled(live && queued->state == RunQueue::ItemState::Waiting);
     mDown->setEnabled(live && queued->state == RunQueue::ItemState::Waiting);
@@ -264,10 +291,29 @@ void RunsPage::showSelection()
     if (!live)
         mProgressText->clear();
     mLog->setPlainText(item ? mLogs.value(*item).join(QLatin1Char('\n')) : QString());
+    // A stored run joins the chart when selected, overlaid on the others.
+    if (const auto runId = selectedRunId(); runId && !mCharted.contains(*runId)) {
+        mCharted.insert(*runId);
+        chartStoredRun(*runId, tr("%1: %2").arg(*runId).arg(rows.first().data().toString()));
+    }
+}
+
+void RunsPage::chartStoredRun(std::int64_t runId, const QString &name)
+{
+    if (!mProject)
+        return;
+    if (!name.isEmpty())
+        mChart->setRunName(runId, name);
+    // The store keeps no wall time per point: stored points sit at 0 s on that axis.
+    for (const MetricPoint &point : runMetrics(*mProject, runId))
+        mChart->addPoint(runId, QString::fromStdString(point.name), point.step, point.epoch, point.value, 0.0);
 }
 
 void RunsPage::showProgress(int item, const TrainingProgress &p)
 {
+    if (const auto queued = mQueue->item(item); queued && queued->runId)
+        mChart->addPoint(*queued->runId, QStringLiteral("train/samples_per_s"), p.step, p.epoch, p.samplesPerSecond,
+                         double(mStarted.value(item).elapsed()) / 1000.0);
     if (selectedQueueItem() != item)
         return;
     mProgress->setVisible(true);
@@ -303,8 +349,29 @@ void RunsPage::pauseSelected()
 
 void RunsPage::resumeSelected()
 {
-    if (const auto item = selectedQueueItem())
-        mQueue->resume(*item);
+    if (const auto item = selectedQueueItem(); item && mQueue->resume(*item))
+        return;
+    // A run that stopped (the app closed, a crash, a cancel) continues from its last checkpoint.
+    if (const auto runId = resumableStoredRun()) {
+        TrainingRequest request;
+        request.project = mProject->folder();
+        request.resumeRun = *runId;
+        selectQueueItem(mQueue->enqueue(request, tr("Run %1, resumed").arg(*runId)));
+    }
+}
+
+std::optional<std::int64_t> RunsPage::resumableStoredRun() const
+{
+    const auto runId = selectedRunId();
+    if (!runId || !mProject)
+        return std::nullopt;
+    // Not if this studio is training it now.
+    for (const RunQueue::Item &item : mQueue->items())
+        if (item.runId == runId && item.state != RunQueue::ItemState::Finished)
+            return std::nullopt;
+    const auto rows = mList->selectionModel()->selectedRows(StateColumn);
+    const QString state = rows.isEmpty() ? QString() : rows.first().data().toString();
+    return state == QLatin1String("completed") || state == QLatin1String("queued") ? std::nullopt : runId;
 }
 
 void RunsPage::cancelSelected()

@@ -1,10 +1,13 @@
 // runspage.h: the Runs page: the project's runs and the queue of runs still
 // to train in one list, New Run (the run dialog), pause, resume, cancel and
 // reordering of the queue, and for the selected run its progress (step,
-// epoch, samples/s, ETA) and log. Runs train on the page's RunQueue.
+// epoch, samples/s, ETA) and log; live charts of every run trained or
+// selected here, overlaid. Runs train on the page's RunQueue.
 #pragma once
 
+#include <QElapsedTimer>
 #include <QHash>
+#include <QSet>
 #include <QStringList>
 #include <QWidget>
 
@@ -25,6 +28,7 @@ struct TrainingProgress;
 
 namespace ft::ui {
 
+class MetricsChart;
 class RunDialog;
 class RunQueue;
 
@@ -42,6 +46,7 @@ public:
     // Opens the run dialog; its Launch adds the run to the queue.
     RunDialog *newRun();
     void pauseSelected();
+    // Resumes a paused run, or continues a stopped run from its last checkpoint.
     void resumeSelected();
     void cancelSelected();
     void moveSelected(int delta);
@@ -53,19 +58,26 @@ public:
     QProgressBar *progressBar() const { return mProgress; }
     QLabel *progressText() const { return mProgressText; }
     QPlainTextEdit *logView() const { return mLog; }
+    MetricsChart *chart() const { return mChart; }
     bool showsEmptyNote() const;
 
 private:
     void resetQueue();
     void showSelection();
     void showProgress(int item, const TrainingProgress &progress);
+    void chartStoredRun(std::int64_t runId, const QString &name);
     std::optional<int> selectedQueueItem() const;
     std::optional<std::int64_t> selectedRunId() const;
+    // The selected stored run when it stopped before its end and nothing here trains it.
+    std::optional<std::int64_t> resumableStoredRun() const;
 
     Project *mProject = nullptr;
     RunQueue *mQueue = nullptr;
     QHash<int, QStringList> mLogs;           // by queue item
     QHash<std::int64_t, int> mItemOfRun;     // run id -> queue item that trained it
+    QHash<int, QElapsedTimer> mStarted;      // by queue item: the wall-time axis of live points
+    QSet<std::int64_t> mCharted;             // runs on the chart (live, or loaded from the store)
+    MetricsChart *mChart;
     QTableWidget *mList;
     QStackedWidget *mBody;
     QLabel *mEmptyNote;

@@ -128,7 +128,8 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
     connect(mLaunch, &QPushButton::clicked, this, [this] {
         if (!mProblem.isEmpty())
             return;
-        Q_EMIT launchRequested(request(), QStringLiteral("%1 on %2").arg(mDataset->currentText(), mModel->currentText()));
+        const TrainingRequest launched = request();
+        Q_EMIT launchRequested(launched, QString::fromStdString(launched.runName));
         accept();
     });
     applyPreset(Preset::Balanced);
@@ -361,6 +362,7 @@ TrainingRequest RunDialog::request() const
     request.dataset = mDataset->currentText().toStdString();
     request.model = mModel->currentData().toString().toStdString();
     request.config = config();
+    request.runName = QStringLiteral("%1 on %2").arg(mDataset->currentText(), mModel->currentText()).toStdString();
     return request;
 }
 

@@ -73,8 +73,10 @@ RunQueue::RunQueue(QObject *parent) : QObject(parent)
 RunQueue::~RunQueue()
 {
     if (mThread) {
+        // Interrupted, not cancelled: the run is recorded as stopped by the
+        // app closing, and resumes from its last checkpoint next time.
+        mControl->stopAfterStep = 1;
         mControl->pause = false;
-        mControl->cancel = true;
         mThread->wait();
     }
 }

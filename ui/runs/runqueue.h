@@ -35,7 +35,8 @@ public:
     };
 
     explicit RunQueue(QObject *parent = nullptr);
-    // Cancels the running run (it stays resumable from its last checkpoint) and waits for it.
+    // Interrupts the running run (recorded as interrupted, resumable from its
+    // last checkpoint) and waits for it.
     ~RunQueue() override;
 
     // Adds a run at the end of the queue; it starts when nothing is running.
