@@ -6,6 +6,7 @@
 #include "store/sqlite.h"
 
 #include <array>
+#include <filesystem>
 
 namespace ft {
 
@@ -159,6 +160,16 @@ void addCheckpoint(Project &project, std::int64_t runId, const CheckpointRecord 
         .bind(3, checkpoint.path)
         .bind(4, checkpoint.isBest ? 1 : 0)
         .run();
+}
+
+void deleteRun(Project &project, std::int64_t runId)
+{
+    runDetails(project, runId);
+    // The record first: should removing the files fail half way, what is left
+    // is a folder nothing in the store points to, not a run without its files.
+    sql::Statement(project.database(), "DELETE FROM runs WHERE id = ?").bind(1, runId).run();
+    std::error_code ec;
+    std::filesystem::remove_all(project.folder() / "runs" / std::to_string(runId), ec);
 }
 
 void removeCheckpoint(Project &project, std::int64_t runId, std::int64_t step)

@@ -57,6 +57,10 @@ struct CheckpointRecord {
 
 std::int64_t createRun(Project &project, const NewRun &run);
 RunDetails runDetails(Project &project, std::int64_t runId); // throws NotFound
+// Removes a run: its record, metrics and checkpoint records, then its folder
+// runs/<id>/ (checkpoints, final model). Exports made from it stay, without
+// their run. Throws NotFound for an unknown run.
+void deleteRun(Project &project, std::int64_t runId);
 // Records the state; the first Running sets started_at, a finished state finished_at.
 void setRunState(Project &project, std::int64_t runId, RunState state, const std::string &error = {});
 void setRunDevice(Project &project, std::int64_t runId, const std::string &device);

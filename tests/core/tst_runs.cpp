@@ -6,12 +6,14 @@
 #include "store/runs.h"
 #include "store/sqlite.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QTemporaryDir>
 #include <QTest>
 
 using namespace ft;
+using ft::test::expectError;
 
 class RunStoreTest : public QObject {
     Q_OBJECT
@@ -94,11 +96,18 @@ private Q_SLOTS:
         QVERIFY(checkpoints[0].isBest);
         QVERIFY(!checkpoints[1].isBest);
 
-        // Deleting the run takes its metrics and checkpoints along.
+        // Deleting the run takes its metrics, checkpoints and folder along; other runs stay.
         addMetrics(project, id, std::vector<MetricPoint>{{1, 0, "train/loss", 1}});
-        project.database().exec("DELETE FROM runs");
+        const auto other = createRun(project, {"other", std::nullopt, std::nullopt, "{}", "cpu"});
+        addMetrics(project, other, std::vector<MetricPoint>{{1, 0, "train/loss", 2}});
+        const auto folder = project.folder() / "runs" / std::to_string(id);
+        std::filesystem::create_directories(folder / "checkpoint-200");
+        deleteRun(project, id);
+        QVERIFY(!std::filesystem::exists(folder));
         QCOMPARE(project.database().queryInt("SELECT count(*) FROM checkpoints"), std::int64_t{0});
-        QCOMPARE(project.database().queryInt("SELECT count(*) FROM metrics"), std::int64_t{0});
+        QCOMPARE(project.database().queryInt("SELECT count(*) FROM metrics"), std::int64_t{1});
+        QCOMPARE(runDetails(project, other).name, std::string("other"));
+        expectError([&] { deleteRun(project, id); }, ErrorKind::NotFound, QStringLiteral("run"));
     }
 };
 

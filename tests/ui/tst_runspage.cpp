@@ -13,7 +13,9 @@
 #include "testregistry.h"
 #include "uitesthelpers.h"
 
+#include <QComboBox>
 #include <QLabel>
+#include <QMessageBox>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -116,6 +118,35 @@ private Q_SLOTS:
         // The chart holds exactly the run's stored loss points (the live ones, as they came).
         QCOMPARE(page.chart()->rawGraph(2)->dataCount(), int(runMetrics(project, 2, "train/loss").size()));
         page.grab().save(ft::test::artifactPath(QStringLiteral("runs-page.png")));
+
+        // Run again with changes: the dialog starts from run 1's settings.
+        page.runList()->selectRow(1);
+        QCOMPARE(page.runList()->item(1, 0)->text(), QStringLiteral("1"));
+        QTest::mouseClick(button(page, QStringLiteral("Run Again…")), Qt::LeftButton);
+        auto *again = page.findChild<RunDialog *>();
+        QVERIFY(again && again->isVisible());
+        QCOMPARE(again->config().maxSteps, std::int64_t{3000});
+        QCOMPARE(again->datasetBox()->currentText(), QStringLiteral("product-reviews"));
+        again->close();
+
+        // Delete asks first; Cancel keeps the run, Delete removes it with its folder.
+        QTest::mouseClick(button(page, QStringLiteral("Delete…")), Qt::LeftButton);
+        auto *box = page.findChild<QMessageBox *>();
+        QVERIFY(box && box->text().contains(QStringLiteral("Delete run 1")));
+        QTest::mouseClick(box->button(QMessageBox::Cancel), Qt::LeftButton);
+        QCOMPARE(page.runList()->rowCount(), 2);
+        page.runList()->selectRow(1);
+        QTest::mouseClick(button(page, QStringLiteral("Delete…")), Qt::LeftButton);
+        box = page.findChild<QMessageBox *>();
+        QPushButton *remove = nullptr;
+        for (QAbstractButton *b : box->buttons())
+            if (b->text() == QStringLiteral("Delete"))
+                remove = qobject_cast<QPushButton *>(b);
+        QVERIFY(remove);
+        QTest::mouseClick(remove, Qt::LeftButton);
+        QTRY_COMPARE(page.runList()->rowCount(), 1);
+        QCOMPARE(page.runList()->item(0, 0)->text(), QStringLiteral("2"));
+        QVERIFY(!std::filesystem::exists(folder / "runs" / "1"));
     }
 
     // Closing the studio interrupts a training run; the next studio lists it

@@ -8,10 +8,14 @@
 #include "store/catalog.h"
 #include "store/project.h"
 #include "store/runs.h"
+#include "train/run_config.h"
+#include "train/run_inputs.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QSplitter>
@@ -22,6 +26,8 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+
+#include <nlohmann/json.hpp>
 
 namespace ft::ui {
 
@@ -73,6 +79,8 @@ RunsPage::RunsPage(QWidget *parent)
       mCancel(toolButton(tr("Cancel"), tr("Cancel the selected run; a queued one leaves the queue"), this)),
       mUp(toolButton(tr("Up"), tr("Train the selected queued run earlier"), this)),
       mDown(toolButton(tr("Down"), tr("Train the selected queued run later"), this)),
+      mDuplicate(toolButton(tr("Run Again…"), tr("A new run from the selected one's configuration, to change"), this)),
+      mDelete(toolButton(tr("Delete…"), tr("Delete the selected run with its checkpoints"), this)),
       mChart(new MetricsChart(this))
 {
     mList->setColumnCount(ColumnCount);
@@ -92,7 +100,7 @@ RunsPage::RunsPage(QWidget *parent)
     mHeader->setFont(header);
 
     auto *toolbar = new QHBoxLayout;
-    for (QToolButton *button : {mNew, mPause, mResume, mCancel, mUp, mDown})
+    for (QToolButton *button : {mNew, mPause, mResume, mCancel, mUp, mDown, mDuplicate, mDelete})
         toolbar->addWidget(button);
     toolbar->addStretch();
 
@@ -127,6 +135,8 @@ RunsPage::RunsPage(QWidget *parent)
     connect(mResume, &QToolButton::clicked, this, &RunsPage::resumeSelected);
     connect(mCancel, &QToolButton::clicked, this, &RunsPage::cancelSelected);
     connect(mUp, &QToolButton::clicked, this, [this] { moveSelected(-1); });
+    connect(mDuplicate, &QToolButton::clicked, this, &RunsPage::duplicateSelected);
+    connect(mDelete, &QToolButton::clicked, this, &RunsPage::deleteSelected);
     connect(mDown, &QToolButton::clicked, this, [this] { moveSelected(1); });
     connect(mList, &QTableWidget::itemSelectionChanged, this, &RunsPage::showSelection);
     resetQueue();
@@ -285,6 +295,9 @@ void RunsPage::showSelection()
     mCancel->setEnabled(live);
     mUp->setEnabled(live && queued->state == RunQueue::ItemState::Waiting);
     mDown->setEnabled(live && queued->state == RunQueue::ItemState::Waiting);
+    const bool stored = selectedRunId().has_value();
+    mDuplicate->setEnabled(stored);
+    mDelete->setEnabled(stored && !live);
     const auto rows = mList->selectionModel()->selectedRows(NameColumn);
     mHeader->setText(rows.isEmpty() ? QString() : rows.first().data().toString());
     mProgress->setVisible(live);
@@ -384,6 +397,56 @@ void RunsPage::moveSelected(int delta)
 {
     if (const auto item = selectedQueueItem())
         delta < 0 ? mQueue->moveUp(*item) : mQueue->moveDown(*item);
+}
+
+RunDialog *RunsPage::duplicateSelected()
+{
+    const auto runId = selectedRunId();
+    if (!mProject || !runId)
+        return nullptr;
+    const RunDetails run = runDetails(*mProject, *runId);
+    RunDialog *dialog = newRun();
+    try {
+        const QString dataset = run.datasetId ? QString::fromStdString(datasetNameOf(*mProject, *run.datasetId)) : QString();
+        const QString model = run.modelId ? QString::fromStdString(modelSourceOf(*mProject, *run.modelId)) : QString();
+        dialog->setRequest(dataset, model, parseRunConfig(nlohmann::json::parse(run.configJson)));
+    } catch (const std::exception &e) {
+        dialog->problemLabel()->setText(tr("Run %1's settings could not all be taken over: %2")
+                                            .arg(*runId)
+                                            .arg(QString::fromStdString(e.what())));
+    }
+    dialog->setWindowTitle(tr("New Run from Run %1").arg(*runId));
+    return dialog;
+}
+
+QMessageBox *RunsPage::deleteSelected()
+{
+    const auto runId = selectedRunId();
+    if (!mProject || !runId || mDelete->isEnabled() == false)
+        return nullptr;
+    const auto checkpoints = runCheckpoints(*mProject, *runId);
+    const QString name = mList->selectionModel()->selectedRows(NameColumn).first().data().toString();
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Delete Run"),
+                                tr("Delete run %1, \"%2\"? Its metrics, %n checkpoint(s) and its final model are "
+                                   "removed from the project; this cannot be undone.",
+                                   nullptr, int(checkpoints.size()))
+                                    .arg(*runId)
+                                    .arg(name),
+                                QMessageBox::Cancel, this);
+    QPushButton *remove = box->addButton(tr("Delete"), QMessageBox::DestructiveRole);
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    const std::int64_t id = *runId;
+    connect(box, &QMessageBox::finished, this, [this, box, remove, id] {
+        if (box->clickedButton() != remove || !mProject)
+            return;
+        deleteRun(*mProject, id);
+        mCharted.remove(id);
+        mChart->removeRun(id);
+        refresh();
+    });
+    box->open(); // window-modal, not blocking: the studio keeps running
+    return box;
 }
 
 } // namespace ft::ui

@@ -15,6 +15,7 @@
 #include <optional>
 
 class QLabel;
+class QMessageBox;
 class QPlainTextEdit;
 class QProgressBar;
 class QStackedWidget;
@@ -50,6 +51,10 @@ public:
     void resumeSelected();
     void cancelSelected();
     void moveSelected(int delta);
+    // The run dialog, filled from the selected run, for a new run with changes.
+    RunDialog *duplicateSelected();
+    // Asks (a non-modal message box), then deletes the selected stored run with its checkpoints.
+    QMessageBox *deleteSelected();
     // Selects a queue item (a waiting or running run) in the list.
     void selectQueueItem(int item);
 
@@ -91,6 +96,8 @@ private:
     QToolButton *mCancel;
     QToolButton *mUp;
     QToolButton *mDown;
+    QToolButton *mDuplicate;
+    QToolButton *mDelete;
 };
 
 } // namespace ft::ui

@@ -241,6 +241,18 @@ void RunDialog::setConfig(const RunConfig &config)
     revalidate();
 }
 
+void RunDialog::setRequest(const QString &dataset, const QString &model, const RunConfig &config)
+{
+    {
+        const QSignalBlocker block(mDataset); // not a preset: the run's own configuration
+        mDataset->setCurrentIndex(std::max(0, mDataset->findText(dataset)));
+    }
+    if (mModel->findData(model) < 0)
+        mModel->addItem(model, model);
+    mModel->setCurrentIndex(mModel->findData(model));
+    setConfig(config);
+}
+
 std::int64_t RunDialog::trainExamples() const
 {
     return mDataset->currentData().toLongLong();

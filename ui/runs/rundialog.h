@@ -40,6 +40,8 @@ public:
     QString problem() const { return mProblem; }
 
     void applyPreset(Preset preset);
+    // Starts from an earlier run: its dataset, base model and configuration ("run again with changes").
+    void setRequest(const QString &dataset, const QString &model, const RunConfig &config);
     void setConfig(const RunConfig &config);
     bool saveConfig(const QString &file) const;
     bool loadConfig(const QString &file);
