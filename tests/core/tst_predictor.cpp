@@ -3,6 +3,8 @@
 // as pairs, and unusable folders or settings are refused with their kind.
 #include "common/error.h"
 #include "infer/predictor.h"
+#include "infer/token_attribution.h"
+#include "text/tokenizer.h"
 #include "testregistry.h"
 
 #include <nlohmann/json.hpp>
@@ -89,6 +91,38 @@ class PredictorTest : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // The playground's explanation: the prediction of the whole text, and
+    // per wordpiece the drop in the predicted class's probability without
+    // its word, checked against predicting those texts directly.
+    void occlusionExplainsByWord()
+    {
+        Predictor predictor;
+        predictor.load(kGolden / "tiny-bert-uncased");
+        const Tokenizer tokenizer = Tokenizer::fromFolder(kGolden / "tiny-bert-uncased");
+        const std::string text = "The kettle  works perfectly";
+        const Explanation e = explainPrediction(predictor, tokenizer, text);
+        const std::vector<std::string_view> whole{text};
+        const Predictions p = predictor.predict(whole);
+        QCOMPARE(e.labels, predictor.labelNames());
+        QCOMPARE(e.predicted, std::size_t(p.labelIds[0]));
+        for (std::size_t c = 0; c < e.labels.size(); ++c)
+            QCOMPARE(e.probabilities[c], p.probabilities[c]);
+        QVERIFY(!e.tokens.empty());
+        const std::vector<std::string> without = {"kettle  works perfectly", "The   works perfectly",
+                                                  "The kettle   perfectly", "The kettle  works "};
+        for (const TokenImportance &token : e.tokens) {
+            std::string piece = token.token.rfind("##", 0) == 0 ? token.token.substr(2) : token.token;
+            std::string span = text.substr(token.begin, token.end - token.begin);
+            std::transform(span.begin(), span.end(), span.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+            QCOMPARE(QString::fromStdString(span), QString::fromStdString(piece));
+            const std::size_t word = token.begin < 4 ? 0 : token.begin < 12 ? 1 : token.begin < 18 ? 2 : 3;
+            const std::vector<std::string_view> variant{without[word]};
+            const double expected = double(p.probabilities[e.predicted])
+                                    - double(predictor.predict(variant).probabilities[e.predicted]);
+            QVERIFY2(std::abs(token.importance - expected) < 1e-6, token.token.c_str());
+        }
+    }
+
     void matchesGoldenInInputOrder()
     {
         for (const std::int64_t maxLength : {32, 16}) {

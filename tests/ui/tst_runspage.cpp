@@ -5,6 +5,8 @@
 #include "data/sample_dataset.h"
 #include "charts/metricschart.h"
 #include "pages/runspage.h"
+#include "labelling/balancechart.h"
+#include "runs/playground.h"
 #include "runs/rundialog.h"
 #include "runs/runqueue.h"
 #include "store/project.h"
@@ -19,7 +21,9 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -118,6 +122,18 @@ private Q_SLOTS:
         // The chart holds exactly the run's stored loss points (the live ones, as they came).
         QCOMPARE(page.chart()->rawGraph(2)->dataCount(), int(runMetrics(project, 2, "train/loss").size()));
         page.grab().save(ft::test::artifactPath(QStringLiteral("runs-page.png")));
+
+        // Try the finished run's model in the playground.
+        page.runList()->selectRow(0);
+        QTest::mouseClick(button(page, QStringLiteral("Try…")), Qt::LeftButton);
+        auto *playground = page.findChild<Playground *>();
+        QVERIFY(playground);
+        QTRY_VERIFY(playground->isReady());
+        QSignalSpy explained(playground, &Playground::explained);
+        QTest::keyClicks(playground->input(), QStringLiteral("the kettle is excellent"));
+        QTRY_COMPARE(explained.count(), 1);
+        QCOMPARE(playground->chart()->counts().size(), 3);
+        playground->close();
 
         // Run again with changes: the dialog starts from run 1's settings.
         page.runList()->selectRow(1);

@@ -33,6 +33,11 @@ void BalanceChart::setLabels(const QStringList &names)
     setCounts(QVector<double>(names.size(), 0.0));
 }
 
+void BalanceChart::setValueLabel(const QString &label)
+{
+    mPlot->yAxis->setLabel(label);
+}
+
 void BalanceChart::setCounts(const QVector<double> &counts)
 {
     mCounts = counts;

@@ -19,6 +19,7 @@ public:
 
     void setLabels(const QStringList &names);
     void setCounts(const QVector<double> &counts); // one per label, in setLabels' order
+    void setValueLabel(const QString &label);       // the y axis: "examples" unless told
     QVector<double> counts() const { return mCounts; }
     QCustomPlot *plot() const { return mPlot; }
 

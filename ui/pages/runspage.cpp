@@ -3,6 +3,7 @@
 
 #include "charts/metricschart.h"
 #include "pages/tablepage.h"
+#include "runs/playground.h"
 #include "runs/rundialog.h"
 #include "runs/runqueue.h"
 #include "store/catalog.h"
@@ -79,6 +80,7 @@ RunsPage::RunsPage(QWidget *parent)
       mCancel(toolButton(tr("Cancel"), tr("Cancel the selected run; a queued one leaves the queue"), this)),
       mUp(toolButton(tr("Up"), tr("Train the selected queued run earlier"), this)),
       mDown(toolButton(tr("Down"), tr("Train the selected queued run later"), this)),
+      mTry(toolButton(tr("Try…"), tr("Classify your own texts with the selected run's model"), this)),
       mDuplicate(toolButton(tr("Run Again…"), tr("A new run from the selected one's configuration, to change"), this)),
       mDelete(toolButton(tr("Delete…"), tr("Delete the selected run with its checkpoints"), this)),
       mChart(new MetricsChart(this))
@@ -100,7 +102,7 @@ RunsPage::RunsPage(QWidget *parent)
     mHeader->setFont(header);
 
     auto *toolbar = new QHBoxLayout;
-    for (QToolButton *button : {mNew, mPause, mResume, mCancel, mUp, mDown, mDuplicate, mDelete})
+    for (QToolButton *button : {mNew, mPause, mResume, mCancel, mUp, mDown, mTry, mDuplicate, mDelete})
         toolbar->addWidget(button);
     toolbar->addStretch();
 
@@ -136,6 +138,7 @@ RunsPage::RunsPage(QWidget *parent)
     connect(mCancel, &QToolButton::clicked, this, &RunsPage::cancelSelected);
     connect(mUp, &QToolButton::clicked, this, [this] { moveSelected(-1); });
     connect(mDuplicate, &QToolButton::clicked, this, &RunsPage::duplicateSelected);
+    connect(mTry, &QToolButton::clicked, this, &RunsPage::trySelected);
     connect(mDelete, &QToolButton::clicked, this, &RunsPage::deleteSelected);
     connect(mDown, &QToolButton::clicked, this, [this] { moveSelected(1); });
     connect(mList, &QTableWidget::itemSelectionChanged, this, &RunsPage::showSelection);
@@ -297,6 +300,8 @@ void RunsPage::showSelection()
     mDown->setEnabled(live && queued->state == RunQueue::ItemState::Waiting);
     const bool stored = selectedRunId().has_value();
     mDuplicate->setEnabled(stored);
+    const auto states = mList->selectionModel()->selectedRows(StateColumn);
+    mTry->setEnabled(stored && !states.isEmpty() && states.first().data().toString() == QLatin1String("completed"));
     mDelete->setEnabled(stored && !live);
     const auto rows = mList->selectionModel()->selectedRows(NameColumn);
     mHeader->setText(rows.isEmpty() ? QString() : rows.first().data().toString());
@@ -397,6 +402,21 @@ void RunsPage::moveSelected(int delta)
 {
     if (const auto item = selectedQueueItem())
         delta < 0 ? mQueue->moveUp(*item) : mQueue->moveDown(*item);
+}
+
+Playground *RunsPage::trySelected()
+{
+    const auto runId = selectedRunId();
+    if (!mProject || !runId || !mTry->isEnabled())
+        return nullptr;
+    auto *playground = new Playground(this);
+    playground->setWindowFlag(Qt::Window);
+    playground->setAttribute(Qt::WA_DeleteOnClose);
+    playground->setWindowTitle(tr("Playground: run %1").arg(*runId));
+    playground->resize(720, 560);
+    playground->setModelFolder(mProject->folder() / "runs" / std::to_string(*runId) / "model", tr("run %1").arg(*runId));
+    playground->show();
+    return playground;
 }
 
 RunDialog *RunsPage::duplicateSelected()

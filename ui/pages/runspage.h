@@ -30,6 +30,7 @@ struct TrainingProgress;
 namespace ft::ui {
 
 class MetricsChart;
+class Playground;
 class RunDialog;
 class RunQueue;
 
@@ -51,6 +52,8 @@ public:
     void resumeSelected();
     void cancelSelected();
     void moveSelected(int delta);
+    // A playground window on the selected completed run's model.
+    Playground *trySelected();
     // The run dialog, filled from the selected run, for a new run with changes.
     RunDialog *duplicateSelected();
     // Asks (a non-modal message box), then deletes the selected stored run with its checkpoints.
@@ -96,6 +99,7 @@ private:
     QToolButton *mCancel;
     QToolButton *mUp;
     QToolButton *mDown;
+    QToolButton *mTry;
     QToolButton *mDuplicate;
     QToolButton *mDelete;
 };

@@ -1,0 +1,61 @@
+// playground.h: trying a trained model: type or paste text and see the class
+// probabilities as a bar chart, and the wordpieces of the text shaded by how
+// much their word drove the prediction (occlusion, infer/token_attribution).
+// Loading and predicting run on a worker thread; typing never waits on them.
+#pragma once
+
+#include "infer/token_attribution.h"
+
+#include <QWidget>
+
+#include <filesystem>
+#include <memory>
+
+class QLabel;
+class QPlainTextEdit;
+class QTimer;
+
+namespace ft::ui {
+
+class BalanceChart;
+
+class Playground : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit Playground(QWidget *parent = nullptr);
+    ~Playground() override;
+
+    // Loads a fine-tuned model folder (a run's runs/<id>/model) in the background.
+    void setModelFolder(const std::filesystem::path &folder, const QString &title);
+    bool isReady() const { return mReady; }
+    bool isBusy() const { return mBusy; }
+
+    QPlainTextEdit *input() const { return mInput; }
+    QLabel *verdict() const { return mVerdict; }
+    QLabel *tokens() const { return mTokens; }
+    BalanceChart *chart() const { return mChart; }
+    const Explanation &explanation() const { return mExplanation; }
+
+Q_SIGNALS:
+    void explained();
+
+private:
+    struct Engine;
+    void requestExplanation();
+    void showExplanation(const Explanation &explanation);
+
+    std::shared_ptr<Engine> mEngine;
+    bool mReady = false;
+    bool mBusy = false;
+    bool mPending = false; // the text changed while the worker was busy
+    Explanation mExplanation;
+    QPlainTextEdit *mInput;
+    QLabel *mStatus;
+    QLabel *mVerdict;
+    QLabel *mTokens;
+    BalanceChart *mChart;
+    QTimer *mDelay;
+};
+
+} // namespace ft::ui
