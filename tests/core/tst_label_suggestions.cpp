@@ -6,6 +6,7 @@
 #include "data/sample_dataset.h"
 #include "infer/label_suggestions.h"
 #include "infer/predictor.h"
+#include "infer/split_evaluation.h"
 #include "store/datasets.h"
 #include "store/labels.h"
 #include "store/project.h"
@@ -105,6 +106,47 @@ private Q_SLOTS:
             for (const double q : p)
                 entropy -= q > 0 ? q * std::log(q) : 0;
             QVERIFY(std::abs(s.entropy - entropy) < 1e-6);
+        }
+    }
+
+    // The evaluation view's data: per example prediction and loss, metrics
+    // and confusion consistent with them, cells and likely label errors.
+    void splitEvaluationIsConsistent()
+    {
+        Project project = Project::open(mProjectFolder);
+        const SplitEvaluation e = evaluateSplit(project, mDataset, mModelFolder, Split::Train);
+        std::int64_t labelledTrain = 0;
+        for (const Example &example : examples(project, mDataset, 0, 1000))
+            labelledTrain += example.split == "train" && example.label ? 1 : 0;
+        QCOMPARE(std::int64_t(e.examples.size()), labelledTrain);
+        QCOMPARE(e.metrics.total, labelledTrain);
+        std::int64_t correct = 0, cells = 0;
+        for (const ExamplePrediction &p : e.examples)
+            correct += p.truth == p.predicted ? 1 : 0;
+        QCOMPARE(e.metrics.accuracy, double(correct) / double(labelledTrain));
+        for (std::size_t t = 0; t < e.labels.size(); ++t) {
+            for (std::size_t p = 0; p < e.labels.size(); ++p) {
+                const auto cell = e.cell(t, p);
+                QCOMPARE(std::int64_t(cell.size()), e.metrics.confusion[t][p]);
+                cells += std::int64_t(cell.size());
+                for (size_t i = 1; i < cell.size(); ++i)
+                    QVERIFY(cell[i - 1].loss >= cell[i].loss);
+            }
+        }
+        QCOMPARE(cells, labelledTrain);
+
+        // One example's loss, from the predictor directly.
+        const ExamplePrediction &first = e.examples.front();
+        const Example example = examplesById(project, std::vector<std::int64_t>{first.exampleId}).front();
+        Predictor predictor;
+        predictor.load(mModelFolder);
+        const std::vector<std::string_view> text{example.text};
+        const Predictions p = predictor.predict(text);
+        QVERIFY(std::abs(first.loss + std::log(double(p.probabilities[first.truth]))) < 1e-6);
+
+        for (const ExamplePrediction &flagged : likelyLabelErrors(e, 0.4)) {
+            QVERIFY(flagged.truth != flagged.predicted);
+            QVERIFY(flagged.confidence >= 0.4);
         }
     }
 

@@ -3,6 +3,7 @@
 
 #include "charts/metricschart.h"
 #include "pages/tablepage.h"
+#include "runs/evaluationview.h"
 #include "runs/playground.h"
 #include "runs/rundialog.h"
 #include "runs/runqueue.h"
@@ -80,6 +81,8 @@ RunsPage::RunsPage(QWidget *parent)
       mCancel(toolButton(tr("Cancel"), tr("Cancel the selected run; a queued one leaves the queue"), this)),
       mUp(toolButton(tr("Up"), tr("Train the selected queued run earlier"), this)),
       mDown(toolButton(tr("Down"), tr("Train the selected queued run later"), this)),
+      mEvaluate(toolButton(tr("Evaluate…"), tr("The selected run's report, confusion matrix and likely label errors"),
+                           this)),
       mTry(toolButton(tr("Try…"), tr("Classify your own texts with the selected run's model"), this)),
       mDuplicate(toolButton(tr("Run Again…"), tr("A new run from the selected one's configuration, to change"), this)),
       mDelete(toolButton(tr("Delete…"), tr("Delete the selected run with its checkpoints"), this)),
@@ -102,7 +105,7 @@ RunsPage::RunsPage(QWidget *parent)
     mHeader->setFont(header);
 
     auto *toolbar = new QHBoxLayout;
-    for (QToolButton *button : {mNew, mPause, mResume, mCancel, mUp, mDown, mTry, mDuplicate, mDelete})
+    for (QToolButton *button : {mNew, mPause, mResume, mCancel, mUp, mDown, mEvaluate, mTry, mDuplicate, mDelete})
         toolbar->addWidget(button);
     toolbar->addStretch();
 
@@ -139,6 +142,7 @@ RunsPage::RunsPage(QWidget *parent)
     connect(mUp, &QToolButton::clicked, this, [this] { moveSelected(-1); });
     connect(mDuplicate, &QToolButton::clicked, this, &RunsPage::duplicateSelected);
     connect(mTry, &QToolButton::clicked, this, &RunsPage::trySelected);
+    connect(mEvaluate, &QToolButton::clicked, this, &RunsPage::evaluateSelected);
     connect(mDelete, &QToolButton::clicked, this, &RunsPage::deleteSelected);
     connect(mDown, &QToolButton::clicked, this, [this] { moveSelected(1); });
     connect(mList, &QTableWidget::itemSelectionChanged, this, &RunsPage::showSelection);
@@ -301,7 +305,9 @@ void RunsPage::showSelection()
     const bool stored = selectedRunId().has_value();
     mDuplicate->setEnabled(stored);
     const auto states = mList->selectionModel()->selectedRows(StateColumn);
-    mTry->setEnabled(stored && !states.isEmpty() && states.first().data().toString() == QLatin1String("completed"));
+    const bool completed = stored && !states.isEmpty() && states.first().data().toString() == QLatin1String("completed");
+    mTry->setEnabled(completed);
+    mEvaluate->setEnabled(completed);
     mDelete->setEnabled(stored && !live);
     const auto rows = mList->selectionModel()->selectedRows(NameColumn);
     mHeader->setText(rows.isEmpty() ? QString() : rows.first().data().toString());
@@ -402,6 +408,19 @@ void RunsPage::moveSelected(int delta)
 {
     if (const auto item = selectedQueueItem())
         delta < 0 ? mQueue->moveUp(*item) : mQueue->moveDown(*item);
+}
+
+EvaluationView *RunsPage::evaluateSelected()
+{
+    const auto runId = selectedRunId();
+    if (!mProject || !runId || !mEvaluate->isEnabled())
+        return nullptr;
+    auto *view = new EvaluationView(*mProject, *runId, this);
+    view->setWindowFlag(Qt::Window);
+    view->setAttribute(Qt::WA_DeleteOnClose);
+    view->resize(980, 720);
+    view->show();
+    return view;
 }
 
 Playground *RunsPage::trySelected()

@@ -29,6 +29,7 @@ struct TrainingProgress;
 
 namespace ft::ui {
 
+class EvaluationView;
 class MetricsChart;
 class Playground;
 class RunDialog;
@@ -52,6 +53,8 @@ public:
     void resumeSelected();
     void cancelSelected();
     void moveSelected(int delta);
+    // The evaluation (report, confusion matrix, label errors) of the selected completed run.
+    EvaluationView *evaluateSelected();
     // A playground window on the selected completed run's model.
     Playground *trySelected();
     // The run dialog, filled from the selected run, for a new run with changes.
@@ -100,6 +103,7 @@ private:
     QToolButton *mUp;
     QToolButton *mDown;
     QToolButton *mTry;
+    QToolButton *mEvaluate;
     QToolButton *mDuplicate;
     QToolButton *mDelete;
 };
