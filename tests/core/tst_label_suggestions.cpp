@@ -12,6 +12,7 @@
 #include "store/project.h"
 #include "tempproject.h"
 #include "testhelpers.h"
+#include "nullsink.h"
 #include "testregistry.h"
 #include "train/trainer.h"
 
@@ -27,13 +28,7 @@ namespace {
 
 const fs::path kTinyModel = fs::path(FT_SHARED_DIR) / "golden" / "tiny-bert-uncased";
 
-class QuietSink : public ProgressSink {
-public:
-    void metric(const MetricPoint &) override {}
-    void progress(const TrainingProgress &) override {}
-    void log(LogLevel, const std::string &) override {}
-    void stateChanged(RunState, const std::string &) override {}
-};
+using QuietSink = ft::test::NullSink;
 
 } // namespace
 

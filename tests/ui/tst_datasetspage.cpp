@@ -15,6 +15,7 @@
 #include "store/labels.h"
 #include "store/project.h"
 #include "tempproject.h"
+#include "nullsink.h"
 #include "testregistry.h"
 #include "train/trainer.h"
 #include "uitesthelpers.h"
@@ -43,13 +44,7 @@ namespace {
 
 using ft::test::artifactPath;
 
-class QuietSink : public ProgressSink {
-public:
-    void metric(const MetricPoint &) override {}
-    void progress(const TrainingProgress &) override {}
-    void log(LogLevel, const std::string &) override {}
-    void stateChanged(RunState, const std::string &) override {}
-};
+using QuietSink = ft::test::NullSink;
 
 // 90 generated reviews; the last 30 without their label.
 struct Fixture {

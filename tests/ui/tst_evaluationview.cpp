@@ -7,6 +7,7 @@
 #include "store/labels.h"
 #include "store/project.h"
 #include "tempproject.h"
+#include "nullsink.h"
 #include "testregistry.h"
 #include "train/run_config.h"
 #include "train/trainer.h"
@@ -25,13 +26,7 @@ using namespace ft::ui;
 
 namespace {
 
-class QuietSink : public ProgressSink {
-public:
-    void metric(const MetricPoint &) override {}
-    void progress(const TrainingProgress &) override {}
-    void log(LogLevel, const std::string &) override {}
-    void stateChanged(RunState, const std::string &) override {}
-};
+using QuietSink = ft::test::NullSink;
 
 } // namespace
 
