@@ -132,8 +132,8 @@ CsvReader::CsvReader(const fs::path &file, const ReadOptions &options)
     }
     if (mDelimiter == mQuote || isLineEnd(mDelimiter))
         throw Error(ErrorKind::InvalidInput, "cannot use " + describeDelimiter(mDelimiter) + " as the delimiter");
-    mBuffer.resize(mOptions.chunkBytes);
-    mBufferOffset = mFile.offset();
+    mWindow.buffer.resize(mOptions.chunkBytes);
+    mWindow.offset = mFile.offset();
 
     // The first well-formed record gives the columns. Without a header it is
     // data, and so is any malformed record before it: both are kept for next().
@@ -220,21 +220,15 @@ void CsvReader::toRow(Outcome outcome, SourceRow &row)
 
 bool CsvReader::fill()
 {
-    if (mEof)
-        return false;
-    mBufferOffset = mFile.offset();
-    mPos = 0;
-    mEnd = mFile.read(mBuffer.data(), mBuffer.size());
-    mEof = mEnd == 0;
-    return !mEof;
+    return mWindow.fill(mFile);
 }
 
 void CsvReader::seekTo(std::uint64_t offset, std::int64_t line, bool afterCarriageReturn)
 {
     mFile.seek(offset);
-    mBufferOffset = offset;
-    mPos = mEnd = 0;
-    mEof = false;
+    mWindow.offset = offset;
+    mWindow.pos = mWindow.end = 0;
+    mWindow.eof = false;
     mLine = line;
     mAfterCarriageReturn = afterCarriageReturn;
 }
@@ -248,7 +242,7 @@ void CsvReader::beginField()
 
 void CsvReader::noteMemory()
 {
-    std::size_t bytes = mBuffer.capacity();
+    std::size_t bytes = mWindow.buffer.capacity();
     for (const std::string &field : mFields)
         bytes += field.capacity();
     mPeakBytes = std::max(mPeakBytes, bytes);
@@ -276,7 +270,7 @@ CsvReader::Outcome CsvReader::readRecord()
     };
 
     for (;;) {
-        if (mPos == mEnd && !fill()) {
+        if (mWindow.pos == mWindow.end && !fill()) {
             if (!started)
                 return Outcome::End;
             if (state == State::Quoted)
@@ -284,7 +278,7 @@ CsvReader::Outcome CsvReader::readRecord()
             noteMemory();
             return skippingLine ? Outcome::Error : Outcome::Record;
         }
-        const char c = mBuffer[mPos++];
+        const char c = mWindow.buffer[mWindow.pos++];
         const std::int64_t lineOfByte = mLine;
         if (c == '\n') {
             if (!mAfterCarriageReturn)
@@ -353,7 +347,7 @@ CsvReader::Outcome CsvReader::readRecord()
             }
             field += c;
             if (isLineEnd(c) && resumeOffset == 0) {
-                resumeOffset = mBufferOffset + mPos;
+                resumeOffset = mWindow.offset + mWindow.pos;
                 resumeLine = mLine;
                 resumeAfterCarriageReturn = c == '\r';
             }

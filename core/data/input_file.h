@@ -72,6 +72,27 @@ private:
     std::vector<std::pair<std::uint64_t, std::uint64_t>> mRestarts;
 };
 
+// The read-ahead window the text readers keep over an InputFile.
+struct ReadWindow {
+    std::vector<char> buffer;
+    std::size_t pos = 0;        // next byte to parse
+    std::size_t end = 0;        // bytes of buffer filled
+    std::uint64_t offset = 0;   // text offset of buffer[0]
+    bool eof = false;
+
+    // Reads the next chunk into the whole buffer; false at the end of the file.
+    bool fill(InputFile &file)
+    {
+        if (eof)
+            return false;
+        offset = file.offset();
+        pos = 0;
+        end = file.read(buffer.data(), buffer.size());
+        eof = end == 0;
+        return !eof;
+    }
+};
+
 // The first non-whitespace byte of the file's text, or 0 when there is none;
 // tells a JSON array from JSON Lines and JSON from delimited text.
 char firstSignificantByte(const std::filesystem::path &path, TextEncoding encoding = TextEncoding::Utf8);

@@ -51,22 +51,16 @@ std::string parseMessage(const char *what)
 } // namespace
 
 JsonObjectSource::JsonObjectSource(const fs::path &file, const ReadOptions &options)
-    : mFile(file, options.encoding), mOptions(options), mBuffer(options.chunkBytes)
+    : mFile(file, options.encoding), mOptions(options), mWindow{std::vector<char>(options.chunkBytes)}
 {
     if (mOptions.chunkBytes == 0 || mOptions.maxRecordBytes == 0)
         throw Error(ErrorKind::Internal, "JSON reader: chunk and record limits must be positive");
-    mBufferOffset = mFile.offset();
+    mWindow.offset = mFile.offset();
 }
 
 bool JsonObjectSource::fill()
 {
-    if (mEof)
-        return false;
-    mBufferOffset = mFile.offset();
-    mPos = 0;
-    mEnd = mFile.read(mBuffer.data(), mBuffer.size());
-    mEof = mEnd == 0;
-    return !mEof;
+    return mWindow.fill(mFile);
 }
 
 void JsonObjectSource::readColumns()
@@ -150,15 +144,15 @@ bool JsonLinesReader::nextText(std::string &text, std::int64_t &line, std::strin
         bool any = false;
         bool tooLong = false;
         for (;;) {
-            if (mPos == mEnd && !fill()) {
+            if (mWindow.pos == mWindow.end && !fill()) {
                 if (!any)
                     return false;
                 break;
             }
             any = true;
-            const char *start = mBuffer.data() + mPos;
-            const auto *newline = static_cast<const char *>(std::memchr(start, '\n', mEnd - mPos));
-            const std::size_t length = newline ? static_cast<std::size_t>(newline - start) : mEnd - mPos;
+            const char *start = mWindow.buffer.data() + mWindow.pos;
+            const auto *newline = static_cast<const char *>(std::memchr(start, '\n', mWindow.end - mWindow.pos));
+            const std::size_t length = newline ? static_cast<std::size_t>(newline - start) : mWindow.end - mWindow.pos;
             if (!tooLong && text.size() + length > mOptions.maxRecordBytes) {
                 tooLong = true;
                 text.clear();
@@ -166,9 +160,9 @@ bool JsonLinesReader::nextText(std::string &text, std::int64_t &line, std::strin
             }
             if (!tooLong)
                 text.append(start, length);
-            mPos += length;
+            mWindow.pos += length;
             if (newline) {
-                ++mPos;
+                ++mWindow.pos;
                 ++mLine;
                 break;
             }
@@ -203,7 +197,7 @@ bool JsonArrayReader::nextText(std::string &text, std::int64_t &line, std::strin
         return true;
     };
     for (;;) {
-        if (mPos == mEnd && !fill()) {
+        if (mWindow.pos == mWindow.end && !fill()) {
             // A complete element before a missing ']' is kept; the next call
             // reports the unclosed array.
             if (inElement && depth == 0 && !inString)
@@ -219,7 +213,7 @@ bool JsonArrayReader::nextText(std::string &text, std::int64_t &line, std::strin
             }
             return false;
         }
-        const char c = mBuffer[mPos++];
+        const char c = mWindow.buffer[mWindow.pos++];
         const std::int64_t lineOfByte = mLine;
         if (c == '\n')
             ++mLine;

@@ -18,7 +18,7 @@ class JsonObjectSource : public RowSource {
 public:
     const std::vector<std::string> &columns() const override { return mColumns; }
     bool next(SourceRow &row) override;
-    std::uint64_t bytesRead() const override { return mFile.fileOffset(mBufferOffset + mPos); }
+    std::uint64_t bytesRead() const override { return mFile.fileOffset(mWindow.offset + mWindow.pos); }
     TextEncoding encoding() const override { return mFile.encoding(); }
     std::uint64_t totalBytes() const override { return mFile.size(); }
 
@@ -35,11 +35,7 @@ protected:
 
     InputFile mFile;
     ReadOptions mOptions;
-    std::vector<char> mBuffer;
-    std::size_t mPos = 0;
-    std::size_t mEnd = 0;
-    std::uint64_t mBufferOffset = 0;
-    bool mEof = false;
+    ReadWindow mWindow;
     std::int64_t mLine = 1;
 
 private:

@@ -22,24 +22,18 @@ bool isBlank(const std::string &text)
 } // namespace
 
 TextLinesReader::TextLinesReader(const fs::path &file, const ReadOptions &options)
-    : mFile(file, options.encoding), mOptions(options), mBuffer(options.chunkBytes)
+    : mFile(file, options.encoding), mOptions(options), mWindow{std::vector<char>(options.chunkBytes)}
 {
     if (mOptions.chunkBytes == 0 || mOptions.maxRecordBytes == 0)
         throw Error(ErrorKind::Internal, "TextLinesReader: chunk and record limits must be positive");
-    mBufferOffset = mFile.offset();
+    mWindow.offset = mFile.offset();
     if (!fill())
         throw Error(ErrorKind::InvalidInput, file.string() + " is empty");
 }
 
 bool TextLinesReader::fill()
 {
-    if (mEof)
-        return false;
-    mBufferOffset = mFile.offset();
-    mPos = 0;
-    mEnd = mFile.read(mBuffer.data(), mBuffer.size());
-    mEof = mEnd == 0;
-    return !mEof;
+    return mWindow.fill(mFile);
 }
 
 bool TextLinesReader::next(SourceRow &row)
@@ -54,21 +48,21 @@ bool TextLinesReader::next(SourceRow &row)
         bool any = false;
         bool tooLong = false;
         for (;;) {
-            if (mPos == mEnd && !fill()) {
+            if (mWindow.pos == mWindow.end && !fill()) {
                 if (!any)
                     return false;
                 break;
             }
-            const char c = mBuffer[mPos];
+            const char c = mWindow.buffer[mWindow.pos];
             if (c == '\n' && mAfterCarriageReturn) { // the LF of a CRLF that ended the last line
-                ++mPos;
+                ++mWindow.pos;
                 mAfterCarriageReturn = false;
                 continue;
             }
             mAfterCarriageReturn = false;
             any = true;
-            const char *start = mBuffer.data() + mPos;
-            const char *end = mBuffer.data() + mEnd;
+            const char *start = mWindow.buffer.data() + mWindow.pos;
+            const char *end = mWindow.buffer.data() + mWindow.end;
             const char *stop = std::find_if(start, end, [](char b) { return b == '\n' || b == '\r'; });
             const auto length = static_cast<std::size_t>(stop - start);
             if (!tooLong && text.size() + length > mOptions.maxRecordBytes) {
@@ -78,10 +72,10 @@ bool TextLinesReader::next(SourceRow &row)
             }
             if (!tooLong)
                 text.append(start, length);
-            mPos += length;
+            mWindow.pos += length;
             if (stop != end) {
                 mAfterCarriageReturn = *stop == '\r';
-                ++mPos;
+                ++mWindow.pos;
                 ++mLine;
                 break;
             }

@@ -16,7 +16,7 @@ public:
 
     const std::vector<std::string> &columns() const override { return mColumns; }
     bool next(SourceRow &row) override;
-    std::uint64_t bytesRead() const override { return mFile.fileOffset(mBufferOffset + mPos); }
+    std::uint64_t bytesRead() const override { return mFile.fileOffset(mWindow.offset + mWindow.pos); }
     std::uint64_t totalBytes() const override { return mFile.size(); }
     std::string formatName() const override { return "text"; }
     TextEncoding encoding() const override { return mFile.encoding(); }
@@ -27,11 +27,7 @@ private:
     InputFile mFile;
     ReadOptions mOptions;
     std::vector<std::string> mColumns{"text"};
-    std::vector<char> mBuffer;
-    std::size_t mPos = 0;
-    std::size_t mEnd = 0;
-    std::uint64_t mBufferOffset = 0;
-    bool mEof = false;
+    ReadWindow mWindow;
     std::int64_t mLine = 1;
     bool mAfterCarriageReturn = false;
 };
