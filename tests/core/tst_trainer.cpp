@@ -11,6 +11,7 @@
 #include "tempproject.h"
 #include "testhelpers.h"
 #include "testregistry.h"
+#include "train/time_estimate.h"
 #include "train/trainer.h"
 #include "train/training_checkpoint.h"
 
@@ -348,6 +349,31 @@ private Q_SLOTS:
             QSKIP("this machine has CUDA; fp16 trains there");
         FT_VERIFY_ERROR(train(requestFor(project, config), sink, control), ErrorKind::Incompatible,
                         QStringLiteral("fp16 needs a CUDA device"), QStringLiteral("use bf16 on the CPU"));
+    }
+
+    // The run dialog's time estimate: a few real steps on a sample, scaled to
+    // the run, leaving the project as it was and no scratch files behind.
+    void timeEstimateFromAFewSteps()
+    {
+        QTemporaryDir dir;
+        const fs::path project = makeProject(dir);
+        const auto scratchFolders = [] {
+            int count = 0;
+            for (const auto &entry : fs::directory_iterator(fs::temp_directory_path()))
+                count += entry.path().filename().string().rfind("finetune-estimate-", 0) == 0 ? 1 : 0;
+            return count;
+        };
+        const int before = scratchFolders();
+        const RunConfig config = smallConfig();
+        const TimeEstimate estimate = estimateTrainingTime(requestFor(project, config), 3);
+        QCOMPARE(estimate.measuredSteps, std::int64_t{2});
+        QVERIFY(estimate.samplesPerSecond > 0);
+        QCOMPARE(estimate.totalSteps, std::int64_t{16});
+        QVERIFY(std::abs(estimate.trainingSeconds - 16.0 * 8.0 / estimate.samplesPerSecond) < 1e-9);
+        QVERIFY(estimate.evaluationSeconds > 0); // two evaluations (eval_steps 8) and the test split
+        QCOMPARE(scratchFolders(), before);
+        Project opened = Project::open(project);
+        QCOMPARE(opened.summary().runs, std::int64_t{0});
     }
 
     void badRequestsAreRefusedBeforeARunExists()

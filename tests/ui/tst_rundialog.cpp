@@ -83,6 +83,18 @@ private Q_SLOTS:
         retype(edit(dialog, "max_steps"), QStringLiteral("20"));
         QVERIFY2(dialog.summaryLabel()->text().contains(QStringLiteral("20 steps · learning rate 0.001 · batch 16")),
                  qPrintable(dialog.summaryLabel()->text()));
+        // The time estimate, from a few timed steps on a sample.
+        QPushButton *estimate = nullptr;
+        for (QPushButton *b : dialog.findChildren<QPushButton *>())
+            if (b->text() == QStringLiteral("Estimate Time"))
+                estimate = b;
+        QVERIFY(estimate);
+        QTest::mouseClick(estimate, Qt::LeftButton);
+        QVERIFY(dialog.isEstimating());
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.isEstimating(), 60000);
+        QVERIFY2(dialog.timeLabel()->text().startsWith(QStringLiteral("Estimated time: about ")),
+                 qPrintable(dialog.timeLabel()->text()));
+        QVERIFY(dialog.timeLabel()->text().contains(QStringLiteral("samples/s measured over 3 steps")));
         dialog.grab().save(ft::test::artifactPath(QStringLiteral("run-dialog.png")));
         dialog.tabs()->setCurrentIndex(1);
         dialog.grab().save(ft::test::artifactPath(QStringLiteral("run-dialog-advanced.png")));

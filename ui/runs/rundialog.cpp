@@ -9,6 +9,7 @@
 #include "store/project.h"
 #include "train/memory_estimate.h"
 #include "train/run_config_docs.h"
+#include "train/time_estimate.h"
 #include "train/run_inputs.h"
 
 #include <QCheckBox>
@@ -26,6 +27,8 @@
 #include <QSaveFile>
 #include <QScrollArea>
 #include <QTabWidget>
+#include <QThreadPool>
+#include <QTime>
 #include <QVBoxLayout>
 
 #include <nlohmann/json.hpp>
@@ -69,6 +72,8 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
       mProblemLabel(new QLabel(this)),
       mEstimate(new QLabel(this)),
       mSummary(new QLabel(this)),
+      mTime(new QLabel(this)),
+      mTimeButton(new QPushButton(tr("Estimate Time"), this)),
       mTabs(new QTabWidget(this)),
       mLaunch(new QPushButton(tr("Launch"), this))
 {
@@ -99,6 +104,13 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
     form->addRow(tr("Preset"), mPreset);
     mSummary->setWordWrap(true);
     form->addRow(tr("Settings"), mSummary);
+    mTime->setWordWrap(true);
+    mTimeButton->setToolTip(tr("Train a few steps of this configuration on a sample of the data and extrapolate"));
+    auto *timeRow = new QHBoxLayout;
+    timeRow->addWidget(mTimeButton);
+    timeRow->addWidget(mTime, 1);
+    form->addRow(tr("Time"), timeRow);
+    connect(mTimeButton, &QPushButton::clicked, this, &RunDialog::estimateTime);
     auto *tabs = mTabs;
     tabs->addTab(basics, tr("Run"));
     buildAdvancedPage(tabs);
@@ -133,6 +145,48 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
         accept();
     });
     applyPreset(Preset::Balanced);
+}
+
+RunDialog::~RunDialog()
+{
+    QThreadPool::globalInstance()->waitForDone(60000); // a time estimate still running
+}
+
+void RunDialog::estimateTime()
+{
+    if (mEstimating || !mProblem.isEmpty())
+        return;
+    mEstimating = true;
+    mTimeButton->setEnabled(false);
+    mTime->setText(tr("Timing a few steps…"));
+    const TrainingRequest timed = request();
+    QThreadPool::globalInstance()->start([this, timed] {
+        QString text;
+        try {
+            const TimeEstimate e = estimateTrainingTime(timed, 4);
+            const auto clock = [](double seconds) {
+                if (seconds < 60)
+                    return tr("%1 s").arg(seconds, 0, 'f', seconds < 10 ? 1 : 0);
+                return QTime(0, 0).addSecs(int(seconds + 0.5)).toString(seconds >= 3600 ? QStringLiteral("h:mm:ss")
+                                                                                        : QStringLiteral("m:ss"));
+            };
+            text = tr("about %1 (training %2 at %3 samples/s measured over %4 steps, evaluation %5)")
+                       .arg(clock(e.totalSeconds()), clock(e.trainingSeconds))
+                       .arg(e.samplesPerSecond, 0, 'f', 1)
+                       .arg(e.measuredSteps)
+                       .arg(clock(e.evaluationSeconds));
+        } catch (const std::exception &e) {
+            text = tr("no estimate: %1").arg(QString::fromStdString(e.what()));
+        }
+        QMetaObject::invokeMethod(
+            this,
+            [this, text] {
+                mEstimating = false;
+                mTimeButton->setEnabled(true);
+                mTime->setText(tr("Estimated time: %1").arg(text));
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void RunDialog::buildAdvancedPage(QTabWidget *tabs)

@@ -32,6 +32,7 @@ public:
     enum class Preset { Quick, Balanced, Thorough };
 
     RunDialog(Project &project, QWidget *parent = nullptr);
+    ~RunDialog() override;
 
     // The request the dialog describes now; the configuration may be invalid (see problem()).
     TrainingRequest request() const;
@@ -54,6 +55,10 @@ public:
     QLabel *problemLabel() const { return mProblemLabel; }
     QLabel *estimateLabel() const { return mEstimate; }
     QLabel *summaryLabel() const { return mSummary; }
+    QLabel *timeLabel() const { return mTime; }
+    // Times a few steps of this configuration on a sample (worker thread) and shows the estimate.
+    void estimateTime();
+    bool isEstimating() const { return mEstimating; }
     QTabWidget *tabs() const { return mTabs; }
     QPushButton *launchButton() const { return mLaunch; }
 
@@ -73,6 +78,9 @@ private:
     QLabel *mProblemLabel;
     QLabel *mEstimate;
     QLabel *mSummary; // the main settings in words, on the first page
+    QLabel *mTime;
+    QPushButton *mTimeButton;
+    bool mEstimating = false;
     QTabWidget *mTabs;
     QPushButton *mLaunch;
     QString mProblem;
