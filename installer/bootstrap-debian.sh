@@ -15,9 +15,9 @@ packages=(
   # studio
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   qt6-qpa-plugins fonts-dejavu-core
-  # tests: a virtual display, and Python's torch as the reference and
-  # benchmark peer (never needed at run time)
-  xvfb xauth python3 python3-torch python3-numpy
+  # tests: a virtual display, a private D-Bus session bus, and Python's torch
+  # as the reference and benchmark peer (never needed at run time)
+  xvfb xauth dbus-daemon python3 python3-torch python3-numpy
 )
 
 missing=()

@@ -3,6 +3,7 @@
 
 #include "charts/metricschart.h"
 #include "pages/tablepage.h"
+#include "runs/desktopsession.h"
 #include "runs/evaluationview.h"
 #include "runs/playground.h"
 #include "runs/rundialog.h"
@@ -86,7 +87,8 @@ RunsPage::RunsPage(QWidget *parent)
       mTry(toolButton(tr("Try…"), tr("Classify your own texts with the selected run's model"), this)),
       mDuplicate(toolButton(tr("Run Again…"), tr("A new run from the selected one's configuration, to change"), this)),
       mDelete(toolButton(tr("Delete…"), tr("Delete the selected run with its checkpoints"), this)),
-      mChart(new MetricsChart(this))
+      mChart(new MetricsChart(this)),
+      mDesktop(new DesktopSession(QDBusConnection::sessionBus(), this))
 {
     mList->setColumnCount(ColumnCount);
     mList->setHorizontalHeaderLabels({tr("Run"), tr("Name"), tr("State"), tr("Dataset"), tr("Model"), tr("Created")});
@@ -192,7 +194,25 @@ void RunsPage::resetQueue()
             mLog->appendPlainText(line);
     });
     connect(mQueue, &RunQueue::progress, this, &RunsPage::showProgress);
-    connect(mQueue, &RunQueue::runFinished, this, [this] { refresh(); });
+    connect(mQueue, &RunQueue::runFinished, this, [this](int item, RunState outcome, const QString &error) {
+        refresh();
+        const auto finished = mQueue->item(item);
+        const QString run = finished && finished->runId ? tr("Run %1").arg(*finished->runId) : tr("A run");
+        if (outcome == RunState::Completed)
+            mDesktop->notify(tr("%1 completed").arg(run), finished ? finished->title : QString());
+        else if (outcome == RunState::Failed)
+            mDesktop->notify(tr("%1 failed").arg(run), error);
+    });
+    // Keep the machine awake while anything trains.
+    connect(mQueue, &RunQueue::itemsChanged, this, [this] { mDesktop->setTraining(!mQueue->isIdle()); });
+}
+
+void RunsPage::setDesktopSession(DesktopSession *session)
+{
+    delete mDesktop;
+    mDesktop = session;
+    mDesktop->setParent(this);
+    mDesktop->setTraining(!mQueue->isIdle());
 }
 
 void RunsPage::setProject(Project *project)

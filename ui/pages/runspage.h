@@ -29,6 +29,7 @@ struct TrainingProgress;
 
 namespace ft::ui {
 
+class DesktopSession;
 class EvaluationView;
 class MetricsChart;
 class Playground;
@@ -65,6 +66,9 @@ public:
     void selectQueueItem(int item);
 
     RunQueue *queue() const { return mQueue; }
+    // Sleep inhibition and notifications; the page owns `session` (tests give it a private bus).
+    void setDesktopSession(DesktopSession *session);
+    DesktopSession *desktopSession() const { return mDesktop; }
     QTableWidget *runList() const { return mList; }
     QProgressBar *progressBar() const { return mProgress; }
     QLabel *progressText() const { return mProgressText; }
@@ -89,6 +93,7 @@ private:
     QHash<int, QElapsedTimer> mStarted;      // by queue item: the wall-time axis of live points
     QSet<std::int64_t> mCharted;             // runs on the chart (live, or loaded from the store)
     MetricsChart *mChart;
+    DesktopSession *mDesktop;
     QTableWidget *mList;
     QStackedWidget *mBody;
     QLabel *mEmptyNote;
