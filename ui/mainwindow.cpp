@@ -7,6 +7,7 @@
 #include "messagebar.h"
 #include "pages/datasetspage.h"
 #include "pages/runspage.h"
+#include "runs/runqueue.h"
 #include "pages/tablepage.h"
 #include "pages/welcomepage.h"
 #include "preferences.h"
@@ -28,6 +29,9 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSystemTrayIcon>
 #include <QMimeData>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -309,7 +313,69 @@ void MainWindow::closeEvent(QCloseEvent *event)
 {
     windowGeometry = saveGeometry();
     savedWindowState = saveState();
-    event->accept();
+    if (mRuns->queue()->isIdle() || mClosingConfirmed) {
+        event->accept();
+        return;
+    }
+    // Runs are training: ask, without blocking, whether to go on in the background or stop them.
+    event->ignore();
+    if (mCloseQuestion)
+        return;
+    mCloseQuestion = new QMessageBox(QMessageBox::Question, tr("Runs Are Training"),
+                                     tr("Runs are training. Keep training in the background, or pause them (they "
+                                        "resume from their last checkpoint next time) and close?"),
+                                     QMessageBox::Cancel, this);
+    QPushButton *keep = mCloseQuestion->addButton(tr("Keep Training in the Background"), QMessageBox::AcceptRole);
+    QPushButton *pause = mCloseQuestion->addButton(tr("Pause and Close"), QMessageBox::DestructiveRole);
+    mCloseQuestion->setAttribute(Qt::WA_DeleteOnClose);
+    connect(mCloseQuestion, &QMessageBox::finished, this, [this, keep, pause] {
+        QAbstractButton *clicked = mCloseQuestion->clickedButton();
+        if (clicked == keep)
+            keepTrainingInBackground();
+        else if (clicked == pause)
+            pauseRunsAndClose();
+    });
+    mCloseQuestion->open();
+}
+
+QMessageBox *MainWindow::closeQuestion() const
+{
+    return mCloseQuestion.data();
+}
+
+void MainWindow::keepTrainingInBackground()
+{
+    // The studio lives on in the tray until the runs end or the user quits from there.
+    QApplication::setQuitOnLastWindowClosed(false);
+    if (!mTray) {
+        mTray = new QSystemTrayIcon(windowIcon(), this);
+        auto *menu = new QMenu(this);
+        menu->addAction(tr("Show Finetune Studio"), this, [this] {
+            show();
+            raise();
+            activateWindow();
+        });
+        menu->addAction(tr("Pause Runs and Quit"), this, &MainWindow::pauseRunsAndClose);
+        mTray->setContextMenu(menu);
+        connect(mTray, &QSystemTrayIcon::activated, this, [this] { show(); });
+    }
+    mTray->setToolTip(tr("Finetune Studio: runs are training"));
+    mTray->show();
+    hide();
+}
+
+void MainWindow::pauseRunsAndClose()
+{
+    // Closing the project's run queue interrupts its run; it resumes from its last checkpoint.
+    mRuns->setProject(nullptr);
+    mClosingConfirmed = true;
+    if (mTray)
+        mTray->hide();
+    QApplication::setQuitOnLastWindowClosed(true);
+    const bool inTray = isHidden();
+    close();
+    if (inTray) // no window left to close: the studio ends here
+        QCoreApplication::quit();
 }
 
 bool MainWindow::acceptsDrop(const QStringList &paths) const

@@ -4,10 +4,13 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QPointer>
 
 #include <memory>
 
 class QLabel;
+class QMessageBox;
+class QSystemTrayIcon;
 class QListWidget;
 class QMenu;
 class QStackedWidget;
@@ -40,6 +43,10 @@ public:
     QWidget *page(Page page) const;
     QListWidget *navigation() const { return mNavigation; }
     MessageBar *messageBar() const { return mMessageBar; }
+    RunsPage *runsPage() const { return mRuns; }
+    // While runs train, closing asks this (non-modal) question first.
+    QMessageBox *closeQuestion() const;
+    QSystemTrayIcon *trayIcon() const { return mTray; }
 
 public Q_SLOTS:
     // Each reports failure in the message bar and returns false.
@@ -68,6 +75,8 @@ private:
     void chooseFileToImport();
     bool acceptsDrop(const QStringList &paths) const;
     void showError(const QString &text);
+    void keepTrainingInBackground();
+    void pauseRunsAndClose();
 
     std::unique_ptr<Project> mProject;
     MessageBar *mMessageBar;
@@ -80,6 +89,9 @@ private:
     TablePage *mExports;
     QMenu *mRecentMenu = nullptr;
     QLabel *mStatusProject;
+    QPointer<QMessageBox> mCloseQuestion; // asked when closing while runs train
+    QSystemTrayIcon *mTray = nullptr;
+    bool mClosingConfirmed = false;
 };
 
 } // namespace ft::ui

@@ -7,6 +7,10 @@
 #include "messagebar.h"
 #include "pages/datasetspage.h"
 #include "pages/runspage.h"
+#include "runs/rundialog.h"
+#include "runs/runqueue.h"
+#include "store/project.h"
+#include "store/runs.h"
 #include "pages/tablepage.h"
 #include "recentprojects.h"
 #include "system/system_report.h"
@@ -16,7 +20,11 @@
 
 #include <QDir>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSystemTrayIcon>
 #include <QMimeData>
 #include <QScrollBar>
 #include <QSettings>
@@ -130,6 +138,57 @@ private Q_SLOTS:
 
         window.grab().save(artifactPath(QStringLiteral("mainwindow-datasets.png")));
         QVERIFY(QFileInfo(artifactPath(QStringLiteral("mainwindow-datasets.png"))).size() > 10000);
+    }
+
+    void closingWhileTrainingAsksFirst()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath(QStringLiteral("sample"));
+        QVERIFY(ensureSampleProject(ft::test::toPath(folder)));
+        MainWindow window;
+        window.show();
+        QVERIFY(window.openProject(folder));
+        RunDialog *dialog = window.runsPage()->newRun();
+        qobject_cast<QLineEdit *>(dialog->field(QStringLiteral("max_steps")))->setText(QStringLiteral("100000"));
+        QTest::mouseClick(dialog->launchButton(), Qt::LeftButton);
+        RunQueue *queue = window.runsPage()->queue();
+        QTRY_VERIFY(queue->items().front().runId.has_value());
+        const std::int64_t runId = *queue->items().front().runId;
+
+        // Cancel: nothing changes.
+        QVERIFY(!window.close());
+        QVERIFY(window.isVisible());
+        QTRY_VERIFY(window.closeQuestion());
+        QTest::mouseClick(window.closeQuestion()->button(QMessageBox::Cancel), Qt::LeftButton);
+        QTRY_VERIFY(!window.closeQuestion());
+        QVERIFY(window.isVisible());
+        QVERIFY(!queue->isIdle());
+
+        // Keep training in the background: the window goes, the run goes on, a tray icon stays.
+        QVERIFY(!window.close());
+        QTRY_VERIFY(window.closeQuestion());
+        const auto pressButton = [&](const QString &text) {
+            for (QAbstractButton *button : window.closeQuestion()->buttons())
+                if (button->text() == text) {
+                    QTest::mouseClick(button, Qt::LeftButton);
+                    return true;
+                }
+            return false;
+        };
+        QVERIFY(pressButton(QStringLiteral("Keep Training in the Background")));
+        QTRY_VERIFY(!window.isVisible());
+        QVERIFY(window.trayIcon());
+        QVERIFY(!queue->isIdle());
+
+        // Back, then pause and close: the run is interrupted, to resume next time.
+        window.show();
+        QVERIFY(!window.close());
+        QTRY_VERIFY(window.closeQuestion());
+        QVERIFY(pressButton(QStringLiteral("Pause and Close")));
+        QTRY_VERIFY(!window.isVisible());
+        Project project = Project::open(ft::test::toPath(folder));
+        QTRY_COMPARE(int(runDetails(project, runId).state), int(RunState::Interrupted));
+        QApplication::setQuitOnLastWindowClosed(true);
     }
 
     void dropOfNonProjectIsRefused()
