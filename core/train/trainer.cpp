@@ -18,6 +18,7 @@
 #include "train/collate.h"
 #include "train/run_capsule.h"
 #include "train/run_inputs.h"
+#include "train/run_lock.h"
 #include "train/encoded_split.h"
 #include "train/evaluator.h"
 #include "train/gradient_accumulator.h"
@@ -166,6 +167,7 @@ private:
     Project mProject;
     ProgressSink &mOuterSink;
     std::unique_ptr<StoreSink> mSink;
+    std::optional<RunLock> mLock; // held while this process trains the run
 
     RunConfig mConfig;
     std::int64_t mRunId = 0;
@@ -265,6 +267,7 @@ void Trainer::setUp()
         mRunId = createRun(mProject, run);
         setRunCapsule(mProject, mRunId, makeRunCapsule(mProject, mDatasetId, mModelPath, mDevice.str()).dump());
     }
+    mLock.emplace(mProject.folder(), mRunId); // before anything is written to the run
     setRunDevice(mProject, mRunId, mDevice.str());
     mSink = std::make_unique<StoreSink>(mProject, mRunId, &mOuterSink);
     mOuterSink.runCreated(mRunId);

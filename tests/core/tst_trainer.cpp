@@ -11,6 +11,7 @@
 #include "tempproject.h"
 #include "testhelpers.h"
 #include "testregistry.h"
+#include "train/run_lock.h"
 #include "train/time_estimate.h"
 #include "train/trainer.h"
 #include "train/training_checkpoint.h"
@@ -22,6 +23,12 @@
 #include <QTemporaryDir>
 
 #include <QTest>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -374,6 +381,59 @@ private Q_SLOTS:
         QCOMPARE(scratchFolders(), before);
         Project opened = Project::open(project);
         QCOMPARE(opened.summary().runs, std::int64_t{0});
+    }
+
+    // A run's lock is held while a process trains it and dropped when that
+    // process dies, however it dies; a locked run cannot be trained twice.
+    void runLockFollowsTheTrainingProcess()
+    {
+        QTemporaryDir dir;
+        const fs::path project = makeProject(dir);
+        QVERIFY(!isRunBeingTrained(project, 7));
+        {
+            RunLock lock(project, 7);
+            QVERIFY(isRunBeingTrained(project, 7));
+            FT_VERIFY_ERROR(RunLock(project, 7), ErrorKind::InvalidInput,
+                            QStringLiteral("run 7 is being trained by another process"));
+        }
+        QVERIFY(!isRunBeingTrained(project, 7));
+
+        // Another process takes the lock and is killed with SIGKILL.
+        int ready[2];
+        QCOMPARE(::pipe(ready), 0);
+        const std::string file = (project / "runs" / "7" / ".lock").string();
+        const pid_t child = ::fork();
+        if (child == 0) {
+            const int fd = ::open(file.c_str(), O_RDWR | O_CREAT, 0644);
+            ::flock(fd, LOCK_EX);
+            const char byte = 1;
+            (void)!::write(ready[1], &byte, 1);
+            for (;;)
+                ::pause();
+        }
+        char byte = 0;
+        QCOMPARE(::read(ready[0], &byte, 1), ssize_t{1});
+        QVERIFY(isRunBeingTrained(project, 7));
+        ::kill(child, SIGKILL);
+        ::waitpid(child, nullptr, 0);
+        QVERIFY(!isRunBeingTrained(project, 7));
+        ::close(ready[0]);
+        ::close(ready[1]);
+
+        // Resuming a run another process trains is refused before anything changes.
+        RecordingSink sink;
+        RunControl control;
+        control.stopAfterStep = 2;
+        const TrainingSummary stopped = train(requestFor(project, smallConfig()), sink, control);
+        RunLock other(project, stopped.runId);
+        TrainingRequest resume;
+        resume.project = project;
+        resume.resumeRun = stopped.runId;
+        RunControl resumeControl;
+        FT_VERIFY_ERROR(train(resume, sink, resumeControl), ErrorKind::InvalidInput,
+                        QStringLiteral("is being trained by another process"));
+        Project opened = Project::open(project);
+        QCOMPARE(int(runDetails(opened, stopped.runId).state), int(RunState::Interrupted));
     }
 
     void badRequestsAreRefusedBeforeARunExists()

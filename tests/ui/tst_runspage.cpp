@@ -194,6 +194,23 @@ private Q_SLOTS:
         QCOMPARE(page.runList()->item(0, 0)->text(), QStringLiteral("1"));
         QVERIFY(!resume->isEnabled());
     }
+
+    // A run the store still calls running, but that no process trains (the
+    // studio was killed), is listed as interrupted and can be resumed.
+    void crashedRunIsShownInterrupted()
+    {
+        QTemporaryDir dir;
+        const auto folder = ft::test::toPath(dir.filePath(QStringLiteral("sample")));
+        QVERIFY(ensureSampleProject(folder));
+        Project project = Project::open(folder);
+        const std::int64_t runId = createRun(project, {"crashed", std::nullopt, std::nullopt, "{}", "cpu"});
+        setRunState(project, runId, RunState::Running);
+        RunsPage page;
+        page.setProject(&project);
+        QCOMPARE(stateOf(page, 0), QStringLiteral("interrupted"));
+        page.runList()->selectRow(0);
+        QVERIFY(button(page, QStringLiteral("Resume"))->isEnabled());
+    }
 };
 
 FT_REGISTER_TEST(RunsPageTest);

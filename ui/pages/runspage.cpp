@@ -13,6 +13,7 @@
 #include "store/runs.h"
 #include "train/run_config.h"
 #include "train/run_inputs.h"
+#include "train/run_lock.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -256,7 +257,12 @@ void RunsPage::refresh()
         for (const RunRecord &run : runs) { // newest first
             if (shown.contains(run.id))
                 continue;
-            addRow({QString::number(run.id), QString::fromStdString(run.name), QString::fromStdString(run.state),
+            // A run the store calls running that no process trains was cut off (a crash, kill -9).
+            QString state = QString::fromStdString(run.state);
+            if ((state == QLatin1String("running") || state == QLatin1String("paused"))
+                && !isRunBeingTrained(mProject->folder(), run.id))
+                state = tr("interrupted");
+            addRow({QString::number(run.id), QString::fromStdString(run.name), state,
                     QString::fromStdString(run.dataset), QString::fromStdString(run.model),
                     QString::fromStdString(run.createdAt)},
                    mItemOfRun.contains(run.id) ? std::optional<int>(mItemOfRun.value(run.id)) : std::nullopt, run.id);
