@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "models/atomic_file.h"
+#include "store/datasets.h"
 #include "store/project.h"
 #include "store/sqlite.h"
 
@@ -71,16 +72,6 @@ void appendJsonLine(std::string &out, const Row &row, bool withPairs)
                                                  + " holds text that is not valid UTF-8; JSON cannot carry it");
     }
     out += '\n';
-}
-
-std::string datasetName(Project &project, std::int64_t datasetId)
-{
-    sql::Statement query(project.database(), "SELECT name FROM datasets WHERE id = ?");
-    query.bind(1, datasetId);
-    if (!query.step())
-        throw Error(ErrorKind::NotFound, "no dataset with id " + std::to_string(datasetId) + " in "
-                                             + project.folder().string());
-    return query.text(0);
 }
 
 } // namespace

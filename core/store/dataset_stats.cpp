@@ -2,6 +2,7 @@
 #include "store/dataset_stats.h"
 
 #include "common/error.h"
+#include "store/datasets.h"
 #include "store/project.h"
 #include "store/sqlite.h"
 
@@ -26,14 +27,7 @@ DatasetStats datasetStats(Project &project, std::int64_t datasetId)
 
     DatasetStats stats;
     stats.datasetId = datasetId;
-    {
-        sql::Statement name(db, "SELECT name FROM datasets WHERE id = ?");
-        name.bind(1, datasetId);
-        if (!name.step())
-            throw Error(ErrorKind::NotFound, "no dataset with id " + std::to_string(datasetId) + " in "
-                                                 + project.folder().string());
-        stats.name = name.text(0);
-    }
+    stats.name = datasetName(project, datasetId);
     stats.labels = labelBreakdown(project, datasetId);
     const auto add = [&](const SplitCounts &counts) {
         stats.splits.train += counts.train;

@@ -29,6 +29,16 @@ std::optional<std::int64_t> findDataset(Project &project, const std::string &nam
     return query.int64(0);
 }
 
+std::string datasetName(Project &project, std::int64_t datasetId)
+{
+    sql::Statement query(project.database(), "SELECT name FROM datasets WHERE id = ?");
+    query.bind(1, datasetId);
+    if (!query.step())
+        throw Error(ErrorKind::NotFound, "no dataset with id " + std::to_string(datasetId) + " in "
+                                             + project.folder().string());
+    return query.text(0);
+}
+
 void addExamples(Project &project, std::int64_t datasetId, std::span<const Example> rows)
 {
     auto &db = project.database();

@@ -46,6 +46,8 @@ struct LabelCount {
 
 std::int64_t createDataset(Project &project, const std::string &name, const std::string &source);
 std::optional<std::int64_t> findDataset(Project &project, const std::string &name);
+// The dataset's name; ft::Error (NotFound) naming the id and the project when there is none.
+std::string datasetName(Project &project, std::int64_t datasetId);
 // Adds examples in one transaction; labels are created in order of first use.
 void addExamples(Project &project, std::int64_t datasetId, std::span<const Example> examples);
 

@@ -2,6 +2,7 @@
 #include "store/labels.h"
 
 #include "common/error.h"
+#include "store/datasets.h"
 #include "store/project.h"
 #include "store/sqlite.h"
 
@@ -23,16 +24,6 @@ std::string joinQuoted(const std::vector<std::string> &names)
     for (const std::string &name : names)
         joined += (joined.empty() ? "" : ", ") + quoted(name);
     return joined;
-}
-
-std::string datasetName(Project &project, std::int64_t datasetId)
-{
-    sql::Statement query(project.database(), "SELECT name FROM datasets WHERE id = ?");
-    query.bind(1, datasetId);
-    if (!query.step())
-        throw Error(ErrorKind::NotFound, "no dataset with id " + std::to_string(datasetId) + " in "
-                                             + project.folder().string());
-    return query.text(0);
 }
 
 Label labelById(Project &project, std::int64_t datasetId, std::int64_t labelId)

@@ -107,10 +107,13 @@ std::int64_t findOrAddModel(Project &project, const std::string &source, const B
 
 std::string datasetNameOf(Project &project, std::int64_t datasetId)
 {
-    for (const DatasetSummary &dataset : listDatasets(project))
-        if (dataset.id == datasetId)
-            return dataset.name;
-    throw Error(ErrorKind::NotFound, "the dataset of this run no longer exists");
+    try {
+        return datasetName(project, datasetId);
+    } catch (const Error &e) {
+        if (e.kind() != ErrorKind::NotFound)
+            throw;
+        throw Error(ErrorKind::NotFound, "the dataset of this run no longer exists");
+    }
 }
 
 std::string modelSourceOf(Project &project, std::int64_t modelId)
