@@ -123,9 +123,10 @@ void addMetrics(Project &project, std::int64_t runId, std::span<const MetricPoin
 {
     auto &db = project.database();
     sql::Transaction transaction(db);
-    sql::Statement insert(db, "INSERT OR REPLACE INTO metrics (run_id, name, step, epoch, value) VALUES (?, ?, ?, ?, ?)");
+    sql::Statement insert(db, "INSERT OR REPLACE INTO metrics (run_id, name, step, epoch, value, wall_s) VALUES (?, ?, ?, ?, ?, ?)");
     for (const MetricPoint &point : points) {
-        insert.bind(1, runId).bind(2, point.name).bind(3, point.step).bind(4, point.epoch).bind(5, point.value).run();
+        insert.bind(1, runId).bind(2, point.name).bind(3, point.step).bind(4, point.epoch).bind(5, point.value);
+        insert.bind(6, point.wallSeconds).run();
         insert.reset();
     }
     transaction.commit();
@@ -134,12 +135,12 @@ void addMetrics(Project &project, std::int64_t runId, std::span<const MetricPoin
 std::vector<MetricPoint> runMetrics(Project &project, std::int64_t runId, const std::string &name)
 {
     sql::Statement query(project.database(),
-                         "SELECT step, coalesce(epoch, 0), name, value FROM metrics WHERE run_id = ? "
+                         "SELECT step, coalesce(epoch, 0), name, value, coalesce(wall_s, 0) FROM metrics WHERE run_id = ? "
                          "AND (? = '' OR name = ?) ORDER BY name, step");
     query.bind(1, runId).bind(2, name).bind(3, name);
     std::vector<MetricPoint> points;
     while (query.step())
-        points.push_back({query.int64(0), query.real(1), query.text(2), query.real(3)});
+        points.push_back({query.int64(0), query.real(1), query.text(2), query.real(3), query.real(4)});
     return points;
 }
 

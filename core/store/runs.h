@@ -47,6 +47,7 @@ struct MetricPoint {
     double epoch = 0;
     std::string name;
     double value = 0;
+    double wallSeconds = 0; // training time since the run started, summed over its sessions
 };
 
 struct CheckpointRecord {

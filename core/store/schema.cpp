@@ -116,11 +116,16 @@ CREATE INDEX examples_by_dataset_label ON examples (dataset_id, label_id, split)
 CREATE INDEX examples_with_pair ON examples (dataset_id) WHERE text_b IS NOT NULL;
 )sql";
 
+// v5: each metric point's wall time (training seconds since the run started,
+// over all its sessions), for the charts' wall-time axis.
+constexpr std::string_view kSchemaV5 = "ALTER TABLE metrics ADD COLUMN wall_s REAL;";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
     {3, kSchemaV3},
     {4, kSchemaV4},
+    {5, kSchemaV5},
 };
 
 } // namespace

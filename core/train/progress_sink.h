@@ -21,6 +21,7 @@ struct TrainingProgress {
     double etaSeconds = 0;
     double learningRate = 0;
     double loss = 0;              // smoothed training loss
+    double elapsedSeconds = 0;    // training time since the run started, summed over its sessions
 };
 
 enum class LogLevel { Info, Warning, Error };

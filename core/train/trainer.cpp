@@ -161,6 +161,10 @@ private:
     void saveCheckpoint(bool best);
     void finish();
     void log(LogLevel level, const std::string &message) { mSink->log(level, message); }
+    double elapsedSeconds() const
+    {
+        return mSecondsBefore + std::chrono::duration<double>(ThroughputMeter::Clock::now() - mSessionStart).count();
+    }
 
     const TrainingRequest &mRequest;
     RunControl &mControl;
@@ -193,6 +197,7 @@ private:
     std::map<std::string, double> mEvalMetrics;
     TrainingSummary mSummary;
     ThroughputMeter::Clock::time_point mSessionStart;
+    double mSecondsBefore = 0; // trained in earlier sessions of a resumed run
     ThroughputMeter mThroughput;
 };
 
@@ -296,6 +301,7 @@ void Trainer::setUp()
             if (!isTrainingCheckpoint(folder))
                 continue;
             loadTrainingCheckpoint(folder, *mModel, *mOptimizer, mState);
+            mSecondsBefore = mState.trainingSeconds;
             log(LogLevel::Info, "resumed from " + it->path + " (step " + std::to_string(mState.step) + ")");
             break;
         }
@@ -388,9 +394,10 @@ void Trainer::optimiserStep()
                          + static_cast<double>(mState.position.batch) / static_cast<double>(mSampler->batchesPerEpoch());
     if (mState.step % mConfig.loggingSteps == 0 || mState.step == mTotalSteps) {
         const double meanLoss = mState.lossSum / static_cast<double>(mState.lossCount);
-        mSink->metric({mState.step, epoch, "train/loss", meanLoss});
-        mSink->metric({mState.step, epoch, "train/learning_rate", lr});
-        mSink->metric({mState.step, epoch, "train/grad_norm", mLastGradNorm});
+        const double wall = elapsedSeconds();
+        mSink->metric({mState.step, epoch, "train/loss", meanLoss, wall});
+        mSink->metric({mState.step, epoch, "train/learning_rate", lr, wall});
+        mSink->metric({mState.step, epoch, "train/grad_norm", mLastGradNorm, wall});
         mState.lossSum = 0;
         mState.lossCount = 0;
     }
@@ -404,6 +411,7 @@ void Trainer::optimiserStep()
     progress.etaSeconds = mThroughput.secondsPerStep() * static_cast<double>(mTotalSteps - mState.step);
     progress.learningRate = lr;
     progress.loss = stepLoss;
+    progress.elapsedSeconds = elapsedSeconds();
     mSink->progress(progress);
 }
 
@@ -421,7 +429,7 @@ void Trainer::evaluateValidation()
     const double epoch = static_cast<double>(mState.position.epoch)
                          + static_cast<double>(mState.position.batch) / static_cast<double>(mSampler->batchesPerEpoch());
     for (const auto &[name, value] : mEvalMetrics)
-        mSink->metric({mState.step, epoch, "eval/" + name.substr(5), value});
+        mSink->metric({mState.step, epoch, "eval/" + name.substr(5), value, elapsedSeconds()});
 
     const double metric = bestMetricOf(mConfig, mEvalMetrics);
     const bool better = mState.bestStep < 0 || (greaterIsBetter(mConfig) ? metric > mState.bestMetric : metric < mState.bestMetric);
@@ -442,6 +450,7 @@ void Trainer::saveCheckpoint(bool best)
     const std::string relative = "runs/" + std::to_string(mRunId) + "/checkpoint-" + std::to_string(mState.step);
     const fs::path folder = mProject.folder() / relative;
     fs::create_directories(folder.parent_path());
+    mState.trainingSeconds = elapsedSeconds();
     saveTrainingCheckpoint(folder, *mModel, *mOptimizer, mState);
     mSink->flush();
     addCheckpoint(mProject, mRunId, {mState.step, relative, false});
@@ -538,7 +547,8 @@ void Trainer::finish()
     if (mData.test.size() > 0) {
         mSummary.testMetrics = metricMap("test", evaluate(*mModel, mData.test, mData.labels.size(), options));
         for (const auto &[name, value] : mSummary.testMetrics)
-            mSink->metric({mState.step, static_cast<double>(mState.position.epoch), "test/" + name.substr(5), value});
+            mSink->metric({mState.step, static_cast<double>(mState.position.epoch), "test/" + name.substr(5), value,
+                           elapsedSeconds()});
     }
     mSink->stateChanged(RunState::Completed, "");
     mSummary.state = RunState::Completed;

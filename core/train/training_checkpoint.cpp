@@ -72,6 +72,7 @@ void saveTrainingCheckpoint(const fs::path &folder, const BertForSequenceClassif
         {"loss_scale_growth_tracker", state.lossScaler.growthTracker},
         {"loss_scale_skipped_in_a_row", state.lossScaler.skippedInARow},
         {"micro_batch_rows", state.microBatchRows},
+        {"training_seconds", state.trainingSeconds},
     };
     writeFileAtomically(staging / "trainer_state.json", trainerState.dump(2) + "\n");
 
@@ -124,6 +125,7 @@ void loadTrainingCheckpoint(const fs::path &folder, BertForSequenceClassificatio
         loaded.lossScaler.growthTracker = json.value("loss_scale_growth_tracker", std::int64_t{0});
         loaded.lossScaler.skippedInARow = json.value("loss_scale_skipped_in_a_row", std::int64_t{0});
         loaded.microBatchRows = json.value("micro_batch_rows", std::int64_t{0});
+        loaded.trainingSeconds = json.value("training_seconds", 0.0);
     } catch (const nlohmann::json::exception &e) {
         throw Error(ErrorKind::InvalidInput, stateFile.string() + ": " + e.what());
     }

@@ -31,6 +31,7 @@ struct TrainerState {
     std::int64_t tokensSeen = 0;
     LossScalerState lossScaler;             // fp16 only
     std::int64_t microBatchRows = 0;        // 0: whole batches; less after out-of-memory recovery
+    double trainingSeconds = 0;             // wall time trained so far, over all sessions
 };
 
 inline constexpr int kCheckpointFormatVersion = 1;

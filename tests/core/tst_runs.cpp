@@ -77,8 +77,9 @@ private Q_SLOTS:
         for (int i = 0; i < 10; ++i)
             QCOMPARE(loss[i].step, std::int64_t{i + 1});
         QCOMPARE(loss[5].value, 2.0 / 6); // replaced, not duplicated
-        addMetrics(project, id, std::vector<MetricPoint>{{10, 2.0, "eval/accuracy", 0.9}});
+        addMetrics(project, id, std::vector<MetricPoint>{{10, 2.0, "eval/accuracy", 0.9, 12.5}});
         QCOMPARE(runMetrics(project, id).size(), size_t{11});
+        QCOMPARE(runMetrics(project, id, "eval/accuracy").front().wallSeconds, 12.5);
     }
 
     void checkpointsAndTheBestOne()

@@ -176,6 +176,11 @@ private Q_SLOTS:
             QCOMPARE(lossB[i].value, lossA[i].value);
         }
         QCOMPARE(runMetrics(opened, b.runId, "eval/accuracy").size(), size_t{2});
+
+        // Wall time goes on from the checkpoint's, over both sessions: never back to 0.
+        QVERIFY(lossB.front().wallSeconds > 0);
+        for (size_t i = 1; i < lossB.size(); ++i)
+            QVERIFY2(lossB[i].wallSeconds >= lossB[i - 1].wallSeconds, qPrintable(QString::number(lossB[i].step)));
         QCOMPARE(a.testMetrics.at("test_accuracy"), b.testMetrics.at("test_accuracy"));
     }
 

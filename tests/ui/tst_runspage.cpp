@@ -120,7 +120,14 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(page.queue()->isIdle(), 60000);
         QTRY_COMPARE(stateOf(page, 0), QStringLiteral("completed"));
         // The chart holds exactly the run's stored loss points (the live ones, as they came).
-        QCOMPARE(page.chart()->rawGraph(2)->dataCount(), int(runMetrics(project, 2, "train/loss").size()));
+        const auto storedLoss = runMetrics(project, 2, "train/loss");
+        QCOMPARE(page.chart()->rawGraph(2)->dataCount(), int(storedLoss.size()));
+        // On the wall-time axis the points sit at the training seconds the store keeps with them.
+        page.chart()->setXAxis(MetricsChart::XAxis::WallTime);
+        QVERIFY(storedLoss.back().wallSeconds > 0);
+        QCOMPARE(page.chart()->rawGraph(2)->data()->at(page.chart()->rawGraph(2)->dataCount() - 1)->key,
+                 storedLoss.back().wallSeconds);
+        page.chart()->setXAxis(MetricsChart::XAxis::Step);
         page.grab().save(ft::test::artifactPath(QStringLiteral("runs-page.png")));
 
         // Try the finished run's model in the playground.

@@ -159,14 +159,12 @@ void RunsPage::resetQueue()
     delete mQueue; // cancels a running run; it stays resumable
     mLogs.clear();
     mItemOfRun.clear();
-    mStarted.clear();
     mCharted.clear();
     mChart->clear();
     mQueue = new RunQueue(this);
     connect(mQueue, &RunQueue::itemsChanged, this, &RunsPage::refresh);
     connect(mQueue, &RunQueue::runCreated, this, [this](int item, std::int64_t runId) {
         mItemOfRun.insert(runId, item);
-        mStarted[item].start();
         if (const auto queued = mQueue->item(item))
             mChart->setRunName(runId, tr("%1: %2").arg(runId).arg(queued->title));
         if (!mCharted.contains(runId))
@@ -178,7 +176,7 @@ void RunsPage::resetQueue()
         if (!queued || !queued->runId)
             return;
         mChart->addPoint(*queued->runId, QString::fromStdString(point.name), point.step, point.epoch, point.value,
-                         double(mStarted.value(item).elapsed()) / 1000.0);
+                         point.wallSeconds);
     });
     connect(mQueue, &RunQueue::logLine, this, [this](int item, int, const QString &text) {
         const QString line = QTime::currentTime().toString(QStringLiteral("HH:mm:ss ")) + text;
@@ -354,16 +352,16 @@ void RunsPage::chartStoredRun(std::int64_t runId, const QString &name)
         return;
     if (!name.isEmpty())
         mChart->setRunName(runId, name);
-    // The store keeps no wall time per point: stored points sit at 0 s on that axis.
     for (const MetricPoint &point : runMetrics(*mProject, runId))
-        mChart->addPoint(runId, QString::fromStdString(point.name), point.step, point.epoch, point.value, 0.0);
+        mChart->addPoint(runId, QString::fromStdString(point.name), point.step, point.epoch, point.value,
+                         point.wallSeconds);
 }
 
 void RunsPage::showProgress(int item, const TrainingProgress &p)
 {
     if (const auto queued = mQueue->item(item); queued && queued->runId)
         mChart->addPoint(*queued->runId, QStringLiteral("train/samples_per_s"), p.step, p.epoch, p.samplesPerSecond,
-                         double(mStarted.value(item).elapsed()) / 1000.0);
+                         p.elapsedSeconds);
     if (selectedQueueItem() != item)
         return;
     mProgress->setVisible(true);

@@ -5,7 +5,6 @@
 // selected here, overlaid. Runs train on the page's RunQueue.
 #pragma once
 
-#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
 #include <QStringList>
@@ -90,7 +89,6 @@ private:
     RunQueue *mQueue = nullptr;
     QHash<int, QStringList> mLogs;           // by queue item
     QHash<std::int64_t, int> mItemOfRun;     // run id -> queue item that trained it
-    QHash<int, QElapsedTimer> mStarted;      // by queue item: the wall-time axis of live points
     QSet<std::int64_t> mCharted;             // runs on the chart (live, or loaded from the store)
     MetricsChart *mChart;
     DesktopSession *mDesktop;
