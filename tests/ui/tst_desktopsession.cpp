@@ -1,7 +1,8 @@
 // tst_desktopsession.cpp: keeping the machine awake and notifying, over a
 // private D-Bus session bus with stand-ins for the desktop's ScreenSaver and
-// Notifications services: inhibit while a run trains, release after, a
-// notification when a run completes; and nothing breaks without the services.
+// Notifications services and the XDG portal's Inhibit: inhibit while a run
+// trains, release after, a notification when a run completes; and nothing
+// breaks without the services.
 #include "data/sample_dataset.h"
 #include "pages/runspage.h"
 #include "runs/desktopsession.h"
@@ -12,9 +13,11 @@
 #include "testregistry.h"
 
 #include <QDBusConnection>
+#include <QDBusObjectPath>
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -57,6 +60,43 @@ public Q_SLOTS:
         shown << application + QStringLiteral(" | ") + summary + QStringLiteral(" | ") + body;
         return uint(shown.size());
     }
+};
+
+// Stand-in for the XDG desktop portal's Inhibit: the inhibition lives as long as
+// the request object it returns, until that is closed.
+class FakePortalRequest : public QObject {
+    Q_OBJECT
+    Q_CLASSINFO("D-Bus Interface", "org.freedesktop.portal.Request")
+
+public:
+    bool closed = false;
+
+public Q_SLOTS:
+    Q_SCRIPTABLE void Close() { closed = true; }
+};
+
+class FakePortal : public QObject {
+    Q_OBJECT
+    Q_CLASSINFO("D-Bus Interface", "org.freedesktop.portal.Inhibit")
+
+public:
+    explicit FakePortal(QDBusConnection bus) : mBus(std::move(bus)) {}
+    FakePortalRequest request;
+    uint flags = 0;
+    QString reason;
+
+public Q_SLOTS:
+    Q_SCRIPTABLE QDBusObjectPath Inhibit(const QString &, uint inhibitFlags, const QVariantMap &options)
+    {
+        flags = inhibitFlags;
+        reason = options.value(QStringLiteral("reason")).toString();
+        const QString path = QStringLiteral("/org/freedesktop/portal/desktop/request/1/t1");
+        mBus.registerObject(path, &request, QDBusConnection::ExportScriptableSlots);
+        return QDBusObjectPath(path);
+    }
+
+private:
+    QDBusConnection mBus;
 };
 
 class DesktopSessionTest : public QObject {
@@ -116,6 +156,28 @@ private Q_SLOTS:
                  qPrintable(notifications.shown.front()));
         services.unregisterService(QStringLiteral("org.freedesktop.ScreenSaver"));
         services.unregisterService(QStringLiteral("org.freedesktop.Notifications"));
+    }
+
+    void inhibitsThroughThePortalWhenOnlyItIsThere()
+    {
+        QDBusConnection services = QDBusConnection::connectToBus(mAddress, QStringLiteral("portal"));
+        FakePortal portal(services);
+        QVERIFY(services.registerObject(QStringLiteral("/org/freedesktop/portal/desktop"), &portal,
+                                        QDBusConnection::ExportScriptableSlots));
+        QVERIFY(services.registerService(QStringLiteral("org.freedesktop.portal.Desktop")));
+        const QDBusConnection client = QDBusConnection::connectToBus(mAddress, QStringLiteral("sandboxed"));
+        DesktopSession session(client);
+        QSignalSpy changes(&session, &DesktopSession::inhibitionChanged);
+
+        session.setTraining(true);
+        QTRY_VERIFY(session.isInhibiting());
+        QCOMPARE(portal.flags, 12u); // suspending and idle
+        QCOMPARE(portal.reason, QStringLiteral("A fine-tuning run is training"));
+        session.setTraining(false);
+        QVERIFY(!session.isInhibiting());
+        QTRY_VERIFY(portal.request.closed);
+        QCOMPARE(changes.size(), 2);
+        services.unregisterService(QStringLiteral("org.freedesktop.portal.Desktop"));
     }
 
     void withoutTheServicesNothingBreaks()
