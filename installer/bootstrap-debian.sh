@@ -18,7 +18,12 @@ packages=(
   # tests: a virtual display, a private D-Bus session bus, and Python's torch
   # as the reference and benchmark peer (never needed at run time)
   xvfb xauth dbus-daemon python3 python3-torch python3-numpy
+  # tests: the ONNX export's independent checks, Python's onnx checker and
+  # ONNX Runtime for Node (npm installs it into the build tree)
+  python3-onnx nodejs
 )
+# Debian's npm conflicts with NodeSource's nodejs, which brings its own npm.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,0 +1,317 @@
+// onnx_export.cpp: BertForSequenceClassification as an ONNX graph, node for
+// node what bert_model.cpp computes, then serialised and written atomically.
+#include "export/onnx_export.h"
+
+#include "common/error.h"
+#include "common/version.h"
+#include "export/onnx_graph_builder.h"
+#include "models/atomic_file.h"
+#include "models/lora.h"
+
+#include <ATen/Functions.h>
+#include <c10/core/GradMode.h>
+#include <nlohmann/json.hpp>
+
+#include <climits>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace ft {
+
+namespace {
+
+constexpr int kMinOpset = 17; // LayerNormalization
+constexpr int kMaxOpset = 21;
+
+// The IR version that goes with an opset (onnx/helper.py's VERSION_TABLE).
+std::int64_t irVersionFor(int opset)
+{
+    return opset <= 18 ? 8 : opset <= 20 ? 9 : 10;
+}
+
+// Symmetric int8 per output feature, as quantize_dynamic(per_channel=True) quantises a weight:
+// scale = max|w| / 127, q = round_half_even(w / scale) in [-127, 127].
+struct QuantizedWeight {
+    at::Tensor values; // int8 [in, out]: MatMulInteger's B
+    at::Tensor scales; // float [out]
+};
+
+QuantizedWeight quantizeWeight(const at::Tensor &weight)
+{
+    const at::Tensor maxAbs = weight.abs().amax(1);
+    const at::Tensor scales = at::where(maxAbs > 0, maxAbs / 127.0f, at::ones_like(maxAbs));
+    const at::Tensor q = at::round(weight / scales.unsqueeze(1)).clamp(-127, 127).to(at::kChar);
+    return {q.t().contiguous(), scales};
+}
+
+class BertGraphWriter {
+public:
+    BertGraphWriter(const BertForSequenceClassificationImpl &model, bool quantize, OnnxGraphBuilder &graph)
+        : mConfig(model.config()), mQuantize(quantize), mGraph(graph)
+    {
+        for (const auto &item : model.named_parameters())
+            mParameters.emplace(item.key(), item.value());
+    }
+
+    void write()
+    {
+        const std::vector<OnnxDim> batchBySequence{{-1, "batch"}, {-1, "sequence"}};
+        for (const char *name : {"input_ids", "attention_mask", "token_type_ids"})
+            mGraph.addInput(name, onnx::TensorProto_DataType_INT64, batchBySequence);
+
+        std::string hidden = embeddings("input_ids", "token_type_ids");
+        const std::string mask = extendedMask("attention_mask");
+        for (std::int64_t i = 0; i < mConfig.numHiddenLayers; ++i)
+            hidden = layer("bert.encoder.layer." + std::to_string(i), hidden, mask);
+
+        // Pooler: tanh(dense(first token)); classifier: a float Gemm, dropout being identity at inference.
+        const std::string first = mGraph.add("Gather", "/bert.pooler/Gather", {hidden, mGraph.int64Scalar(0)},
+                                             {{"axis", std::int64_t(1)}});
+        const std::string pooled = mGraph.add("Tanh", "/bert.pooler/Tanh", {linear("bert.pooler.dense", first)});
+        const std::string logits =
+            mGraph.add("Gemm", "/classifier/Gemm",
+                       {pooled, parameter("classifier.weight"), parameter("classifier.bias")},
+                       {{"transB", std::int64_t(1)}});
+        mGraph.renameOutput(logits, "logits");
+        mGraph.addOutput("logits", onnx::TensorProto_DataType_FLOAT, {{-1, "batch"}, {mConfig.numLabels(), ""}});
+    }
+
+    std::int64_t quantizedLayers() const { return mQuantizedLayers; }
+
+private:
+    static std::string node(const std::string &module, const std::string &op) { return "/" + module + "/" + op; }
+
+    // The parameter as a float32 initializer under its Hugging Face name (added once).
+    std::string parameter(const std::string &name)
+    {
+        if (mWritten.insert(name).second)
+            mGraph.addInitializer(name, floatParameter(name));
+        return name;
+    }
+
+    at::Tensor floatParameter(const std::string &name) const
+    {
+        const auto found = mParameters.find(name);
+        if (found == mParameters.end())
+            throw Error(ErrorKind::Internal, "the model has no parameter " + name);
+        return found->second.detach().to(at::kCPU, at::kFloat).contiguous();
+    }
+
+    // word + token type embeddings, + positions 0..sequence-1 (a slice of the table), LayerNorm.
+    std::string embeddings(const std::string &ids, const std::string &types)
+    {
+        const std::string m = "bert.embeddings";
+        const std::string words =
+            mGraph.add("Gather", node(m, "word_embeddings/Gather"), {parameter(m + ".word_embeddings.weight"), ids});
+        const std::string typeRows = mGraph.add("Gather", node(m, "token_type_embeddings/Gather"),
+                                                {parameter(m + ".token_type_embeddings.weight"), types});
+        const std::string sum = mGraph.add("Add", node(m, "Add"), {words, typeRows});
+        const std::string length = mGraph.add("Shape", node(m, "Shape"), {ids},
+                                              {{"start", std::int64_t(1)}, {"end", std::int64_t(2)}});
+        const std::string positions =
+            mGraph.add("Slice", node(m, "position_embeddings/Slice"),
+                       {parameter(m + ".position_embeddings.weight"), mGraph.int64Vector({0}), length,
+                        mGraph.int64Vector({0})});
+        return layerNorm(m + ".LayerNorm", mGraph.add("Add", node(m, "Add_1"), {sum, positions}));
+    }
+
+    // HF's extended mask: [batch, sequence] of 1/0 -> [batch, 1, 1, sequence] of 0 / float32 lowest.
+    std::string extendedMask(const std::string &mask)
+    {
+        const std::string m = "bert";
+        const std::string unsqueezed =
+            mGraph.add("Unsqueeze", node(m, "Unsqueeze"), {mask, mGraph.int64Vector({1, 2})});
+        const std::string asFloat = mGraph.add("Cast", node(m, "Cast"), {unsqueezed},
+                                               {{"to", std::int64_t(onnx::TensorProto_DataType_FLOAT)}});
+        const std::string inverted = mGraph.add("Sub", node(m, "Sub"), {mGraph.floatScalar(1.0f), asFloat});
+        return mGraph.add("Mul", node(m, "Mul"),
+                          {inverted, mGraph.floatScalar(std::numeric_limits<float>::lowest())});
+    }
+
+    std::string layer(const std::string &m, const std::string &hidden, const std::string &mask)
+    {
+        const std::string context = selfAttention(m + ".attention.self", hidden, mask);
+        const std::string attended = residualOutput(m + ".attention.output", context, hidden);
+        const std::string intermediate = activation(m + ".intermediate", linear(m + ".intermediate.dense", attended));
+        return residualOutput(m + ".output", intermediate, attended);
+    }
+
+    std::string selfAttention(const std::string &m, const std::string &hidden, const std::string &mask)
+    {
+        const std::int64_t heads = mConfig.numAttentionHeads;
+        const std::int64_t headDim = mConfig.headDim();
+        const std::string splitShape = mGraph.int64Vector({0, 0, heads, headDim});
+        // [batch, sequence, hidden] -> [batch, heads, sequence, headDim]; keys straight to [.., headDim, sequence].
+        const auto heads4d = [&](const std::string &projection, std::vector<std::int64_t> perm) {
+            const std::string p = m + "." + projection;
+            const std::string split = mGraph.add("Reshape", node(p, "Reshape"), {linear(p, hidden), splitShape});
+            return mGraph.add("Transpose", node(p, "Transpose"), {split}, {{"perm", std::move(perm)}});
+        };
+        const std::string query = heads4d("query", {0, 2, 1, 3});
+        const std::string keyT = heads4d("key", {0, 2, 3, 1});
+        const std::string value = heads4d("value", {0, 2, 1, 3});
+
+        const std::string scores = mGraph.add("MatMul", node(m, "MatMul"), {query, keyT});
+        const std::string scaled = mGraph.add(
+            "Div", node(m, "Div"), {scores, mGraph.floatScalar(float(std::sqrt(double(headDim))))});
+        const std::string masked = mGraph.add("Add", node(m, "Add"), {scaled, mask});
+        const std::string probs = mGraph.add("Softmax", node(m, "Softmax"), {masked}, {{"axis", std::int64_t(-1)}});
+        const std::string context = mGraph.add("MatMul", node(m, "MatMul_1"), {probs, value});
+        const std::string merged = mGraph.add("Transpose", node(m, "Transpose"), {context},
+                                              {{"perm", std::vector<std::int64_t>{0, 2, 1, 3}}});
+        return mGraph.add("Reshape", node(m, "Reshape"),
+                          {merged, mGraph.int64Vector({0, 0, heads * headDim})});
+    }
+
+    // LayerNorm(dense(x) + residual): BertSelfOutput and BertOutput.
+    std::string residualOutput(const std::string &m, const std::string &hidden, const std::string &residual)
+    {
+        const std::string sum = mGraph.add("Add", node(m, "Add"), {linear(m + ".dense", hidden), residual});
+        return layerNorm(m + ".LayerNorm", sum);
+    }
+
+    std::string layerNorm(const std::string &m, const std::string &x)
+    {
+        return mGraph.add("LayerNormalization", node(m, "LayerNormalization"),
+                          {x, parameter(m + ".weight"), parameter(m + ".bias")},
+                          {{"axis", std::int64_t(-1)}, {"epsilon", float(mConfig.layerNormEps)}});
+    }
+
+    // hidden_act, as BertIntermediateImpl::forward computes it.
+    std::string activation(const std::string &m, const std::string &x)
+    {
+        const auto one = [&] { return mGraph.floatScalar(1.0f); };
+        const auto half = [&] { return mGraph.add("Mul", node(m, "Mul"), {x, mGraph.floatScalar(0.5f)}); };
+        // x * 0.5 * (tanh(sqrt(2 / pi) * (x + 0.044715 * cube)) + 1)
+        const auto tanhGelu = [&](const std::string &cube) {
+            const std::string scaledCube = mGraph.add("Mul", node(m, "Mul_1"), {cube, mGraph.floatScalar(0.044715f)});
+            const std::string inner = mGraph.add("Add", node(m, "Add"), {x, scaledCube});
+            const std::string scaled =
+                mGraph.add("Mul", node(m, "Mul_2"), {inner, mGraph.floatScalar(float(std::sqrt(2.0 / M_PI)))});
+            const std::string plusOne = mGraph.add("Add", node(m, "Add_1"),
+                                                   {mGraph.add("Tanh", node(m, "Tanh"), {scaled}), one()});
+            return mGraph.add("Mul", node(m, "Mul_3"), {half(), plusOne});
+        };
+        switch (mConfig.hiddenAct) {
+        case HiddenAct::Gelu: { // x * 0.5 * (erf(x / sqrt(2)) + 1)
+            const std::string erf = mGraph.add(
+                "Erf", node(m, "Erf"),
+                {mGraph.add("Div", node(m, "Div"), {x, mGraph.floatScalar(float(std::sqrt(2.0)))})});
+            const std::string plusOne = mGraph.add("Add", node(m, "Add"), {erf, one()});
+            return mGraph.add("Mul", node(m, "Mul_1"), {half(), plusOne});
+        }
+        case HiddenAct::GeluNew: // HF's NewGELUActivation: pow(x, 3)
+            return tanhGelu(mGraph.add("Pow", node(m, "Pow"), {x, mGraph.floatScalar(3.0f)}));
+        case HiddenAct::GeluPytorchTanh: // torch's gelu(approximate="tanh"): x * x * x
+            return tanhGelu(
+                mGraph.add("Mul", node(m, "Mul_cube"), {mGraph.add("Mul", node(m, "Mul_square"), {x, x}), x}));
+        case HiddenAct::Relu:
+            return mGraph.add("Relu", node(m, "Relu"), {x});
+        }
+        throw Error(ErrorKind::Internal, "unhandled hidden_act in the ONNX export");
+    }
+
+    // x @ weight^T + bias for the encoder's and pooler's layers, float or int8 as asked.
+    std::string linear(const std::string &m, const std::string &x)
+    {
+        if (mQuantize)
+            return quantizedLinear(m, x);
+        const std::string weightT = mGraph.add("Transpose", node(m, "weight/Transpose"), {parameter(m + ".weight")},
+                                               {{"perm", std::vector<std::int64_t>{1, 0}}});
+        const std::string product = mGraph.add("MatMul", node(m, "MatMul"), {x, weightT});
+        return mGraph.add("Add", node(m, "Add"), {product, parameter(m + ".bias")});
+    }
+
+    std::string quantizedLinear(const std::string &m, const std::string &x)
+    {
+        const QuantizedWeight weight = quantizeWeight(floatParameter(m + ".weight"));
+        const std::string values = mGraph.addInitializer(m + ".weight_quantized", weight.values);
+        const std::string scales = mGraph.addInitializer(m + ".weight_scale", weight.scales);
+        const std::string zeroPoint = mGraph.addInitializer(m + ".weight_zero_point", at::zeros({}, at::kChar));
+        ++mQuantizedLayers;
+
+        const std::vector<std::string> quantized =
+            mGraph.addNode("DynamicQuantizeLinear", node(m, "DynamicQuantizeLinear"), {x}, 3);
+        const std::string product = mGraph.add("MatMulInteger", node(m, "MatMulInteger"),
+                                               {quantized[0], values, quantized[2], zeroPoint});
+        const std::string asFloat = mGraph.add("Cast", node(m, "Cast"), {product},
+                                               {{"to", std::int64_t(onnx::TensorProto_DataType_FLOAT)}});
+        const std::string scale = mGraph.add("Mul", node(m, "scale/Mul"), {quantized[1], scales});
+        const std::string dequantized = mGraph.add("Mul", node(m, "Mul"), {asFloat, scale});
+        return mGraph.add("Add", node(m, "Add"), {dequantized, parameter(m + ".bias")});
+    }
+
+    const BertConfig &mConfig;
+    bool mQuantize = false;
+    OnnxGraphBuilder &mGraph;
+    std::map<std::string, at::Tensor> mParameters;
+    std::set<std::string> mWritten;
+    std::int64_t mQuantizedLayers = 0;
+};
+
+void addMetadata(onnx::ModelProto &model, const std::string &key, const std::string &value)
+{
+    onnx::StringStringEntryProto *entry = model.add_metadata_props();
+    entry->set_key(key);
+    entry->set_value(value);
+}
+
+} // namespace
+
+OnnxExportReport writeOnnx(const BertForSequenceClassificationImpl &model, const std::filesystem::path &file,
+                           const OnnxExportOptions &options)
+{
+    if (hasLora(model))
+        throw Error(ErrorKind::InvalidInput, "cannot export a model with LoRA branches to ONNX: merge them into the "
+                                             "weights first (merge the adapter, then export)");
+    if (options.opset < kMinOpset || options.opset > kMaxOpset)
+        throw Error(ErrorKind::InvalidInput, "ONNX opset " + std::to_string(options.opset) + " is not supported; use " +
+                                                 std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset));
+    c10::NoGradGuard noGrad;
+
+    onnx::ModelProto proto;
+    proto.set_ir_version(irVersionFor(options.opset));
+    proto.set_producer_name(kApplicationName);
+    proto.set_producer_version(kVersion);
+    proto.set_doc_string("BertForSequenceClassification fine-tuned with Finetune Studio");
+    onnx::OperatorSetIdProto *opset = proto.add_opset_import();
+    opset->set_domain("");
+    opset->set_version(options.opset);
+
+    onnx::GraphProto *graphProto = proto.mutable_graph();
+    graphProto->set_name("BertForSequenceClassification");
+    OnnxGraphBuilder graph(*graphProto);
+    BertGraphWriter writer(model, options.quantizeInt8, graph);
+    writer.write();
+
+    const BertConfig &config = model.config();
+    nlohmann::ordered_json id2label = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < config.id2label.size(); ++i)
+        id2label[std::to_string(i)] = config.id2label[i];
+    addMetadata(proto, "id2label", id2label.dump());
+    addMetadata(proto, "hidden_act", std::string(hiddenActName(config.hiddenAct)));
+    addMetadata(proto, "quantization",
+                options.quantizeInt8 ? "int8 dynamic: encoder and pooler linear weights int8 per channel, "
+                                       "activations uint8 (DynamicQuantizeLinear)"
+                                     : "none");
+    addMetadata(proto, "config", config.toJson().dump());
+
+    // protobuf cannot serialise a message over 2 GiB; larger models need ONNX's external data.
+    if (proto.ByteSizeLong() > std::size_t(INT_MAX))
+        throw Error(ErrorKind::Incompatible, "the model is too large for a single ONNX file (over 2 GiB)");
+    std::string bytes;
+    if (!proto.SerializeToString(&bytes))
+        throw Error(ErrorKind::Internal, "cannot serialise the ONNX model");
+
+    writeFileAtomically(file, bytes);
+
+    OnnxExportReport report;
+    report.bytes = std::int64_t(bytes.size());
+    report.quantizedLinearLayers = writer.quantizedLayers();
+    report.opset = options.opset;
+    return report;
+}
+
+} // namespace ft

@@ -1,0 +1,354 @@
+// onnx_ops.cpp: ai.onnx ops as LibTorch calls. Each kernel follows the
+// operator's specification rather than torch's nearest op where the two
+// differ (Gather's negative indices, Slice's clamping, Reshape's 0,
+// DynamicQuantizeLinear's rounding, MatMulInteger's exact integer sums).
+#include "export/onnx_ops.h"
+
+#include "common/error.h"
+#include "export/onnx_tensor.h"
+
+#include <ATen/Functions.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+namespace ft {
+
+namespace {
+
+using Tensors = std::vector<at::Tensor>;
+
+const onnx::AttributeProto *findAttribute(const onnx::NodeProto &node, const std::string &name)
+{
+    for (const onnx::AttributeProto &attribute : node.attribute())
+        if (attribute.name() == name)
+            return &attribute;
+    return nullptr;
+}
+
+std::int64_t intAttribute(const onnx::NodeProto &node, const std::string &name, std::int64_t fallback)
+{
+    const onnx::AttributeProto *attribute = findAttribute(node, name);
+    return attribute ? attribute->i() : fallback;
+}
+
+float floatAttribute(const onnx::NodeProto &node, const std::string &name, float fallback)
+{
+    const onnx::AttributeProto *attribute = findAttribute(node, name);
+    return attribute ? attribute->f() : fallback;
+}
+
+std::optional<std::vector<std::int64_t>> intsAttribute(const onnx::NodeProto &node, const std::string &name)
+{
+    const onnx::AttributeProto *attribute = findAttribute(node, name);
+    if (!attribute)
+        return std::nullopt;
+    return std::vector<std::int64_t>(attribute->ints().begin(), attribute->ints().end());
+}
+
+const at::Tensor &required(const Tensors &inputs, std::size_t index, const char *what)
+{
+    if (index >= inputs.size() || !inputs[index].defined())
+        throw Error(ErrorKind::InvalidInput, std::string("missing input '") + what + "'");
+    return inputs[index];
+}
+
+const at::Tensor &optional(const Tensors &inputs, std::size_t index)
+{
+    static const at::Tensor none;
+    return index < inputs.size() ? inputs[index] : none;
+}
+
+std::vector<std::int64_t> int64Values(const at::Tensor &tensor)
+{
+    const at::Tensor values = tensor.to(at::kLong).contiguous().reshape(-1);
+    return {values.data_ptr<std::int64_t>(), values.data_ptr<std::int64_t>() + values.numel()};
+}
+
+// A negative axis counts from the end of `rank` dimensions.
+std::int64_t normalizeAxis(std::int64_t axis, std::int64_t rank)
+{
+    const std::int64_t normalized = axis < 0 ? axis + rank : axis;
+    if (normalized < 0 || normalized >= rank)
+        throw Error(ErrorKind::InvalidInput, "axis " + std::to_string(axis) + " is out of range for rank " +
+                                                 std::to_string(rank));
+    return normalized;
+}
+
+void requireSameType(const at::Tensor &a, const at::Tensor &b)
+{
+    if (a.scalar_type() != b.scalar_type())
+        throw Error(ErrorKind::InvalidInput, std::string("inputs of different types: ") +
+                                                 c10::toString(a.scalar_type()) + " and " +
+                                                 c10::toString(b.scalar_type()));
+}
+
+template <at::Tensor (*Op)(const at::Tensor &, const at::Tensor &)>
+Tensors binary(const onnx::NodeProto &, const Tensors &inputs)
+{
+    const at::Tensor &a = required(inputs, 0, "A");
+    const at::Tensor &b = required(inputs, 1, "B");
+    requireSameType(a, b);
+    return {Op(a, b)};
+}
+
+at::Tensor addOp(const at::Tensor &a, const at::Tensor &b) { return at::add(a, b); }
+at::Tensor subOp(const at::Tensor &a, const at::Tensor &b) { return at::sub(a, b); }
+at::Tensor mulOp(const at::Tensor &a, const at::Tensor &b) { return at::mul(a, b); }
+at::Tensor divOp(const at::Tensor &a, const at::Tensor &b)
+{
+    // Integer Div truncates, as C does.
+    return at::isIntegralType(a.scalar_type(), false) ? at::div(a, b, "trunc") : at::div(a, b);
+}
+at::Tensor matMulOp(const at::Tensor &a, const at::Tensor &b) { return at::matmul(a, b); }
+
+template <at::Tensor (*Op)(const at::Tensor &)>
+Tensors unary(const onnx::NodeProto &, const Tensors &inputs)
+{
+    return {Op(required(inputs, 0, "X"))};
+}
+
+Tensors power(const onnx::NodeProto &, const Tensors &inputs)
+{
+    const at::Tensor &x = required(inputs, 0, "X");
+    const at::Tensor &y = required(inputs, 1, "Y");
+    // A single exponent goes through torch's scalar pow, which computes x^2 and x^3 as products, as
+    // ONNX Runtime does and as HF's pow(x, 3.0) did in the model; std::pow differs by an ulp, enough
+    // to move a value across a rounding boundary of a following DynamicQuantizeLinear.
+    const at::Tensor z = y.numel() == 1 ? at::pow(x, y.item()) : at::pow(x, y);
+    return {z.to(x.scalar_type())}; // Y may have another type; Z has X's
+}
+
+// out.shape = data.shape[:axis] + indices.shape + data.shape[axis + 1:]; indices may be negative.
+Tensors gather(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const at::Tensor &data = required(inputs, 0, "data");
+    const std::int64_t axis = normalizeAxis(intAttribute(node, "axis", 0), data.dim());
+    const std::int64_t size = data.size(axis);
+    at::Tensor indices = required(inputs, 1, "indices").to(at::kLong);
+    indices = at::where(indices < 0, indices + size, indices);
+    if (indices.numel() > 0 && (indices.min().item<std::int64_t>() < 0 || indices.max().item<std::int64_t>() >= size))
+        throw Error(ErrorKind::InvalidInput, "Gather index out of range for a dimension of " + std::to_string(size));
+    std::vector<std::int64_t> shape(data.sizes().begin(), data.sizes().begin() + axis);
+    shape.insert(shape.end(), indices.sizes().begin(), indices.sizes().end());
+    shape.insert(shape.end(), data.sizes().begin() + axis + 1, data.sizes().end());
+    return {data.index_select(axis, indices.reshape(-1)).reshape(shape)};
+}
+
+Tensors shape(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const at::Tensor &data = required(inputs, 0, "data");
+    const std::int64_t rank = data.dim();
+    const auto clampToRank = [rank](std::int64_t i) { return std::clamp(i < 0 ? i + rank : i, std::int64_t(0), rank); };
+    const std::int64_t start = clampToRank(intAttribute(node, "start", 0));
+    const std::int64_t end = clampToRank(intAttribute(node, "end", rank));
+    const std::vector<std::int64_t> sizes(data.sizes().begin() + start, data.sizes().begin() + std::max(start, end));
+    return {at::tensor(sizes, at::kLong)};
+}
+
+// starts/ends clamped per axis as the specification says, for positive and negative steps.
+Tensors slice(const onnx::NodeProto &, const Tensors &inputs)
+{
+    at::Tensor data = required(inputs, 0, "data");
+    const std::vector<std::int64_t> starts = int64Values(required(inputs, 1, "starts"));
+    const std::vector<std::int64_t> ends = int64Values(required(inputs, 2, "ends"));
+    std::vector<std::int64_t> axes, steps;
+    if (optional(inputs, 3).defined())
+        axes = int64Values(inputs[3]);
+    else
+        for (std::size_t i = 0; i < starts.size(); ++i)
+            axes.push_back(std::int64_t(i));
+    steps = optional(inputs, 4).defined() ? int64Values(inputs[4]) : std::vector<std::int64_t>(starts.size(), 1);
+    if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+        throw Error(ErrorKind::InvalidInput, "Slice's starts, ends, axes and steps differ in length");
+    for (std::size_t i = 0; i < starts.size(); ++i) {
+        const std::int64_t axis = normalizeAxis(axes[i], data.dim());
+        const std::int64_t dim = data.size(axis);
+        const std::int64_t step = steps[i];
+        if (step == 0)
+            throw Error(ErrorKind::InvalidInput, "Slice step 0");
+        std::int64_t start = starts[i] < 0 ? starts[i] + dim : starts[i];
+        std::int64_t end = ends[i] < 0 ? ends[i] + dim : ends[i];
+        if (step > 0) {
+            start = std::clamp(start, std::int64_t(0), dim);
+            end = std::clamp(end, std::int64_t(0), dim);
+            data = data.slice(axis, start, std::max(start, end), step);
+        } else {
+            start = std::clamp(start, std::int64_t(0), dim - 1);
+            end = std::clamp(end, std::int64_t(-1), dim - 1);
+            const at::Tensor index = start > end ? at::arange(start, end, step, at::kLong) : at::empty({0}, at::kLong);
+            data = data.index_select(axis, index);
+        }
+    }
+    return {data};
+}
+
+// Opset 13+: axes is an input, counted in the output's rank.
+Tensors unsqueeze(const onnx::NodeProto &, const Tensors &inputs)
+{
+    at::Tensor data = required(inputs, 0, "data");
+    std::vector<std::int64_t> axes = int64Values(required(inputs, 1, "axes"));
+    const std::int64_t rank = data.dim() + std::int64_t(axes.size());
+    for (std::int64_t &axis : axes)
+        axis = normalizeAxis(axis, rank);
+    std::sort(axes.begin(), axes.end());
+    if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
+        throw Error(ErrorKind::InvalidInput, "Unsqueeze names an axis twice");
+    for (const std::int64_t axis : axes)
+        data = data.unsqueeze(axis);
+    return {data};
+}
+
+// 0 copies the input's dimension (unless allowzero), -1 is inferred.
+Tensors reshape(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const at::Tensor &data = required(inputs, 0, "data");
+    std::vector<std::int64_t> shape = int64Values(required(inputs, 1, "shape"));
+    if (intAttribute(node, "allowzero", 0) == 0) {
+        for (std::size_t i = 0; i < shape.size(); ++i) {
+            if (shape[i] == 0) {
+                if (std::int64_t(i) >= data.dim())
+                    throw Error(ErrorKind::InvalidInput, "Reshape copies a dimension the input does not have");
+                shape[i] = data.size(std::int64_t(i));
+            }
+        }
+    }
+    return {data.reshape(shape)};
+}
+
+Tensors transpose(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const at::Tensor &data = required(inputs, 0, "data");
+    std::vector<std::int64_t> perm;
+    if (const auto given = intsAttribute(node, "perm"))
+        perm = *given;
+    else
+        for (std::int64_t i = data.dim() - 1; i >= 0; --i)
+            perm.push_back(i);
+    return {data.permute(perm)};
+}
+
+// Opset 13+: along one axis (earlier opsets flattened to 2-D first).
+Tensors softmax(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const at::Tensor &x = required(inputs, 0, "input");
+    return {at::softmax(x, normalizeAxis(intAttribute(node, "axis", -1), x.dim()))};
+}
+
+// Normalises over X.shape[axis:]; Scale and B broadcast to that shape. Optional outputs Mean and
+// InvStdDev keep the reduced dimensions as 1.
+Tensors layerNormalization(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const at::Tensor &x = required(inputs, 0, "X");
+    const std::int64_t axis = normalizeAxis(intAttribute(node, "axis", -1), x.dim());
+    const double epsilon = floatAttribute(node, "epsilon", 1e-5f);
+    const std::vector<std::int64_t> normalized(x.sizes().begin() + axis, x.sizes().end());
+    const at::Tensor scale = required(inputs, 1, "Scale").expand(normalized).contiguous();
+    const at::Tensor bias =
+        optional(inputs, 2).defined() ? inputs[2].expand(normalized).contiguous() : at::Tensor();
+    Tensors outputs{at::layer_norm(x, normalized, scale, bias, epsilon)};
+    if (node.output_size() > 1) {
+        std::vector<std::int64_t> dims;
+        for (std::int64_t d = axis; d < x.dim(); ++d)
+            dims.push_back(d);
+        const at::Tensor mean = x.mean(dims, /*keepdim=*/true);
+        const at::Tensor variance = (x - mean).pow(2).mean(dims, /*keepdim=*/true);
+        outputs.push_back(mean);
+        outputs.push_back(at::rsqrt(variance + epsilon));
+    }
+    return outputs;
+}
+
+// Y = alpha * A' B' + beta * C.
+Tensors gemm(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    at::Tensor a = required(inputs, 0, "A");
+    at::Tensor b = required(inputs, 1, "B");
+    if (intAttribute(node, "transA", 0) != 0)
+        a = a.t();
+    if (intAttribute(node, "transB", 0) != 0)
+        b = b.t();
+    const double alpha = floatAttribute(node, "alpha", 1.0f);
+    const double beta = floatAttribute(node, "beta", 1.0f);
+    const at::Tensor &c = optional(inputs, 2);
+    if (c.defined())
+        return {at::addmm(c, a, b, beta, alpha)};
+    return {at::mm(a, b) * alpha};
+}
+
+Tensors cast(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const std::int64_t to = intAttribute(node, "to", 0);
+    return {required(inputs, 0, "input").to(scalarTypeOfOnnx(int(to), "Cast's 'to'"))};
+}
+
+// uint8 with a per-tensor scale and zero point over [min(0, x), max(0, x)]:
+// zero point saturate(round(0 - min / scale)), y = saturate(round(x / scale) + zero point),
+// rounding half to even (torch's round does too). An all-zero x gets scale 1/255, as onnx's
+// reference implementation gives it, instead of a division by zero.
+Tensors dynamicQuantizeLinear(const onnx::NodeProto &, const Tensors &inputs)
+{
+    const at::Tensor x = required(inputs, 0, "x").to(at::kFloat);
+    const at::Tensor zero = at::zeros({}, at::kFloat);
+    const at::Tensor low = x.numel() > 0 ? at::minimum(x.min(), zero) : zero;
+    const at::Tensor high = x.numel() > 0 ? at::maximum(x.max(), zero) : zero;
+    at::Tensor range = high - low;
+    range = at::where(range == 0, at::ones_like(range), range);
+    const at::Tensor scale = range / 255.0f;
+    const at::Tensor zeroPoint = at::round(at::clamp(0.0f - low / scale, 0, 255));
+    const at::Tensor y = at::clamp(at::round(x / scale) + zeroPoint, 0, 255);
+    return {y.to(at::kByte), scale, zeroPoint.to(at::kByte)};
+}
+
+// (A - a_zero_point) x (B - b_zero_point) in int32. Zero points are per tensor, per row of A
+// ([M] or [..., M, 1]) or per column of B ([N] or [..., 1, N]). Summed in double: every product
+// and partial sum is an integer below 2^53, so BLAS gives the exact result.
+Tensors matMulInteger(const onnx::NodeProto &, const Tensors &inputs)
+{
+    at::Tensor a = required(inputs, 0, "A").to(at::kDouble);
+    at::Tensor b = required(inputs, 1, "B").to(at::kDouble);
+    if (const at::Tensor &zero = optional(inputs, 2); zero.defined())
+        a = a - (zero.dim() == 1 && zero.numel() > 1 ? zero.unsqueeze(-1) : zero).to(at::kDouble);
+    if (const at::Tensor &zero = optional(inputs, 3); zero.defined())
+        b = b - zero.to(at::kDouble);
+    return {at::matmul(a, b).round().to(at::kLong).to(at::kInt)};
+}
+
+const std::map<std::string, OnnxKernel> &kernels()
+{
+    static const std::map<std::string, OnnxKernel> table{
+        {"Add", binary<addOp>},
+        {"Cast", cast},
+        {"Div", binary<divOp>},
+        {"DynamicQuantizeLinear", dynamicQuantizeLinear},
+        {"Erf", unary<at::erf>},
+        {"Gather", gather},
+        {"Gemm", gemm},
+        {"LayerNormalization", layerNormalization},
+        {"MatMul", binary<matMulOp>},
+        {"MatMulInteger", matMulInteger},
+        {"Mul", binary<mulOp>},
+        {"Pow", power},
+        {"Relu", unary<at::relu>},
+        {"Reshape", reshape},
+        {"Shape", shape},
+        {"Slice", slice},
+        {"Softmax", softmax},
+        {"Sub", binary<subOp>},
+        {"Tanh", unary<at::tanh>},
+        {"Transpose", transpose},
+        {"Unsqueeze", unsqueeze},
+    };
+    return table;
+}
+
+} // namespace
+
+OnnxKernel findOnnxKernel(const std::string &opType)
+{
+    const auto found = kernels().find(opType);
+    return found == kernels().end() ? nullptr : found->second;
+}
+
+} // namespace ft
