@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "messagebar.h"
 #include "pages/datasetspage.h"
+#include "pages/exportpage.h"
 #include "pages/runspage.h"
 #include "runs/runqueue.h"
 #include "pages/tablepage.h"
@@ -69,16 +70,6 @@ QVector<RecordTableModel::Row> modelRows(Project &project)
     return rows;
 }
 
-QVector<RecordTableModel::Row> exportRows(Project &project)
-{
-    QVector<RecordTableModel::Row> rows;
-    for (const ExportRecord &e : listExports(project)) {
-        rows.push_back({qlonglong(e.id), e.runId ? QVariant(qlonglong(*e.runId)) : QVariant(), fromStd(e.format),
-                        fromStd(e.path), fromStd(e.createdAt)});
-    }
-    return rows;
-}
-
 // The one local folder a drag carries, or an empty string.
 // The local paths of a drag; empty when any of it is not a local file or folder.
 QStringList draggedPaths(const QMimeData *mime)
@@ -107,8 +98,7 @@ MainWindow::MainWindow(QWidget *parent)
                             {tr("Name"), tr("Architecture"), tr("Parameters"), tr("Folder"), tr("Added")}, modelRows,
                             this)),
       mRuns(new RunsPage(this)),
-      mExports(new TablePage(tr("Exports"), tr("Nothing exported from this project yet."),
-                             {tr("Export"), tr("Run"), tr("Format"), tr("Folder"), tr("Created")}, exportRows, this)),
+      mExports(new ExportPage(this)),
       mStatusProject(new QLabel(this))
 {
     setWindowTitle(QStringLiteral("Finetune Studio"));
@@ -138,6 +128,10 @@ MainWindow::MainWindow(QWidget *parent)
     mStack->addWidget(mModels);
     mStack->addWidget(mRuns);
     mStack->addWidget(mExports);
+    connect(mRuns, &RunsPage::exportRequested, this, [this](std::int64_t runId) {
+        showPage(ExportsPageIndex);
+        mExports->selectRun(runId);
+    });
     mStack->addWidget(mWelcome);
 
     connect(mWelcome, &WelcomePage::newProjectRequested, this, &MainWindow::chooseFolderToCreate);
@@ -220,6 +214,8 @@ void MainWindow::showPage(int page)
 {
     if (!mProject || page < 0 || page >= PageCount)
         return;
+    if (page == ExportsPageIndex)
+        mExports->refresh(); // runs may have finished since
     mStack->setCurrentIndex(page);
     mNavigation->setCurrentRow(page);
     lastPage = page;

@@ -26,6 +26,7 @@ class ImportDialog;
 class MessageBar;
 class RunsPage;
 class TablePage;
+class ExportPage;
 class WelcomePage;
 
 class MainWindow : public QMainWindow {
@@ -86,7 +87,7 @@ private:
     DatasetsPage *mDatasets;
     TablePage *mModels;
     RunsPage *mRuns;
-    TablePage *mExports;
+    ExportPage *mExports;
     QMenu *mRecentMenu = nullptr;
     QLabel *mStatusProject;
     QPointer<QMessageBox> mCloseQuestion; // asked when closing while runs train

@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "models/atomic_file.h"
+#include "models/checkpoint.h"
 #include "models/safetensors.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <set>
 #include <utility>
 
@@ -251,6 +253,50 @@ void saveLoraAdapter(const BertForSequenceClassificationImpl &model, const LoraC
         throw Error(ErrorKind::Io, "cannot create " + folder.string() + ": " + error.message());
     saveSafetensors(folder / "adapter_model.safetensors", tensors);
     writeFileAtomically(folder / "adapter_config.json", json.dump(2) + "\n");
+}
+
+void mergeLoraAdapterFolder(BertForSequenceClassificationImpl &model, const fs::path &folder)
+{
+    const fs::path configFile = folder / "adapter_config.json";
+    const fs::path weightsFile = folder / "adapter_model.safetensors";
+    double scale = 0;
+    try {
+        std::ifstream in(configFile);
+        if (!in)
+            throw Error(ErrorKind::NotFound, configFile.string() + ": cannot read it");
+        const nlohmann::json config = nlohmann::json::parse(in);
+        if (config.value("peft_type", "") != "LORA")
+            throw Error(ErrorKind::Incompatible, configFile.string() + ": peft_type is not LORA");
+        scale = config.at("lora_alpha").get<double>() / config.at("r").get<double>();
+    } catch (const nlohmann::json::exception &e) {
+        throw Error(ErrorKind::InvalidInput, configFile.string() + ": " + e.what());
+    }
+    const TensorMap adapter = loadSafetensors(weightsFile);
+
+    TensorMap state = bertStateDict(model);
+    const std::string aSuffix = ".lora_A.weight";
+    for (const auto &[key, tensor] : adapter) {
+        if (key.rfind(kPeftPrefix, 0) != 0)
+            throw Error(ErrorKind::InvalidInput, weightsFile.string() + ": tensor " + key + " lacks the prefix " + kPeftPrefix);
+        const std::string name = key.substr(std::string(kPeftPrefix).size());
+        if (name.find(".lora_B.") != std::string::npos)
+            continue; // taken with its lora_A
+        if (name.size() > aSuffix.size() && name.compare(name.size() - aSuffix.size(), aSuffix.size(), aSuffix) == 0) {
+            const std::string module = name.substr(0, name.size() - aSuffix.size());
+            const auto b = adapter.find(kPeftPrefix + module + ".lora_B.weight");
+            const auto weight = state.find(module + ".weight");
+            if (b == adapter.end() || weight == state.end())
+                throw Error(ErrorKind::InvalidInput, weightsFile.string() + ": " + key
+                                                         + (b == adapter.end() ? " has no lora_B" : " adapts no layer of the model"));
+            const at::Tensor delta = b->second.matmul(tensor) * scale;
+            if (delta.sizes() != weight->second.sizes())
+                throw Error(ErrorKind::InvalidInput, weightsFile.string() + ": " + key + " does not fit " + module);
+            weight->second = weight->second + delta.to(weight->second.scalar_type());
+        } else {
+            state[name] = tensor; // a module the adapter saves whole (the classifier)
+        }
+    }
+    applyCheckpoint(model, state, weightsFile.string());
 }
 
 } // namespace ft

@@ -86,4 +86,10 @@ nlohmann::ordered_json loraAdapterConfig(const BertForSequenceClassificationImpl
 void saveLoraAdapter(const BertForSequenceClassificationImpl &model, const LoraConfig &config,
                      const std::string &baseModel, const std::filesystem::path &folder);
 
+// What PeftModel.from_pretrained(base, folder).merge_and_unload() gives: each adapted layer's weight gains
+// (lora_alpha / r) * B A from `folder`'s adapter_model.safetensors, and the modules it saves (the classifier)
+// replace the model's. `model` is the base without LoRA, loaded with the adapter's labels. Throws ft::Error
+// naming the file and tensor for a missing or misshapen tensor or an adapter type other than LoRA.
+void mergeLoraAdapterFolder(BertForSequenceClassificationImpl &model, const std::filesystem::path &folder);
+
 } // namespace ft

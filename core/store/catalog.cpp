@@ -50,15 +50,23 @@ std::vector<RunRecord> listRuns(Project &project)
 
 std::vector<ExportRecord> listExports(Project &project)
 {
-    sql::Statement query(project.database(), "SELECT id, run_id, format, path, created_at FROM exports ORDER BY id");
+    sql::Statement query(project.database(),
+                         "SELECT id, run_id, format, path, created_at, coalesce(details_json, '') FROM exports ORDER BY id");
     std::vector<ExportRecord> result;
     while (query.step()) {
-        ExportRecord record{query.int64(0), std::nullopt, query.text(2), query.text(3), query.text(4)};
+        ExportRecord record{query.int64(0), std::nullopt, query.text(2), query.text(3), query.text(4), query.text(5)};
         if (!query.isNull(1))
             record.runId = query.int64(1);
         result.push_back(std::move(record));
     }
     return result;
+}
+
+std::int64_t addExport(Project &project, const ExportRecord &record)
+{
+    sql::Statement insert(project.database(), "INSERT INTO exports (run_id, format, path, details_json) VALUES (?, ?, ?, ?)");
+    insert.bind(1, record.runId).bind(2, record.format).bind(3, record.path).bind(4, record.detailsJson).run();
+    return project.database().lastInsertRowId();
 }
 
 } // namespace ft

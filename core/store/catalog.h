@@ -36,13 +36,15 @@ struct ExportRecord {
     std::int64_t id = 0;
     std::optional<std::int64_t> runId;
     std::string format;
-    std::string path;
+    std::string path;        // relative to the project folder when inside it
     std::string createdAt;
+    std::string detailsJson; // files, sizes and the export's check (export/run_export.h)
 };
 
 std::int64_t addModel(Project &project, const ModelRecord &model, const std::string &configJson);
 std::vector<ModelRecord> listModels(Project &project);
 std::vector<RunRecord> listRuns(Project &project);
 std::vector<ExportRecord> listExports(Project &project);
+std::int64_t addExport(Project &project, const ExportRecord &record); // returns its id
 
 } // namespace ft

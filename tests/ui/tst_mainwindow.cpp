@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 #include "messagebar.h"
 #include "pages/datasetspage.h"
+#include "pages/exportpage.h"
 #include "pages/runspage.h"
 #include "runs/rundialog.h"
 #include "runs/runqueue.h"
@@ -98,6 +99,8 @@ private Q_SLOTS:
             QVERIFY(shown->isVisible());
             if (auto *runs = qobject_cast<RunsPage *>(shown))
                 QVERIFY(runs->showsEmptyNote());
+            else if (auto *exports = qobject_cast<ExportPage *>(shown))
+                QVERIFY(exports->showsEmptyNote());
             else
                 QVERIFY(qobject_cast<TablePage *>(shown)->showsEmptyNote());
         }

@@ -86,6 +86,7 @@ RunsPage::RunsPage(QWidget *parent)
       mEvaluate(toolButton(tr("Evaluate…"), tr("The selected run's report, confusion matrix and likely label errors"),
                            this)),
       mTry(toolButton(tr("Try…"), tr("Classify your own texts with the selected run's model"), this)),
+      mExport(toolButton(tr("Export…"), tr("Export the selected run's model for other tools"), this)),
       mDuplicate(toolButton(tr("Run Again…"), tr("A new run from the selected one's configuration, to change"), this)),
       mDelete(toolButton(tr("Delete…"), tr("Delete the selected run with its checkpoints"), this)),
       mChart(new MetricsChart(this)),
@@ -108,7 +109,7 @@ RunsPage::RunsPage(QWidget *parent)
     mHeader->setFont(header);
 
     auto *toolbar = new QHBoxLayout;
-    for (QToolButton *button : {mNew, mPause, mResume, mCancel, mUp, mDown, mEvaluate, mTry, mDuplicate, mDelete})
+    for (QToolButton *button : {mNew, mPause, mResume, mCancel, mUp, mDown, mEvaluate, mTry, mExport, mDuplicate, mDelete})
         toolbar->addWidget(button);
     toolbar->addStretch();
 
@@ -145,6 +146,10 @@ RunsPage::RunsPage(QWidget *parent)
     connect(mUp, &QToolButton::clicked, this, [this] { moveSelected(-1); });
     connect(mDuplicate, &QToolButton::clicked, this, &RunsPage::duplicateSelected);
     connect(mTry, &QToolButton::clicked, this, &RunsPage::trySelected);
+    connect(mExport, &QToolButton::clicked, this, [this] {
+        if (const auto runId = selectedRunId())
+            Q_EMIT exportRequested(*runId);
+    });
     connect(mEvaluate, &QToolButton::clicked, this, &RunsPage::evaluateSelected);
     connect(mDelete, &QToolButton::clicked, this, &RunsPage::deleteSelected);
     connect(mDown, &QToolButton::clicked, this, [this] { moveSelected(1); });
@@ -331,6 +336,7 @@ void RunsPage::showSelection()
     const auto states = mList->selectionModel()->selectedRows(StateColumn);
     const bool completed = stored && !states.isEmpty() && states.first().data().toString() == QLatin1String("completed");
     mTry->setEnabled(completed);
+    mExport->setEnabled(completed);
     mEvaluate->setEnabled(completed);
     mDelete->setEnabled(stored && !live);
     const auto rows = mList->selectionModel()->selectedRows(NameColumn);

@@ -57,6 +57,7 @@ public:
     EvaluationView *evaluateSelected();
     // A playground window on the selected completed run's model.
     Playground *trySelected();
+    QToolButton *exportButton() const { return mExport; }
     // The run dialog, filled from the selected run, for a new run with changes.
     RunDialog *duplicateSelected();
     // Asks (a non-modal message box), then deletes the selected stored run with its checkpoints.
@@ -75,6 +76,10 @@ public:
     MetricsChart *chart() const { return mChart; }
     bool showsEmptyNote() const;
 
+Q_SIGNALS:
+    // Export… on a completed run: the Exports page takes it from here.
+    void exportRequested(std::int64_t runId);
+
 private:
     void resetQueue();
     void showSelection();
@@ -90,8 +95,6 @@ private:
     QHash<int, QStringList> mLogs;           // by queue item
     QHash<std::int64_t, int> mItemOfRun;     // run id -> queue item that trained it
     QSet<std::int64_t> mCharted;             // runs on the chart (live, or loaded from the store)
-    MetricsChart *mChart;
-    DesktopSession *mDesktop;
     QTableWidget *mList;
     QStackedWidget *mBody;
     QLabel *mEmptyNote;
@@ -105,10 +108,13 @@ private:
     QToolButton *mCancel;
     QToolButton *mUp;
     QToolButton *mDown;
-    QToolButton *mTry;
     QToolButton *mEvaluate;
+    QToolButton *mTry;
+    QToolButton *mExport;
     QToolButton *mDuplicate;
     QToolButton *mDelete;
+    MetricsChart *mChart;
+    DesktopSession *mDesktop;
 };
 
 } // namespace ft::ui

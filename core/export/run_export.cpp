@@ -1,0 +1,346 @@
+// run_export.cpp
+#include "export/run_export.h"
+
+#include "common/error.h"
+#include "common/version.h"
+#include "export/export_check.h"
+#include "export/model_card.h"
+#include "export/onnx_export.h"
+#include "export/onnx_runner.h"
+#include "export/tokenizer_export.h"
+#include "export/torchscript_export.h"
+#include "models/atomic_file.h"
+#include "models/checkpoint.h"
+#include "models/lora.h"
+#include "store/catalog.h"
+#include "store/datasets.h"
+#include "store/project.h"
+#include "store/runs.h"
+#include "text/tokenizer.h"
+#include "train/run_config.h"
+#include "train/run_inputs.h"
+
+#include <c10/core/GradMode.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <unistd.h>
+#include <unordered_map>
+
+namespace fs = std::filesystem;
+
+namespace ft {
+
+namespace {
+
+const char *const kTokenizerFiles[] = {"vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"};
+
+// Removes the staging folder unless the export reached its place.
+class StagingFolder {
+public:
+    explicit StagingFolder(const fs::path &output)
+        : mPath(output.parent_path()
+                / ("." + output.filename().string() + ".partial-" + std::to_string(::getpid()) + "-"
+                   + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count())))
+    {
+        std::error_code error;
+        fs::create_directories(mPath, error);
+        if (error)
+            throw Error(ErrorKind::Io, "cannot create " + mPath.string() + ": " + error.message());
+    }
+    ~StagingFolder()
+    {
+        std::error_code ignored;
+        if (!mPath.empty())
+            fs::remove_all(mPath, ignored);
+    }
+    const fs::path &path() const { return mPath; }
+
+    // Renames the staging folder to `output`; an existing output is replaced only now, whole.
+    void moveTo(const fs::path &output)
+    {
+        std::error_code error;
+        const fs::path previous = mPath.string() + ".previous";
+        const bool replacing = fs::exists(output);
+        if (replacing) {
+            fs::rename(output, previous, error);
+            if (error)
+                throw Error(ErrorKind::Io, "cannot move " + output.string() + " aside: " + error.message());
+        }
+        fs::rename(mPath, output, error);
+        if (error) {
+            if (replacing)
+                fs::rename(previous, output, error);
+            throw Error(ErrorKind::Io, "cannot move the export to " + output.string() + ": " + error.message());
+        }
+        mPath.clear();
+        if (replacing)
+            fs::remove_all(previous, error);
+    }
+
+private:
+    fs::path mPath;
+};
+
+void copyFile(const fs::path &from, const fs::path &to)
+{
+    std::error_code error;
+    fs::copy_file(from, to, fs::copy_options::overwrite_existing, error);
+    if (error)
+        throw Error(ErrorKind::Io, "cannot copy " + from.string() + " to " + to.string() + ": " + error.message());
+}
+
+void copyFolderFiles(const fs::path &from, const fs::path &to)
+{
+    for (const fs::directory_entry &entry : fs::directory_iterator(from))
+        if (entry.is_regular_file())
+            copyFile(entry.path(), to / entry.path().filename());
+}
+
+// config.json and the tokenizer files beside a TorchScript or ONNX model: its labels and how to tokenise.
+void copyModelCompanions(const fs::path &modelFolder, const fs::path &to, bool withConfig)
+{
+    if (withConfig)
+        copyFile(modelFolder / "config.json", to / "config.json");
+    for (const char *name : kTokenizerFiles)
+        if (fs::is_regular_file(modelFolder / name))
+            copyFile(modelFolder / name, to / name);
+}
+
+bool isLoraRun(const fs::path &runFolder)
+{
+    return fs::is_regular_file(runFolder / "adapter" / "adapter_model.safetensors");
+}
+
+// The run's last value of every eval/ and test/ metric.
+std::map<std::string, double> finalMetrics(Project &project, std::int64_t runId)
+{
+    std::map<std::string, double> last;
+    for (const MetricPoint &point : runMetrics(project, runId)) // ordered by name, then step
+        if (point.name.rfind("eval/", 0) == 0 || point.name.rfind("test/", 0) == 0)
+            last[point.name] = point.value;
+    return last;
+}
+
+// The labelled rows of the test split (validation when the test split has none), tokenised with the export's files.
+EncodedSplit checkRows(Project &project, const RunDetails &run, const Tokenizer &tokenizer,
+                       const std::vector<std::string> &labels, std::int64_t maxLength, std::string &split)
+{
+    split.clear();
+    if (!run.datasetId)
+        return {};
+    std::unordered_map<std::string, std::int64_t> labelIds;
+    for (std::size_t i = 0; i < labels.size(); ++i)
+        labelIds.emplace(labels[i], std::int64_t(i));
+    const std::vector<Example> all = examples(project, *run.datasetId, 0, std::numeric_limits<std::int64_t>::max());
+    for (const char *candidate : {"test", "validation"}) {
+        std::vector<Example> rows;
+        for (const Example &example : all)
+            if (example.split == candidate)
+                rows.push_back(example);
+        EncodedSplit encoded = encodeSplit(tokenizer, rows, labelIds, maxLength);
+        if (encoded.size() > 0) {
+            split = candidate;
+            return encoded;
+        }
+    }
+    return {};
+}
+
+LogitsFunction bertLogits(const std::shared_ptr<BertForSequenceClassificationImpl> &model)
+{
+    model->eval();
+    return [model](const at::Tensor &ids, const at::Tensor &mask, const at::Tensor &types) {
+        return model->forward(ids, mask, types).logits;
+    };
+}
+
+std::int64_t folderBytes(const fs::path &folder, std::vector<std::string> &files)
+{
+    std::int64_t bytes = 0;
+    for (const fs::directory_entry &entry : fs::recursive_directory_iterator(folder))
+        if (entry.is_regular_file()) {
+            files.push_back(fs::relative(entry.path(), folder).generic_string());
+            bytes += std::int64_t(entry.file_size());
+        }
+    std::sort(files.begin(), files.end());
+    return bytes;
+}
+
+nlohmann::json checkJson(const ExportCheck &check)
+{
+    return {{"split", check.split},
+            {"examples", check.examples},
+            {"max_abs_logit_difference", check.maxAbsLogitDifference},
+            {"run_accuracy", check.runAccuracy},
+            {"export_accuracy", check.exportAccuracy},
+            {"predictions_changed", check.predictionsChanged},
+            {"ms_per_example_batch_1", check.msPerExampleBatch1},
+            {"ms_per_example_batch_32", check.msPerExampleBatch32}};
+}
+
+std::string storedPath(const Project &project, const fs::path &folder)
+{
+    const fs::path relative = folder.lexically_relative(project.folder());
+    if (!relative.empty() && *relative.begin() != "..")
+        return relative.generic_string();
+    return folder.string();
+}
+
+} // namespace
+
+ExportResult exportRun(const ExportRequest &request, const ExportProgress &progress)
+{
+    auto report = [&](const std::string &stage, double fraction) {
+        if (progress && !progress(stage, fraction))
+            throw Error(ErrorKind::Cancelled, "export cancelled");
+    };
+    Project project = Project::open(request.project);
+    const RunDetails run = runDetails(project, request.runId);
+    const std::string runName = "run " + std::to_string(run.id);
+    const fs::path runFolder = project.folder() / "runs" / std::to_string(run.id);
+    const fs::path modelFolder = runFolder / "model";
+    if (run.state != RunState::Completed || !fs::is_regular_file(modelFolder / "model.safetensors"))
+        throw Error(ErrorKind::NotFound, runName + " has no finished model to export (it is " + toString(run.state) + ")");
+    const bool lora = isLoraRun(runFolder);
+    if ((request.format == ExportFormat::Peft || request.format == ExportFormat::Merged) && !lora)
+        throw Error(ErrorKind::InvalidInput, runName + " was trained without LoRA: it has no adapter; export it as hf");
+    const nlohmann::json config = nlohmann::json::parse(run.configJson);
+    const std::string baseModel = run.modelId ? modelSourceOf(project, *run.modelId) : std::string();
+    if (request.format == ExportFormat::Peft && baseModel.rfind(kScratchModelPrefix, 0) == 0)
+        throw Error(ErrorKind::InvalidInput, runName + "'s base model was made from scratch and exists nowhere else, so "
+                                                       "its adapter cannot be applied: export it as merged");
+
+    const fs::path output = fs::absolute(request.output).lexically_normal();
+    if (fs::exists(output) && !request.overwrite)
+        throw Error(ErrorKind::InvalidInput, output.string() + " already exists (choose another folder or overwrite it)");
+    std::error_code error;
+    fs::create_directories(output.parent_path(), error);
+    if (error)
+        throw Error(ErrorKind::Io, "cannot create " + output.parent_path().string() + ": " + error.message());
+    StagingFolder staging(output);
+    const fs::path dir = staging.path();
+
+    // Write.
+    report("writing", 0);
+    ExportResult result;
+    LoadedBert runModel = loadBert(modelFolder);
+    switch (request.format) {
+    case ExportFormat::HuggingFace:
+    case ExportFormat::Merged: // a LoRA run's model folder holds the merged weights
+        copyFolderFiles(modelFolder, dir);
+        break;
+    case ExportFormat::Peft:
+        copyFolderFiles(runFolder / "adapter", dir);
+        copyModelCompanions(modelFolder, dir, false);
+        break;
+    case ExportFormat::TorchScript:
+        writeTorchScript(*runModel.model, dir / "model.pt");
+        copyModelCompanions(modelFolder, dir, true);
+        break;
+    case ExportFormat::Onnx:
+    case ExportFormat::OnnxInt8: {
+        if (request.format == ExportFormat::OnnxInt8) { // the float file's size, for the reduction
+            result.floatModelBytes = writeOnnx(*runModel.model, dir / "float.onnx", {}).bytes;
+            fs::remove(dir / "float.onnx");
+        }
+        OnnxExportOptions options;
+        options.quantizeInt8 = request.format == ExportFormat::OnnxInt8;
+        writeOnnx(*runModel.model, dir / "model.onnx", options);
+        copyModelCompanions(modelFolder, dir, true);
+        break;
+    }
+    }
+    completeTokenizerFiles(dir);
+    report("writing", 1);
+
+    // Check against the run's own model, with the export's tokenizer files.
+    if (request.check) {
+        report("checking", 0);
+        ExportCheckInputs inputs;
+        inputs.labels = runModel.config.id2label;
+        const Tokenizer tokenizer = Tokenizer::fromFolder(dir);
+        inputs.padId = std::max<std::int64_t>(0, tokenizer.padId());
+        inputs.rows = checkRows(project, run, tokenizer, inputs.labels, config.value("max_length", std::int64_t{128}),
+                                inputs.split);
+        inputs.runModel = bertLogits(runModel.model.ptr());
+        switch (request.format) {
+        case ExportFormat::HuggingFace:
+        case ExportFormat::Merged:
+            inputs.exported = bertLogits(loadBert(dir).model.ptr());
+            break;
+        case ExportFormat::Peft: {
+            LoadOptions options;
+            options.labels = inputs.labels;
+            options.ignoreMismatchedSizes = true;
+            LoadedBert base = loadBert(parseModelSource(baseModel).folder, options);
+            mergeLoraAdapterFolder(*base.model, dir);
+            inputs.exported = bertLogits(base.model.ptr());
+            break;
+        }
+        case ExportFormat::TorchScript: {
+            auto classifier = std::make_shared<TorchScriptClassifier>(dir / "model.pt");
+            inputs.exported = [classifier](const at::Tensor &ids, const at::Tensor &mask, const at::Tensor &types) {
+                return classifier->logits(ids, mask, types);
+            };
+            break;
+        }
+        case ExportFormat::Onnx:
+        case ExportFormat::OnnxInt8: {
+            auto runner = std::make_shared<OnnxRunner>(dir / "model.onnx");
+            inputs.exported = [runner](const at::Tensor &ids, const at::Tensor &mask, const at::Tensor &types) {
+                return runner->run(ids, mask, types);
+            };
+            break;
+        }
+        }
+        result.check = checkExport(inputs, [&](double fraction) {
+            report("checking", fraction);
+            return true;
+        });
+    }
+
+    // The model card, then into place.
+    report("finishing", 0);
+    ModelCardFacts facts;
+    facts.runId = run.id;
+    facts.runName = run.name;
+    facts.baseModel = baseModel;
+    facts.format = request.format;
+    if (run.datasetId) {
+        facts.datasetName = datasetName(project, *run.datasetId);
+        facts.labels = labelCounts(project, *run.datasetId);
+    }
+    facts.config = config;
+    facts.metrics = finalMetrics(project, run.id);
+    facts.check = result.check;
+    for (const char *weights : {"model.safetensors", "adapter_model.safetensors", "model.pt", "model.onnx"})
+        if (fs::is_regular_file(dir / weights))
+            result.modelBytes += std::int64_t(fs::file_size(dir / weights));
+    facts.modelBytes = result.modelBytes;
+    facts.floatModelBytes = result.floatModelBytes;
+    facts.version = kVersion;
+    writeFileAtomically(dir / "README.md", modelCard(facts));
+    staging.moveTo(output);
+
+    result.folder = output;
+    result.bytes = folderBytes(output, result.files);
+
+    nlohmann::json details = {{"files", result.files}, {"bytes", result.bytes}, {"model_bytes", result.modelBytes}};
+    if (result.floatModelBytes > 0)
+        details["float_model_bytes"] = result.floatModelBytes;
+    if (result.check)
+        details["check"] = checkJson(*result.check);
+    ExportRecord record;
+    record.runId = run.id;
+    record.format = toString(request.format);
+    record.path = storedPath(project, output);
+    record.detailsJson = details.dump();
+    result.exportId = addExport(project, record);
+    report("finishing", 1);
+    return result;
+}
+
+} // namespace ft
