@@ -78,7 +78,7 @@ private Q_SLOTS:
         auto json = runFinetune({QStringLiteral("project"), QStringLiteral("info"), folder, QStringLiteral("--json")});
         QCOMPARE(json.exitCode, 0);
         const QJsonObject object = lastJsonLine(json.out);
-        QCOMPARE(object.value(QStringLiteral("schema_version")).toInt(), 4); // v4: summary indexes
+        QCOMPARE(object.value(QStringLiteral("schema_version")).toInt(), 5); // v5: wall time of metric points
         QCOMPARE(object.value(QStringLiteral("integrity")).toString(), QStringLiteral("ok"));
         QCOMPARE(object.value(QStringLiteral("datasets")).toArray().size(), 0);
     }
