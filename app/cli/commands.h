@@ -17,6 +17,7 @@ void addProjectCommands(CLI::App &app, Action &action);
 void addDoctorCommand(CLI::App &app, Action &action);
 void addModelCommands(CLI::App &app, Action &action);
 void addPredictCommand(CLI::App &app, Action &action);
+void addServeCommand(CLI::App &app, Action &action);
 void addModelExportCommand(CLI::App &app, Action &action);
 void addDatasetCommands(CLI::App &app, Action &action);
 // stats, export and label add|rename|merge|delete, on the `dataset` group.

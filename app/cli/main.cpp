@@ -22,6 +22,7 @@ int main(int argc, char **argv)
     addProjectCommands(app, action);
     addModelCommands(app, action);
     addPredictCommand(app, action);
+    addServeCommand(app, action);
     addModelExportCommand(app, action);
     addDatasetCommands(app, action);
     addTrainCommands(app, action);

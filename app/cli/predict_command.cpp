@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "data/column_mapping.h"
 #include "data/row_source.h"
+#include "infer/model_location.h"
 #include "infer/predictor.h"
 #include "models/atomic_file.h"
 
@@ -101,7 +102,7 @@ void runPredict(const PredictArguments &args)
     const std::string &textColumn = source->columns()[columns.text];
 
     Predictor predictor;
-    predictor.load(args.model, args.options);
+    predictor.load(resolveModelFolder(args.model), args.options); // a model folder or a run folder
     const std::vector<std::string> &labels = predictor.labelNames();
 
     const auto start = std::chrono::steady_clock::now();
@@ -220,7 +221,9 @@ void addPredictCommand(CLI::App &app, Action &action)
     command->footer("Writes text (and text_pair), label, one prob_<label> column per class and, with --logits, one "
                     "logit_<label> per class, in input order. Rows that cannot be read or have no text are reported "
                     "on stderr with their line and skipped. The output file appears only once every row is done.");
-    command->add_option("--model", args->model, "Hugging Face checkpoint folder with a classification head")
+    command->add_option("--model", args->model,
+                        "Hugging Face checkpoint folder with a classification head, or a project's run folder "
+                        "PROJECT/runs/N")
         ->required();
     command->add_option("--input", args->input, "Data file with a text column (and optionally text_pair)")->required();
     command->add_option("--output", args->output, "CSV file to write (replaced only when every row is done)")
