@@ -222,8 +222,8 @@ void addPredictCommand(CLI::App &app, Action &action)
                     "logit_<label> per class, in input order. Rows that cannot be read or have no text are reported "
                     "on stderr with their line and skipped. The output file appears only once every row is done.");
     command->add_option("--model", args->model,
-                        "Hugging Face checkpoint folder with a classification head, or a project's run folder "
-                        "PROJECT/runs/N")
+                        "Hugging Face checkpoint folder with a classification head, a folder of finetune export "
+                        "(TorchScript and ONNX run on the CPU), or a project's run folder PROJECT/runs/N")
         ->required();
     command->add_option("--input", args->input, "Data file with a text column (and optionally text_pair)")->required();
     command->add_option("--output", args->output, "CSV file to write (replaced only when every row is done)")

@@ -228,8 +228,8 @@ void addServeCommand(CLI::App &app, Action &action)
         "SIGINT or SIGTERM stops it (exit code 0). There is no authentication: keep the default loopback host "
         "unless the network is trusted.");
     command->add_option("--model", args->model,
-                        "Hugging Face classifier folder (config.json, weights, tokenizer), or a project's run "
-                        "folder PROJECT/runs/N")
+                        "Hugging Face classifier folder (config.json, weights, tokenizer), a folder of finetune "
+                        "export (TorchScript and ONNX run on the CPU), or a project's run folder PROJECT/runs/N")
         ->required();
     command->add_option("--host", args->host, "Address to listen on")->capture_default_str();
     command->add_option("--port", args->port, "Port to listen on; 0 picks a free one")

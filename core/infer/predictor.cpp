@@ -3,6 +3,8 @@
 #include "infer/predictor.h"
 
 #include "common/error.h"
+#include "export/onnx_runner.h"
+#include "export/torchscript_export.h"
 #include "models/checkpoint.h"
 #include "system/compute_threads.h"
 #include "text/tokenizer.h"
@@ -12,6 +14,7 @@
 #include <torch/cuda.h>
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 #include <optional>
 
@@ -46,11 +49,43 @@ std::string joined(const std::vector<std::string> &names)
     return text;
 }
 
+// int64 [batch, sequence] ids, mask and token types to logits [batch, labels].
+using LogitsFunction = std::function<at::Tensor(const at::Tensor &, const at::Tensor &, const at::Tensor &)>;
+
+// The model of an export folder that holds no checkpoint weights (export/run_export.h):
+// model.pt or model.onnx, run on the CPU. Empty when the folder has neither.
+LogitsFunction exportedModel(const std::filesystem::path &folder, c10::Device device)
+{
+    std::error_code error;
+    for (const char *weights : {"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin"})
+        if (std::filesystem::exists(folder / weights, error))
+            return {};
+    const bool torchScript = std::filesystem::exists(folder / "model.pt", error);
+    const bool onnx = std::filesystem::exists(folder / "model.onnx", error);
+    if ((torchScript || onnx) && !device.is_cpu())
+        throw Error(ErrorKind::Incompatible, folder.string() + ": a TorchScript or ONNX export runs on the CPU here");
+    if (torchScript) {
+        auto module = std::make_shared<TorchScriptClassifier>(folder / "model.pt");
+        return [module](const at::Tensor &ids, const at::Tensor &mask, const at::Tensor &types) {
+            return module->logits(ids, mask, types);
+        };
+    }
+    if (onnx) {
+        auto runner = std::make_shared<OnnxRunner>(folder / "model.onnx");
+        return [runner](const at::Tensor &ids, const at::Tensor &mask, const at::Tensor &types) {
+            return runner->run(ids, mask, types);
+        };
+    }
+    return {};
+}
+
 } // namespace
 
 struct Predictor::Impl {
     std::filesystem::path folder;
-    LoadedBert loaded;
+    BertConfig config;
+    LoadedBert loaded;       // a checkpoint folder's model
+    LogitsFunction exported; // or an export's TorchScript or ONNX model
     std::optional<Tokenizer> tokenizer;
     c10::Device device = c10::Device(c10::kCPU);
     std::size_t maxLength = 0;
@@ -76,7 +111,8 @@ void Predictor::load(const std::filesystem::path &folder, const PredictorOptions
     impl->threads = options.threads;
 
     // The cheap checks first: a wrong folder fails before any weight is read.
-    const BertConfig config = loadBertConfig(folder / "config.json");
+    impl->config = loadBertConfig(folder / "config.json");
+    const BertConfig &config = impl->config;
     if (config.problemType == "regression")
         throw Error(ErrorKind::Incompatible, (folder / "config.json").string() +
                                                  ": problem_type 'regression' has no classes to predict");
@@ -104,6 +140,11 @@ void Predictor::load(const std::filesystem::path &folder, const PredictorOptions
         throw Error(ErrorKind::InvalidInput, "max length " + std::to_string(impl->maxLength) +
                                                  " leaves no room for text beside the special tokens");
 
+    impl->exported = exportedModel(folder, impl->device);
+    if (impl->exported) {
+        mImpl = std::move(impl);
+        return;
+    }
     LoadOptions load;
     load.device = impl->device;
     impl->loaded = loadBert(folder, load);
@@ -132,7 +173,7 @@ Predictions Predictor::predict(std::span<const std::string_view> texts, std::spa
     const Impl &d = *mImpl;
     const Tokenizer &tokenizer = *d.tokenizer;
     const std::size_t n = texts.size();
-    const auto numLabels = static_cast<std::size_t>(d.loaded.config.numLabels());
+    const auto numLabels = static_cast<std::size_t>(d.config.numLabels());
 
     EncodeOptions encode;
     encode.maxLength = d.maxLength;
@@ -157,8 +198,11 @@ Predictions Predictor::predict(std::span<const std::string_view> texts, std::spa
     if (d.threads > 0)
         threads.emplace(d.threads);
     at::NoGradGuard noGrad;
-    BertForSequenceClassificationImpl &model = *d.loaded.model.ptr();
-    const std::vector<std::string> &names = d.loaded.config.id2label;
+    const LogitsFunction forward = d.exported ? d.exported : [&d](const at::Tensor &ids, const at::Tensor &mask,
+                                                                   const at::Tensor &types) {
+        return d.loaded.model.ptr()->forward(ids, mask, types).logits;
+    };
+    const std::vector<std::string> &names = d.config.id2label;
     std::vector<Encoding> batchRows;
     for (std::size_t start = 0; start < n; start += d.batchSize) {
         const std::size_t count = std::min(d.batchSize, n - start);
@@ -170,10 +214,9 @@ Predictions Predictor::predict(std::span<const std::string_view> texts, std::spa
             const at::Tensor tensor = at::from_blob(values.data(), {batch.rows, batch.cols}, at::kLong);
             return d.device.is_cpu() ? tensor : tensor.to(d.device);
         };
-        const at::Tensor logits =
-            model.forward(wrap(batch.inputIds), wrap(batch.attentionMask), wrap(batch.tokenTypeIds))
-                .logits.to(at::kCPU, at::kFloat)
-                .contiguous();
+        const at::Tensor logits = forward(wrap(batch.inputIds), wrap(batch.attentionMask), wrap(batch.tokenTypeIds))
+                                      .to(at::kCPU, at::kFloat)
+                                      .contiguous();
         const at::Tensor scores = (d.sigmoid ? at::sigmoid(logits) : at::softmax(logits, -1)).contiguous();
         const at::Tensor best = logits.argmax(-1).contiguous();
         const float *logitData = logits.data_ptr<float>();
@@ -196,7 +239,7 @@ Predictions Predictor::predict(std::span<const std::string_view> texts, std::spa
 const std::vector<std::string> &Predictor::labelNames() const
 {
     static const std::vector<std::string> none;
-    return mImpl ? mImpl->loaded.config.id2label : none;
+    return mImpl ? mImpl->config.id2label : none;
 }
 
 std::size_t Predictor::maxLength() const

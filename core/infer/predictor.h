@@ -48,7 +48,9 @@ public:
     Predictor &operator=(Predictor &&) noexcept;
 
     // Loads config.json, the tokenizer and the weights (float32 compute, as
-    // from_pretrained gives, whatever dtype the files store). Throws ft::Error:
+    // from_pretrained gives, whatever dtype the files store); or, in an export
+    // folder without checkpoint weights, its model.pt (TorchScript) or
+    // model.onnx, on the CPU. Throws ft::Error:
     // NotFound for a missing folder or file, InvalidInput for malformed ones,
     // Incompatible for an unsupported model or one without a trained
     // classification head (a base checkpoint would predict noise).

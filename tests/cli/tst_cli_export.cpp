@@ -8,6 +8,7 @@
 #include "testregistry.h"
 
 #include <QDir>
+#include <QVector>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -15,6 +16,9 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <algorithm>
+#include <cmath>
 
 using ft::test::runFinetune;
 
@@ -39,6 +43,44 @@ QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArra
 QStringList filesIn(const QString &folder)
 {
     return QDir(folder).entryList(QDir::Files | QDir::Hidden, QDir::Name);
+}
+
+// The logit columns of a `finetune predict --logits` CSV whose texts hold no comma.
+QVector<double> logitsIn(const QString &csv, int labels)
+{
+    QFile file(csv);
+    file.open(QIODevice::ReadOnly);
+    QVector<double> logits;
+    const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QList<QByteArray> fields = lines[i].split(',');
+        for (qsizetype f = fields.size() - labels; f < fields.size(); ++f)
+            logits.push_back(fields[f].toDouble());
+    }
+    return logits;
+}
+
+// `finetune predict --model <folder>` on three texts: the logits, row by row.
+QVector<double> predictWith(const QTemporaryDir &dir, const QString &model)
+{
+    const QString texts = dir.filePath(QStringLiteral("plain.csv"));
+    QFile out(texts);
+    out.open(QIODevice::WriteOnly);
+    out.write("text\nThe kettle is excellent. Great value.\nThe tent broke on the first day.\nThe monitor is average.\n");
+    out.close();
+    const QString predictions = dir.filePath(QStringLiteral("plain-predictions.csv"));
+    auto predicted = runFinetune({"predict", "--model", model, "--input", texts, "--output", predictions, "--logits"});
+    if (predicted.exitCode != 0)
+        qWarning("%s", qPrintable(predicted.err));
+    return predicted.exitCode == 0 ? logitsIn(predictions, 3) : QVector<double>();
+}
+
+double largestDifference(const QVector<double> &a, const QVector<double> &b)
+{
+    double worst = a.size() == b.size() && !a.isEmpty() ? 0 : 1e9;
+    for (qsizetype i = 0; i < std::min(a.size(), b.size()); ++i)
+        worst = std::max(worst, std::abs(a[i] - b[i]));
+    return worst;
 }
 
 // Hidden leftovers of a staged export beside the output.
@@ -176,6 +218,21 @@ private Q_SLOTS:
         QVERIFY(filesIn(out).contains(QStringLiteral("model.pt")));
         QVERIFY(filesIn(out).contains(QStringLiteral("config.json"))); // its labels
         QVERIFY(lastJsonLine(result.out).value("check").toObject().value("max_abs_logit_difference").toDouble() < 1e-5);
+
+        // predict takes the export as its model and gives the run's logits.
+        const QVector<double> run = predictWith(mDir, mProject + QStringLiteral("/runs/1"));
+        QCOMPARE(run.size(), 9);
+        QVERIFY(largestDifference(predictWith(mDir, out), run) < 1e-5);
+    }
+
+    void onnxExportPredicts()
+    {
+        const QString out = mDir.filePath(QStringLiteral("exports/onnx"));
+        auto result = runFinetune({"export", "--project", mProject, "--run", "1", "--format", "onnx", "--output", out,
+                                   "--no-check"});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+        const QVector<double> run = predictWith(mDir, mProject + QStringLiteral("/runs/1"));
+        QVERIFY(largestDifference(predictWith(mDir, out), run) < 1e-5);
     }
 
     void refusalsLeaveNothingBehind()
