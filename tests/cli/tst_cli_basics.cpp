@@ -72,7 +72,7 @@ private Q_SLOTS:
 
         auto info = runFinetune({QStringLiteral("project"), QStringLiteral("info"), folder});
         QCOMPARE(info.exitCode, 0);
-        QVERIFY(info.out.contains(QStringLiteral("Schema     v4")));
+        QVERIFY(info.out.contains(QStringLiteral("Schema     v5")));
         QVERIFY(info.out.contains(QStringLiteral("Integrity  ok")));
 
         auto json = runFinetune({QStringLiteral("project"), QStringLiteral("info"), folder, QStringLiteral("--json")});

@@ -19,6 +19,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMap>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
@@ -96,10 +97,18 @@ ExportPage::ExportPage(QWidget *parent)
                              exportRows, this)),
       mOpenFolder([](const QString &folder) { QDesktopServices::openUrl(QUrl::fromLocalFile(folder)); })
 {
+    // Short labels keep the page narrow; the tooltip says the rest.
+    const QMap<ExportFormat, QString> labels{{ExportFormat::HuggingFace, tr("Hugging Face folder")},
+                                             {ExportFormat::Peft, tr("PEFT LoRA adapter")},
+                                             {ExportFormat::Merged, tr("LoRA merged into full weights")},
+                                             {ExportFormat::TorchScript, tr("TorchScript")},
+                                             {ExportFormat::Onnx, tr("ONNX, float32")},
+                                             {ExportFormat::OnnxInt8, tr("ONNX, int8 linear layers")}};
     auto *formatBox = new QVBoxLayout;
     for (ExportFormat format : allExportFormats()) {
-        auto *button = new QRadioButton(QStringLiteral("%1 — %2").arg(fromStd(toString(format)), fromStd(describe(format))),
+        auto *button = new QRadioButton(QStringLiteral("%1 — %2").arg(fromStd(toString(format)), labels.value(format)),
                                         this);
+        button->setToolTip(fromStd(describe(format)));
         button->setObjectName(fromStd("format-" + toString(format)));
         mFormats->addButton(button, int(format));
         formatBox->addWidget(button);
