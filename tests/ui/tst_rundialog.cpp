@@ -6,6 +6,7 @@
 #include "data/sample_dataset.h"
 #include "runs/rundialog.h"
 #include "runs/runqueue.h"
+#include "store/datasets.h"
 #include "store/project.h"
 #include "store/runs.h"
 #include "tempproject.h"
@@ -45,6 +46,31 @@ class RunDialogTest : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void taskFollowsTheDataset()
+    {
+        QTemporaryDir dir;
+        const auto folder = ft::test::toPath(dir.filePath(QStringLiteral("sample")));
+        QVERIFY(ensureSampleProject(folder));
+        Project project = Project::open(folder);
+        const std::int64_t nli = createDataset(project, "nli", "test");
+        std::vector<Example> rows;
+        for (int i = 0; i < 4; ++i) {
+            Example example;
+            example.text = "A man is sleeping.";
+            example.textB = i % 2 ? "Nobody sleeps." : "Someone rests.";
+            example.label = i % 2 ? "contradiction" : "entailment";
+            rows.push_back(example);
+        }
+        addExamples(project, nli, rows);
+        RunDialog dialog(project);
+        dialog.datasetBox()->setCurrentText(QStringLiteral("nli"));
+        QVERIFY2(dialog.taskLabel()->text().startsWith(
+                     QStringLiteral("Text-pair classification into 2 labels (4 examples have a second text")),
+                 qPrintable(dialog.taskLabel()->text()));
+        dialog.datasetBox()->setCurrentText(QStringLiteral("product-reviews"));
+        QCOMPARE(dialog.taskLabel()->text(), QStringLiteral("Text classification into 3 labels"));
+    }
+
     void configureSaveCopyAndLaunch()
     {
         QTemporaryDir dir;
@@ -56,6 +82,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
         QCOMPARE(dialog.datasetBox()->currentText(), QStringLiteral("product-reviews"));
         QVERIFY(dialog.modelBox()->currentData().toString().startsWith(QStringLiteral("scratch:")));
+        QCOMPARE(dialog.taskLabel()->text(), QStringLiteral("Text classification into 3 labels"));
 
         // Balanced on a small dataset (960 train examples): 5 epochs, keep the best by macro-F1.
         QCOMPARE(edit(dialog, "num_train_epochs")->text(), QStringLiteral("5.0"));

@@ -72,6 +72,7 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
       mProblemLabel(new QLabel(this)),
       mEstimate(new QLabel(this)),
       mSummary(new QLabel(this)),
+      mTask(new QLabel(this)),
       mTime(new QLabel(this)),
       mTimeButton(new QPushButton(tr("Estimate Time"), this)),
       mTabs(new QTabWidget(this)),
@@ -79,8 +80,16 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
 {
     setWindowTitle(tr("New Run"));
     resize(760, 640);
-    for (const DatasetSummary &dataset : listDatasets(project))
+    for (const DatasetSummary &dataset : listDatasets(project)) {
         mDataset->addItem(QString::fromStdString(dataset.name), qlonglong(dataset.train));
+        // Sequence classification is the one task; a second text per example makes it a pair task.
+        const QString task = dataset.withTextPair > 0
+                                 ? tr("Text-pair classification into %n labels (%1 examples have a second text, "
+                                      "read with the first)", nullptr, int(dataset.labels))
+                                       .arg(dataset.withTextPair)
+                                 : tr("Text classification into %n labels", nullptr, int(dataset.labels));
+        mDataset->setItemData(mDataset->count() - 1, task, Qt::ToolTipRole);
+    }
     // Base models: those the project knows, and the sample's scratch model when there is one.
     const fs::path scratch = project.folder() / "scratch-model" / "config.json";
     if (fs::is_regular_file(scratch))
@@ -101,6 +110,8 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
     auto *form = new QFormLayout(basics);
     form->addRow(tr("Dataset"), mDataset);
     form->addRow(tr("Base model"), mModel);
+    mTask->setWordWrap(true);
+    form->addRow(tr("Task"), mTask);
     form->addRow(tr("Preset"), mPreset);
     mSummary->setWordWrap(true);
     form->addRow(tr("Settings"), mSummary);
@@ -130,7 +141,11 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
     layout->addLayout(buttons);
 
     connect(mPreset, &QComboBox::activated, this, [this] { applyPreset(Preset(mPreset->currentData().toInt())); });
-    connect(mDataset, &QComboBox::currentIndexChanged, this, [this] { applyPreset(Preset(mPreset->currentData().toInt())); });
+    connect(mDataset, &QComboBox::currentIndexChanged, this, [this] {
+        mTask->setText(mDataset->currentData(Qt::ToolTipRole).toString());
+        applyPreset(Preset(mPreset->currentData().toInt()));
+    });
+    mTask->setText(mDataset->currentData(Qt::ToolTipRole).toString());
     connect(mModel, &QComboBox::currentIndexChanged, this, &RunDialog::revalidate);
     connect(save, &QPushButton::clicked, this, [this] {
         if (auto *clipboard = QGuiApplication::clipboard())

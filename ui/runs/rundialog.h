@@ -55,6 +55,7 @@ public:
     QLabel *problemLabel() const { return mProblemLabel; }
     QLabel *estimateLabel() const { return mEstimate; }
     QLabel *summaryLabel() const { return mSummary; }
+    QLabel *taskLabel() const { return mTask; }
     QLabel *timeLabel() const { return mTime; }
     // Times a few steps of this configuration on a sample (worker thread) and shows the estimate.
     void estimateTime();
@@ -78,6 +79,7 @@ private:
     QLabel *mProblemLabel;
     QLabel *mEstimate;
     QLabel *mSummary; // the main settings in words, on the first page
+    QLabel *mTask;    // what the run learns, from the dataset's labels and text pairs
     QLabel *mTime;
     QPushButton *mTimeButton;
     bool mEstimating = false;
