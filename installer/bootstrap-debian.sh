@@ -21,6 +21,9 @@ packages=(
   # tests: the ONNX export's independent checks, Python's onnx checker and
   # ONNX Runtime for Node (npm installs it into the build tree)
   python3-onnx nodejs
+  # packages and their test: dpkg-shlibdeps (dpkg-dev, file), lintian, the
+  # desktop entry, AppStream and MIME checks (gio from libglib2.0-bin)
+  dpkg-dev file lintian desktop-file-utils appstream shared-mime-info libglib2.0-bin
 )
 # Debian's npm conflicts with NodeSource's nodejs, which brings its own npm.
 command -v npm >/dev/null || packages+=(npm)
@@ -28,7 +31,8 @@ command -v npm >/dev/null || packages+=(npm)
 missing=()
 for package in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+  # Installed, or installed with dpkg triggers still to run: usable either way.
+  [[ "$status" =~ ^install\ ok\ (installed|triggers-pending|triggers-awaited)$ ]] || missing+=("$package")
 done
 
 if ((${#missing[@]} == 0)); then

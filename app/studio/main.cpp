@@ -1,4 +1,5 @@
 // main.cpp: `finetune-studio`, the desktop studio.
+#include "bundledsample.h"
 #include "common/version.h"
 #include "mainwindow.h"
 #include "recentprojects.h"
@@ -7,6 +8,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
+#include <QStandardPaths>
 #include <QTimer>
 
 #include <cstdio>
@@ -17,13 +19,13 @@ int main(int argc, char **argv)
     QApplication::setOrganizationName(QStringLiteral("FinetuneStudio"));
     QApplication::setApplicationName(QStringLiteral("Finetune Studio"));
     QApplication::setApplicationVersion(QString::fromUtf8(ft::kVersion));
-    QApplication::setDesktopFileName(QStringLiteral("finetune-studio"));
+    QApplication::setDesktopFileName(QStringLiteral("org.finetunestudio.FinetuneStudio"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Fine-tune pretrained models on your own data."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("project"), QStringLiteral("Project folder to open."),
+    parser.addPositionalArgument(QStringLiteral("project"), QStringLiteral("Project folder (or its project.sqlite) to open."),
                                  QStringLiteral("[project]"));
     const QCommandLineOption screenshot(
         QStringLiteral("screenshot"),
@@ -38,6 +40,15 @@ int main(int argc, char **argv)
         const QStringList recent = ft::ui::RecentProjects::list();
         if (!recent.isEmpty() && ft::Project::looksLikeProject(QFile::encodeName(recent.first()).toStdString()))
             project = recent.first();
+    }
+    // First use of an installed studio: a copy of the bundled sample project, to try everything on.
+    const QString bundled = ft::ui::bundledSampleFolder(QCoreApplication::applicationDirPath());
+    if (project.isEmpty() && ft::ui::RecentProjects::list().isEmpty() && !bundled.isEmpty()) {
+        QString error;
+        project = ft::ui::userSampleFolder(
+            bundled, QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation), &error);
+        if (project.isEmpty())
+            std::fprintf(stderr, "finetune-studio: could not copy the sample project: %s\n", qPrintable(error));
     }
     const bool opened = project.isEmpty() || window.openProject(project);
     window.show();

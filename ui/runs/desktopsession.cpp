@@ -105,7 +105,7 @@ void DesktopSession::notify(const QString &summary, const QString &body)
         return;
     QDBusMessage call = QDBusMessage::createMethodCall(kNotificationsService, kNotificationsPath,
                                                        kNotificationsService, QStringLiteral("Notify"));
-    call << QStringLiteral("Finetune Studio") << uint(0) << QStringLiteral("finetune-studio") << summary << body
+    call << QStringLiteral("Finetune Studio") << uint(0) << QStringLiteral("org.finetunestudio.FinetuneStudio") << summary << body
          << QStringList() << QVariantMap() << int(-1);
     mBus.asyncCall(call);
 }
