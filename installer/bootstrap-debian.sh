@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ ccache pkg-config
+  # fuzzing: clang with libFuzzer and the sanitizers' runtimes (the fuzz preset)
+  clang libclang-rt-14-dev
   # core: LibTorch with OpenBLAS (without it LibTorch falls back to the
   # reference BLAS and trains about 10x slower), storage, JSON, CLI, text
   libtorch-dev libopenblas0-pthread libsqlite3-dev sqlite3 nlohmann-json3-dev

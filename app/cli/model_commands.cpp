@@ -5,8 +5,10 @@
 #include "cli/progress_bar.h"
 #include "common/error.h"
 #include "hub/hub_pull.h"
+#include "hub/sha256.h"
 #include "models/bert_config.h"
 #include "models/model_validation.h"
+#include "models/pickle_checkpoint.h"
 #include "store/catalog.h"
 #include "store/project.h"
 
@@ -96,6 +98,25 @@ fs::path canonicalFolder(const fs::path &folder)
     return error ? fs::absolute(folder).lexically_normal() : canonical;
 }
 
+// PROJECT/models/NAME for a converted checkpoint: NAME made a plain folder
+// name (org/name -> org--name), with -2, -3, ... when it is taken.
+fs::path convertedModelFolder(const Project &project, const std::string &name)
+{
+    std::string slug;
+    for (const char c : name)
+        slug += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? std::string(1, c)
+                : c == '/'                                                                      ? std::string("--")
+                                                                                                : std::string("-");
+    slug.erase(0, slug.find_first_not_of('.')); // no hidden folder, no ".."
+    if (slug.empty())
+        slug = "model";
+    const fs::path models = project.folder() / "models";
+    fs::path folder = models / slug;
+    for (int n = 2; fs::exists(folder); ++n)
+        folder = models / (slug + "-" + std::to_string(n));
+    return folder;
+}
+
 bool isModelId(const std::string &text)
 {
     return !text.empty() && text.size() < 18 && std::all_of(text.begin(), text.end(), [](unsigned char c) {
@@ -166,6 +187,7 @@ void addModelCommands(CLI::App &app, Action &action)
         std::string folder;
         std::string project;
         std::string name;
+        bool allowPickle = false;
         bool json = false;
     };
     auto import = std::make_shared<ImportArguments>();
@@ -177,28 +199,70 @@ void addModelCommands(CLI::App &app, Action &action)
     importCommand->add_option("--project", import->project, "Project folder")->required();
     importCommand->add_option("--name", import->name,
                               "Name in the project (default: the folder's name, or org/name for a Hub cache folder)");
+    importCommand->add_flag("--allow-pickle", import->allowPickle,
+                            "For a folder whose only weights are pytorch_model.bin (a Python pickle): read it once "
+                            "and register a converted copy (model.safetensors, config and tokenizer files) made in "
+                            "PROJECT/models/NAME. DIR itself is not changed. Without it such a folder is refused "
+                            "(exit code 5)");
     importCommand->add_flag("--json", import->json, "Print a JSON summary as the last line");
     importCommand->callback([&action, import] {
         action = [import] {
             const fs::path folder = canonicalFolder(import->folder);
             Project project = Project::open(import->project);
-            const ModelValidation validation = validateModelFolder(folder);
-            const ModelInfo &info = validation.info;
-
+            // A pickle-only folder is registered as its safetensors copy: the
+            // pickle is read once, here, with consent, and never again.
+            const bool pickle = hasOnlyPickleWeights(folder);
+            const std::string pickleSha256 = pickle ? sha256File(folder / kPickleWeightsName) : std::string();
             std::optional<ModelRecord> existing;
-            for (const ModelRecord &record : listModels(project))
-                if (canonicalFolder(record.path) == folder)
+            for (const ModelRecord &record : listModels(project)) {
+                const fs::path registered = canonicalFolder(record.path);
+                const ConversionRecord conversion = pickle ? conversionRecord(registered) : ConversionRecord{};
+                if (pickle ? conversion.sourceFolder == folder && conversion.sourceSha256 == pickleSha256
+                           : registered == folder)
                     existing = record;
+            }
+            if (pickle && !existing && !import->allowPickle)
+                throw Error(ErrorKind::Incompatible,
+                            pickleRefusal(folder, "re-run with --allow-pickle to register a converted copy made in " +
+                                                      (project.folder() / "models").string()));
+
+            std::optional<ModelValidation> checked;
+            std::optional<PickleConversion> conversion;
             ModelRecord record;
             if (existing) {
                 record = *existing;
+                checked = validateModelFolder(pickle ? fs::path(record.path) : folder);
             } else {
                 record.name = import->name.empty() ? defaultModelName(folder) : import->name;
-                record.architecture = info.architecture;
-                record.path = folder.string();
-                record.numParameters = info.numParameters;
-                record.id = addModel(project, record, loadBertConfig(folder / "config.json").original.dump());
+                fs::path registered = folder;
+                if (pickle) {
+                    registered = convertedModelFolder(project, record.name);
+                    std::error_code ec;
+                    fs::create_directories(registered.parent_path(), ec);
+                    if (ec)
+                        throw Error(ErrorKind::Io, "cannot create " + registered.parent_path().string() + ": " +
+                                                       ec.message());
+                    conversion = convertPickleCheckpoint(
+                        folder, registered, [&](const fs::path &staged) { checked = validateModelFolder(staged); });
+                } else {
+                    checked = validateModelFolder(folder);
+                }
+                record.architecture = checked->info.architecture;
+                record.path = registered.string();
+                record.numParameters = checked->info.numParameters;
+                try {
+                    record.id = addModel(project, record, loadBertConfig(registered / "config.json").original.dump());
+                } catch (...) {
+                    std::error_code ec;
+                    if (conversion)
+                        fs::remove_all(registered, ec); // nothing registered: no copy left behind
+                    throw;
+                }
             }
+            const ModelValidation &validation = *checked;
+            const ModelInfo &info = validation.info;
+            const nlohmann::ordered_json convertedFrom =
+                pickle ? nlohmann::ordered_json((folder / kPickleWeightsName).string()) : nlohmann::ordered_json();
             if (import->json) {
                 std::cout << nlohmann::ordered_json{{"id", record.id},
                                                     {"name", record.name},
@@ -209,11 +273,17 @@ void addModelCommands(CLI::App &app, Action &action)
                                                     {"has_classifier", info.hasClassifier},
                                                     {"weights_loaded", validation.weightsLoaded},
                                                     {"already_registered", existing.has_value()},
-                                                    {"project", project.folder().string()}}
+                                                    {"project", project.folder().string()},
+                                                    {"source_folder", folder.string()},
+                                                    {"converted_from", convertedFrom}}
                                  .dump()
                           << '\n';
                 return;
             }
+            if (conversion)
+                std::cout << "Converted " << conversion->source.string() << " (" << conversion->tensors
+                          << " tensors, read once) to " << (conversion->folder / "model.safetensors").string()
+                          << "; " << folder.string() << " is unchanged\n";
             if (existing)
                 std::cout << "Already registered as model " << record.id << " '" << record.name << "' in "
                           << project.folder().string() << "; nothing added\n";

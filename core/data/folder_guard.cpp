@@ -61,7 +61,9 @@ std::string FolderGuard::check(const std::string &relative, std::string &normal,
     if (ec)
         return "cannot resolve '" + normal + "': " + ec.message();
     if (!contains(real))
-        return "'" + normal + "' is a symbolic link to " + real.string() + ", outside " + mRoot.string();
+        return "'" + normal
+               + (fs::is_symlink(status) ? "' is a symbolic link to " : "' leads through a symbolic link to ")
+               + real.string() + ", outside " + mRoot.string();
     if (!fs::is_regular_file(real, ec))
         return "'" + normal + "' is not a file";
     return {};

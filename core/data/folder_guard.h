@@ -2,7 +2,9 @@
 // data file, or a file found in an imported folder, may only name a regular
 // file under that folder: not an absolute path, not one that climbs out with
 // "..", and not a symbolic link (anywhere along the way) whose target lies
-// outside it.
+// outside it. The root itself may be reached through links: it is the
+// folder the user picked (the folder imported, or the data file's folder),
+// so its real path is what the files must stay under.
 #pragma once
 
 #include <filesystem>

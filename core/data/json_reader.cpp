@@ -2,6 +2,7 @@
 #include "data/json_reader.h"
 
 #include "common/error.h"
+#include "common/json_depth.h"
 #include "data/utf8_check.h"
 
 #include <nlohmann/json.hpp>
@@ -71,6 +72,11 @@ void JsonObjectSource::readColumns()
         if (!nextText(mText, line, error)) {
             if (mPending.empty())
                 throw Error(ErrorKind::InvalidInput, mFile.path().string() + " has no rows");
+            const auto empty = std::find_if(mPending.begin(), mPending.end(),
+                                            [](const SourceRow &row) { return row.error.empty(); });
+            if (empty != mPending.end())
+                throw Error(ErrorKind::InvalidInput, mFile.path().string() + ":" + std::to_string(empty->line)
+                                                         + ": no columns: every JSON object is empty");
             const SourceRow &first = mPending.front();
             throw Error(ErrorKind::InvalidInput, mFile.path().string() + " holds no JSON object (line "
                                                      + std::to_string(first.line) + ": " + first.error + ")");
@@ -79,6 +85,11 @@ void JsonObjectSource::readColumns()
         toRow(mText, line, error, row);
         mPending.push_back(std::move(row));
     }
+    // Empty objects ({}) before the first one with keys had no columns to
+    // fill: every column reads as "" for them, as a missing key does.
+    for (SourceRow &row : mPending)
+        if (row.error.empty())
+            row.values.resize(mColumns.size());
 }
 
 bool JsonObjectSource::next(SourceRow &row)
@@ -108,10 +119,16 @@ void JsonObjectSource::toRow(const std::string &text, std::int64_t line, std::st
         row.error = invalidTextReason(text, *bad, mFile.encoding(), "the JSON text");
         return;
     }
+    if (const auto deep = jsonTooDeep(text)) {
+        row.error = "not valid JSON: " + jsonTooDeepMessage(text, *deep);
+        return;
+    }
     nlohmann::ordered_json value;
     try {
         value = nlohmann::ordered_json::parse(text);
-    } catch (const nlohmann::json::parse_error &e) {
+    } catch (const nlohmann::json::exception &e) {
+        // A syntax error (with its column), or a number too large for a
+        // double (1e400), which nlohmann reports as out_of_range.
         row.error = "not valid JSON: " + parseMessage(e.what());
         return;
     }

@@ -16,6 +16,7 @@
 #include "store/datasets.h"
 #include "store/project.h"
 #include "store/runs.h"
+#include "store/sqlite.h"
 #include "text/tokenizer.h"
 #include "train/run_config.h"
 #include "train/run_inputs.h"
@@ -323,10 +324,9 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
     facts.floatModelBytes = result.floatModelBytes;
     facts.version = kVersion;
     writeFileAtomically(dir / "README.md", modelCard(facts));
-    staging.moveTo(output);
 
     result.folder = output;
-    result.bytes = folderBytes(output, result.files);
+    result.bytes = folderBytes(dir, result.files);
 
     nlohmann::json details = {{"files", result.files}, {"bytes", result.bytes}, {"model_bytes", result.modelBytes}};
     if (result.floatModelBytes > 0)
@@ -338,7 +338,12 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
     record.format = toString(request.format);
     record.path = storedPath(project, output);
     record.detailsJson = details.dump();
+    // The store's write lock before the move: when another process holds the
+    // project, the export fails here and an existing output stays as it was.
+    sql::Transaction transaction(project.database());
+    staging.moveTo(output);
     result.exportId = addExport(project, record);
+    transaction.commit();
     report("finishing", 1);
     return result;
 }

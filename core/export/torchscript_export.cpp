@@ -330,7 +330,9 @@ private:
 };
 
 // Hands the serialiser's bytes straight to the temporary file, so a large model is never held twice
-// in memory. A failed write is remembered: the stream only sees "0 bytes written".
+// in memory. A failed write (a full disk) is remembered, and the serialiser is told every byte was
+// written: LibTorch's zip writer would throw at once, then throw again from its destructor, which
+// ends the process (1.13). The failure is reported once the serialiser is done.
 class AtomicFileBuffer : public std::streambuf {
 public:
     explicit AtomicFileBuffer(AtomicFile &file) : mFile(file) {}
@@ -340,14 +342,13 @@ protected:
     std::streamsize xsputn(const char *data, std::streamsize size) override
     {
         if (!mFailure.empty())
-            return 0;
+            return size;
         try {
             mFile.write(data, std::size_t(size));
-            return size;
         } catch (const std::exception &e) {
             mFailure = e.what();
-            return 0;
         }
+        return size;
     }
 
     int_type overflow(int_type byte) override

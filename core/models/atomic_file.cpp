@@ -4,6 +4,8 @@
 
 #include "common/error.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -17,7 +19,26 @@ namespace {
 
 [[noreturn]] void failIo(const std::filesystem::path &file, const char *what)
 {
-    throw Error(ErrorKind::Io, "cannot " + std::string(what) + " " + file.string() + ": " + std::strerror(errno));
+    // Said in words: "No space left on device" alone does not tell everyone what to do.
+    const std::string reason = errno == ENOSPC || errno == EDQUOT
+                                   ? "the disk is full (" + std::string(std::strerror(errno)) + ")"
+                                   : std::string(std::strerror(errno));
+    throw Error(ErrorKind::Io, "cannot " + std::string(what) + " " + file.string() + ": " + reason);
+}
+
+// simulateDiskFullForTesting: bytes still writable, or -1 when off.
+std::atomic<std::int64_t> gBytesLeft{-1};
+
+// How many of `size` bytes may be written before the simulated disk is full.
+std::size_t writableBytes(std::size_t size)
+{
+    std::int64_t left = gBytesLeft.load();
+    while (left >= 0) {
+        const auto allowed = std::min<std::int64_t>(left, std::int64_t(size));
+        if (gBytesLeft.compare_exchange_weak(left, left - allowed))
+            return std::size_t(allowed);
+    }
+    return size;
 }
 
 // Makes the rename itself durable; failure here is not fatal, the data is written.
@@ -55,7 +76,12 @@ void AtomicFile::write(const void *data, std::size_t size)
         throw Error(ErrorKind::Internal, "write after commit to " + mTarget.string());
     const char *bytes = static_cast<const char *>(data);
     while (size > 0) {
-        const ssize_t written = ::write(mFd, bytes, size);
+        const std::size_t allowed = writableBytes(size);
+        if (allowed == 0) {
+            errno = ENOSPC;
+            failIo(mTemp, "write");
+        }
+        const ssize_t written = ::write(mFd, bytes, allowed);
         if (written < 0) {
             if (errno == EINTR)
                 continue;
@@ -90,6 +116,11 @@ void writeFileAtomically(const std::filesystem::path &target, std::string_view b
     AtomicFile file(target);
     file.write(bytes);
     file.commit();
+}
+
+void simulateDiskFullForTesting(std::optional<std::uint64_t> bytes)
+{
+    gBytesLeft = bytes ? std::int64_t(*bytes) : -1;
 }
 
 } // namespace ft

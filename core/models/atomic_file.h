@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string_view>
 
 namespace ft {
@@ -29,5 +31,11 @@ private:
 };
 
 void writeFileAtomically(const std::filesystem::path &target, std::string_view bytes);
+
+// Tests only: a full disk on demand. Once `bytes` more bytes have been written
+// through AtomicFile in this process, every write fails as a full disk does
+// (ENOSPC); std::nullopt ends it. The fault tests use it for checkpoints and
+// exports, where a real full disk cannot be made.
+void simulateDiskFullForTesting(std::optional<std::uint64_t> bytes);
 
 } // namespace ft

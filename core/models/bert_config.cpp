@@ -3,6 +3,7 @@
 #include "models/bert_config.h"
 
 #include "common/error.h"
+#include "common/json_depth.h"
 #include "models/atomic_file.h"
 
 #include <fstream>
@@ -18,6 +19,14 @@ using nlohmann::json;
 
 constexpr const char *kRequiredKeys[] = {"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
                                          "intermediate_size"};
+
+// Sizes above these are refused: far beyond any BERT-family checkpoint, they
+// would only make the parameter count and memory estimates overflow (or,
+// for num_labels, allocate a name per class).
+constexpr std::int64_t kMaxTableSize = std::int64_t(1) << 24; // vocab_size, max_position_embeddings, type_vocab_size
+constexpr std::int64_t kMaxWidth = std::int64_t(1) << 20;     // hidden_size, intermediate_size
+constexpr std::int64_t kMaxLayers = 4096;
+constexpr std::int64_t kMaxLabels = std::int64_t(1) << 20;
 
 // Reads typed fields from one config document; every failure names the file and the key.
 class FieldReader {
@@ -35,7 +44,8 @@ public:
         return it == mJson.end() ? nullptr : &*it;
     }
 
-    std::int64_t integer(const std::string &key, std::int64_t fallback, std::int64_t minimum) const
+    std::int64_t integer(const std::string &key, std::int64_t fallback, std::int64_t minimum,
+                         std::int64_t maximum = INT64_MAX) const
     {
         const json *value = find(key);
         if (!value)
@@ -45,6 +55,8 @@ public:
         const std::int64_t result = value->get<std::int64_t>();
         if (result < minimum || (value->is_number_unsigned() && value->get<std::uint64_t>() > INT64_MAX))
             fail(key, "must be at least " + std::to_string(minimum) + ", not " + value->dump());
+        if (result > maximum)
+            fail(key, "must be at most " + std::to_string(maximum) + ", not " + value->dump());
         return result;
     }
 
@@ -152,7 +164,7 @@ std::vector<std::string> parseLabels(const FieldReader &reader, const std::strin
     std::vector<std::string> labels;
     if (byId.empty()) {
         // HF's default without labels: num_labels (2 unless given) named LABEL_i.
-        const std::int64_t count = reader.integer("num_labels", 2, 1);
+        const std::int64_t count = reader.integer("num_labels", 2, 1, kMaxLabels);
         for (std::int64_t i = 0; i < count; ++i)
             labels.push_back("LABEL_" + std::to_string(i));
         return labels;
@@ -239,11 +251,11 @@ BertConfig BertConfig::fromJson(const nlohmann::json &document, const std::strin
             config.architectures.push_back(name.get<std::string>());
         }
     }
-    config.vocabSize = reader.integer("vocab_size", config.vocabSize, 1);
-    config.hiddenSize = reader.integer("hidden_size", config.hiddenSize, 1);
-    config.numHiddenLayers = reader.integer("num_hidden_layers", config.numHiddenLayers, 0);
+    config.vocabSize = reader.integer("vocab_size", config.vocabSize, 1, kMaxTableSize);
+    config.hiddenSize = reader.integer("hidden_size", config.hiddenSize, 1, kMaxWidth);
+    config.numHiddenLayers = reader.integer("num_hidden_layers", config.numHiddenLayers, 0, kMaxLayers);
     config.numAttentionHeads = reader.integer("num_attention_heads", config.numAttentionHeads, 1);
-    config.intermediateSize = reader.integer("intermediate_size", config.intermediateSize, 1);
+    config.intermediateSize = reader.integer("intermediate_size", config.intermediateSize, 1, kMaxWidth);
     if (config.hiddenSize % config.numAttentionHeads != 0)
         reader.fail("num_attention_heads", "(" + std::to_string(config.numAttentionHeads) +
                                                ") must divide hidden_size (" + std::to_string(config.hiddenSize) + ")");
@@ -253,8 +265,9 @@ BertConfig BertConfig::fromJson(const nlohmann::json &document, const std::strin
         reader.number("attention_probs_dropout_prob", config.attentionProbsDropoutProb, 0.0, 1.0);
     if (const json *value = reader.find("classifier_dropout"); value && !value->is_null())
         config.classifierDropout = reader.number("classifier_dropout", 0.0, 0.0, 1.0);
-    config.maxPositionEmbeddings = reader.integer("max_position_embeddings", config.maxPositionEmbeddings, 1);
-    config.typeVocabSize = reader.integer("type_vocab_size", config.typeVocabSize, 1);
+    config.maxPositionEmbeddings =
+        reader.integer("max_position_embeddings", config.maxPositionEmbeddings, 1, kMaxTableSize);
+    config.typeVocabSize = reader.integer("type_vocab_size", config.typeVocabSize, 1, kMaxTableSize);
     config.layerNormEps = reader.number("layer_norm_eps", config.layerNormEps, 0.0, 1.0);
     if (config.layerNormEps <= 0.0)
         reader.fail("layer_norm_eps", "must be positive");
@@ -323,10 +336,14 @@ BertConfig loadBertConfig(const std::filesystem::path &path)
         throw Error(ErrorKind::NotFound, "cannot open " + file.string());
     std::stringstream text;
     text << in.rdbuf();
+    const std::string bytes = text.str();
+    if (const auto deep = jsonTooDeep(bytes))
+        throw Error(ErrorKind::InvalidInput, file.string() + ": invalid JSON: " + jsonTooDeepMessage(bytes, *deep));
     json document;
     try {
-        document = json::parse(text.str());
-    } catch (const json::parse_error &e) {
+        document = json::parse(bytes);
+    } catch (const json::exception &e) {
+        // parse_error, or out_of_range for a number too large for a double (1e400).
         throw Error(ErrorKind::InvalidInput, file.string() + ": invalid JSON: " + e.what());
     }
     return BertConfig::fromJson(document, file.string());

@@ -3,6 +3,7 @@
 #include "models/checkpoint.h"
 
 #include "common/error.h"
+#include "models/pickle_checkpoint.h"
 #include "models/pytorch_bin.h"
 #include "models/safetensors.h"
 
@@ -125,7 +126,8 @@ CheckpointTensors readCheckpointTensors(const fs::path &folder, WeightsFormat fo
 {
     CheckpointTensors result;
     const bool safetensors = format != WeightsFormat::PytorchBin;
-    const bool bin = format != WeightsFormat::Safetensors;
+    // Only an explicit PytorchBin reads a pickle; see WeightsFormat::Auto.
+    const bool bin = format == WeightsFormat::PytorchBin;
     if (const fs::path file = folder / "model.safetensors"; safetensors && fs::exists(file)) {
         result.tensors = loadSafetensors(file, floatType);
         result.files = {file};
@@ -137,11 +139,11 @@ CheckpointTensors readCheckpointTensors(const fs::path &folder, WeightsFormat fo
         result.tensors = loadPytorchBin(file, floatType);
         result.files = {file};
         result.source = file.string();
+    } else if (format == WeightsFormat::Auto && hasOnlyPickleWeights(folder)) {
+        throw Error(ErrorKind::Incompatible, pickleRefusal(folder));
     } else {
-        const char *wanted = format == WeightsFormat::Safetensors ? "model.safetensors or model.safetensors.index.json"
-                             : format == WeightsFormat::PytorchBin ? "pytorch_model.bin"
-                                                                   : "model.safetensors, model.safetensors.index.json "
-                                                                     "or pytorch_model.bin";
+        const char *wanted = format == WeightsFormat::PytorchBin ? "pytorch_model.bin"
+                                                                 : "model.safetensors or model.safetensors.index.json";
         throw Error(ErrorKind::NotFound, folder.string() + ": no weights found (looked for " + wanted + ")");
     }
     return result;

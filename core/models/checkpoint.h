@@ -20,9 +20,14 @@
 namespace ft {
 
 enum class WeightsFormat {
-    Auto,        // HF's order: model.safetensors, its sharded index, pytorch_model.bin
+    // HF's order, model.safetensors then its sharded index, but never a pickle:
+    // a folder whose only weights are pytorch_model.bin is refused
+    // (Incompatible, models/pickle_checkpoint.h says why and what to do), so
+    // no training, prediction or export reads one unasked. A .bin beside
+    // safetensors is never opened.
+    Auto,
     Safetensors, // model.safetensors or model.safetensors.index.json only
-    PytorchBin,  // pytorch_model.bin only
+    PytorchBin,  // pytorch_model.bin only: the caller has the user's consent (a conversion, a test)
 };
 
 struct CheckpointTensors {

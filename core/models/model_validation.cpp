@@ -5,12 +5,16 @@
 
 #include "common/error.h"
 #include "models/checkpoint.h"
+#include "models/pickle_checkpoint.h"
 #include "text/tokenizer.h"
 
 namespace ft {
 
 ModelValidation validateModelFolder(const std::filesystem::path &folder, std::uintmax_t fullLoadLimitBytes)
 {
+    // Before inspectModelFolder, which would read the pickle's tensor list.
+    if (hasOnlyPickleWeights(folder))
+        throw Error(ErrorKind::Incompatible, pickleRefusal(folder));
     ModelValidation result;
     result.info = inspectModelFolder(folder);
     const ModelInfo &info = result.info;
@@ -29,8 +33,8 @@ ModelValidation validateModelFolder(const std::filesystem::path &folder, std::ui
                                                  "vocab_size is " + std::to_string(info.vocabSize));
 
     std::uintmax_t weightBytes = 0;
-    for (const ModelFileInfo &file : info.files)
-        if (file.name.ends_with(".safetensors") || file.name == "pytorch_model.bin")
+    for (const ModelFileInfo &file : info.files) // a .bin beside them is never read
+        if (file.name.ends_with(".safetensors"))
             weightBytes += file.bytes;
     if (weightBytes <= fullLoadLimitBytes) {
         result.report = loadBert(folder).report;

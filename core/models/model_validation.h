@@ -26,7 +26,9 @@ inline constexpr std::uintmax_t kFullLoadLimitBytes = 512ull * 1024 * 1024;
 
 // Throws ft::Error naming the file at fault: NotFound for a missing folder,
 // config, weights or tokenizer; InvalidInput for malformed files or tensors
-// that do not fit the config; Incompatible for unsupported model types.
+// that do not fit the config; Incompatible for unsupported model types and
+// for a folder whose only weights are a pickle (models/pickle_checkpoint.h:
+// convert it first, with the user's consent).
 ModelValidation validateModelFolder(const std::filesystem::path &folder,
                                     std::uintmax_t fullLoadLimitBytes = kFullLoadLimitBytes);
 

@@ -488,7 +488,8 @@ TensorMap loadPytorchBin(const std::filesystem::path &path, at::ScalarType float
             tensor = whole.view(ref->sizes); // sole owner of the record: no copy
         else
             tensor = whole.as_strided(ref->sizes, ref->strides, ref->offset).clone(at::MemoryFormat::Contiguous);
-        if (c10::isFloatingType(tensor.scalar_type()) && tensor.scalar_type() != floatType)
+        if (floatType != at::ScalarType::Undefined && c10::isFloatingType(tensor.scalar_type()) &&
+            tensor.scalar_type() != floatType)
             tensor = tensor.to(floatType);
         tensors.emplace(name, std::move(tensor));
     }

@@ -24,8 +24,11 @@ struct PytorchBinEntry {
 // The state dict's names, dtypes and shapes (reads only the pickle).
 std::vector<PytorchBinEntry> readPytorchBinEntries(const std::filesystem::path &file);
 
-// Every tensor, contiguous; floating-point ones converted to `floatType`.
+// Every tensor, contiguous; floating-point ones converted to `floatType`
+// (at::ScalarType::Undefined keeps each in its stored dtype, for conversion).
 // Legacy (pre-zip) files and anything but a flat {name: tensor} dict are refused.
+// Callers outside models/pickle_checkpoint.cpp and tests go through that
+// file's consent rule: a pickle is read only when the user agreed.
 TensorMap loadPytorchBin(const std::filesystem::path &file, at::ScalarType floatType = at::kFloat);
 
 } // namespace ft

@@ -3,6 +3,7 @@
 #include "models/safetensors_format.h"
 
 #include "common/error.h"
+#include "common/json_depth.h"
 #include "models/atomic_file.h"
 
 #include <nlohmann/json.hpp>
@@ -101,7 +102,10 @@ TensorInfo parseEntry(const std::string &name, const json &entry, std::uint64_t 
     std::uint64_t elements = 1;
     for (const json &dim : *shape) {
         const std::uint64_t size = nonNegative(dim, file, name, "shape");
-        if (size > std::uint64_t(INT64_MAX) || __builtin_mul_overflow(elements, size, &elements))
+        // Every partial product must fit int64 too: numel() and torch multiply
+        // in that order, and [2^62, 3, 0] holds no bytes yet overflows on the way.
+        if (size > std::uint64_t(INT64_MAX) || __builtin_mul_overflow(elements, size, &elements)
+            || elements > std::uint64_t(INT64_MAX))
             failTensor(file, name, "has a shape too large to address: " + shape->dump());
         info.shape.push_back(std::int64_t(size));
     }
@@ -159,6 +163,8 @@ Header parseHeaderText(std::string_view text, std::uint64_t fileSize, const std:
     header.dataSize = fileSize - header.dataStart;
     if (text.empty() || text.front() != '{')
         fail(file, "the header is not a JSON object");
+    if (const auto deep = jsonTooDeep(text))
+        fail(file, "the header is not valid JSON: " + jsonTooDeepMessage(text, *deep));
     json document;
     try {
         document = json::parse(text);

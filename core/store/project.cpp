@@ -6,7 +6,12 @@
 #include "store/sqlite.h"
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -77,6 +82,36 @@ void validateReadOnly(const fs::path &file)
                         + std::to_string(store::currentSchemaVersion()) + "); update the studio to open it");
 }
 
+std::string writeRefusal(int error)
+{
+    const bool readOnly = error == EACCES || error == EPERM || error == EROFS;
+    return (readOnly ? "is read-only (" : "cannot be written (") + std::string(std::strerror(error)) + ")";
+}
+
+// A project is written as soon as it is used (the -wal beside its database,
+// runs/, exports/); a read-only one would open, then fail at the first write
+// with SQLite's "attempt to write a readonly database". Said up front, naming
+// the folder. Probed by writing: the mode bits do not tell for root, ACLs or a
+// read-only mount.
+void requireWritable(const fs::path &folder, const fs::path &file)
+{
+    const fs::path probe = folder / ".finetune-write-check";
+    int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        const int error = errno;
+        throw Error(ErrorKind::Io, "cannot open the project in " + folder.string() + ": the folder " + writeRefusal(error));
+    }
+    ::close(fd);
+    ::unlink(probe.c_str());
+    fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        const int error = errno;
+        throw Error(ErrorKind::Io, "cannot open the project in " + folder.string() + ": its database " + file.string()
+                                       + " " + writeRefusal(error));
+    }
+    ::close(fd);
+}
+
 void configureConnection(sql::Database &db)
 {
     db.exec("PRAGMA foreign_keys = ON");
@@ -145,6 +180,7 @@ Project Project::open(const fs::path &path)
                     folder.string() + " is not a Finetune Studio project (it has no " + kDatabaseName + ")");
 
     validateReadOnly(file);
+    requireWritable(folder, file);
 
     auto db = std::make_unique<sql::Database>(file, sql::Database::Mode::ReadWrite);
     db->exec("PRAGMA journal_mode = WAL");

@@ -9,6 +9,9 @@ namespace ft::sql {
 
 namespace {
 
+// How long a statement waits for another process's write lock before it fails.
+constexpr int kBusyTimeoutMs = 5000;
+
 ErrorKind kindOf(int code)
 {
     switch (code & 0xff) {
@@ -70,7 +73,7 @@ Database::Database(const std::filesystem::path &file, Mode mode) : mFile(file)
     }
     sqlite3_extended_result_codes(mDb, 1);
     // Another process (a second studio, a CLI run) may hold a write lock briefly.
-    sqlite3_busy_timeout(mDb, 5000);
+    sqlite3_busy_timeout(mDb, kBusyTimeoutMs);
 }
 
 Database::~Database()
@@ -81,6 +84,11 @@ Database::~Database()
 void Database::fail(std::string_view what) const
 {
     const int code = sqlite3_extended_errcode(mDb);
+    // SQLite says only "database is locked"; the user needs to know that another program holds it.
+    if ((code & 0xff) == SQLITE_BUSY)
+        throw Error(ErrorKind::Io, mFile.string() + ": " + std::string(what) + ": the project is in use by another "
+                                       + "process (" + sqlite3_errmsg(mDb) + " for over "
+                                       + std::to_string(kBusyTimeoutMs / 1000) + " s); try again once it is done");
     throw Error(kindOf(code), mFile.string() + ": " + std::string(what) + ": " + sqlite3_errmsg(mDb));
 }
 

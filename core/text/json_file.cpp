@@ -3,6 +3,7 @@
 #include "text/json_file.h"
 
 #include "common/error.h"
+#include "common/json_depth.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -37,6 +38,8 @@ std::string readFileBytes(const std::filesystem::path &file)
 JsonFile JsonFile::read(const std::filesystem::path &file)
 {
     const std::string text = readFileBytes(file);
+    if (const auto deep = jsonTooDeep(text))
+        throw Error(ErrorKind::InvalidInput, file.string() + ": invalid JSON: " + jsonTooDeepMessage(text, *deep));
 
     JsonFile result;
     result.mPath = file;
@@ -57,6 +60,10 @@ JsonFile JsonFile::read(const std::filesystem::path &file)
         }
         throw Error(ErrorKind::InvalidInput, file.string() + ": invalid JSON at line " + std::to_string(line)
                                                  + ", column " + std::to_string(column) + ": " + e.what());
+    } catch (const nlohmann::json::exception &e) {
+        // A number too large for a double (1e400) is out_of_range, which
+        // carries no position; the message quotes the number.
+        throw Error(ErrorKind::InvalidInput, file.string() + ": invalid JSON: " + e.what());
     }
     return result;
 }

@@ -282,7 +282,9 @@ RunConfig parseRunConfig(const Json &json, const std::string &origin)
         fail(origin, "must be a JSON object of TrainingArguments-style keys, not " + std::string(json.type_name()));
     RunConfig config;
     for (const auto &[name, value] : json.items()) {
-        const auto key = std::find_if(keys().begin(), keys().end(), [&](const Key &k) { return name == k.name; });
+        // An init-capture: clang before 16 cannot capture a structured binding (the fuzz build).
+        const auto key = std::find_if(keys().begin(), keys().end(),
+                                      [&name = name](const Key &k) { return name == k.name; });
         if (key == keys().end()) {
             const std::string suggestion = suggestionFor(name);
             fail(origin, "unknown key '" + name + "'"

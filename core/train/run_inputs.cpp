@@ -128,8 +128,15 @@ void copyTokenizerFiles(const fs::path &from, const fs::path &to)
 {
     for (const char *name : {"vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
         std::error_code ec;
-        if (fs::is_regular_file(from / name, ec))
-            fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing, ec);
+        if (!fs::is_regular_file(from / name, ec))
+            continue;
+        // A model folder without its vocabulary cannot be used: a full disk here fails the run.
+        // Removed first: a copy made earlier keeps the source's mode, read-only for a shared model.
+        fs::remove(to / name, ec);
+        fs::copy_file(from / name, to / name, ec);
+        if (ec)
+            throw Error(ErrorKind::Io, "cannot copy " + (from / name).string() + " to " + (to / name).string() + ": "
+                                           + ec.message());
     }
 }
 

@@ -12,6 +12,7 @@
 #include "store/datasets.h"
 #include "store/project.h"
 #include "store/runs.h"
+#include "store/sqlite.h"
 #include "system/compute_threads.h"
 #include "text/tokenizer.h"
 #include "train/adamw.h"
@@ -159,7 +160,12 @@ private:
     Error divergence(double loss, double gradNorm, double lr) const;
     void evaluateValidation();
     void saveCheckpoint(bool best);
+    void rotateCheckpoints();
     void finish();
+    bool projectOnDisk() const;
+    Error projectGone() const;
+    void requireProject() const;
+    void recordEnd(RunState state, const std::string &detail);
     void log(LogLevel level, const std::string &message) { mSink->log(level, message); }
     double elapsedSeconds() const
     {
@@ -269,8 +275,12 @@ void Trainer::setUp()
         run.modelId = findOrAddModel(mProject, mModelPath, modelConfig);
         run.configJson = toJson(mConfig).dump();
         run.device = mDevice.str();
+        const std::string capsule = makeRunCapsule(mProject, mDatasetId, mModelPath, mDevice.str()).dump();
+        // One transaction: a process killed here leaves no run without its capsule.
+        sql::Transaction transaction(mProject.database());
         mRunId = createRun(mProject, run);
-        setRunCapsule(mProject, mRunId, makeRunCapsule(mProject, mDatasetId, mModelPath, mDevice.str()).dump());
+        setRunCapsule(mProject, mRunId, capsule);
+        transaction.commit();
     }
     mLock.emplace(mProject.folder(), mRunId); // before anything is written to the run
     setRunDevice(mProject, mRunId, mDevice.str());
@@ -306,6 +316,7 @@ void Trainer::setUp()
             break;
         }
         deleteMetricsAfter(mProject, mRunId, mState.step);
+        rotateCheckpoints();
     }
 
     mTotalSteps = totalTrainingSteps(mConfig, mData.train.size());
@@ -445,8 +456,32 @@ void Trainer::evaluateValidation()
     }
 }
 
+// The project folder may be deleted or moved while a run trains: the next
+// checkpoint would make the folder again, without its project, and SQLite
+// fails with "attempt to write a readonly database"; the run stops instead,
+// saying what happened.
+bool Trainer::projectOnDisk() const
+{
+    std::error_code ec;
+    return fs::is_regular_file(mProject.databaseFile(), ec);
+}
+
+Error Trainer::projectGone() const
+{
+    return Error(ErrorKind::NotFound, "the project " + mProject.folder().string() + " was deleted or moved while run "
+                                          + std::to_string(mRunId) + " trained; the run stopped at step "
+                                          + std::to_string(mState.step));
+}
+
+void Trainer::requireProject() const
+{
+    if (!projectOnDisk())
+        throw projectGone();
+}
+
 void Trainer::saveCheckpoint(bool best)
 {
+    requireProject();
     const std::string relative = "runs/" + std::to_string(mRunId) + "/checkpoint-" + std::to_string(mState.step);
     const fs::path folder = mProject.folder() / relative;
     fs::create_directories(folder.parent_path());
@@ -456,8 +491,14 @@ void Trainer::saveCheckpoint(bool best)
     addCheckpoint(mProject, mRunId, {mState.step, relative, false});
     if (best)
         markBestCheckpoint(mProject, mRunId, mState.step);
+    rotateCheckpoints();
+}
 
-    // Rotation: keep the newest save_total_limit checkpoints, and the best.
+// Keeps the newest save_total_limit checkpoints, and the best. A folder goes
+// before its record; a kill in between leaves a record without its folder,
+// which the next rotation (or a resume) removes.
+void Trainer::rotateCheckpoints()
+{
     if (mConfig.saveTotalLimit <= 0)
         return;
     auto checkpoints = runCheckpoints(mProject, mRunId);
@@ -475,6 +516,7 @@ void Trainer::loop()
 {
     mThroughput.start();
     while (mState.step < mTotalSteps) {
+        requireProject();
         if (mControl.cancel) {
             mSink->stateChanged(RunState::Cancelled, "cancelled at step " + std::to_string(mState.step));
             mSummary.state = RunState::Cancelled;
@@ -526,6 +568,7 @@ void Trainer::finish()
         applyCheckpoint(*mModel, loadSafetensors(best / "model.safetensors"), (best / "model.safetensors").string());
         log(LogLevel::Info, "loaded the best model (step " + std::to_string(mState.bestStep) + ")");
     }
+    requireProject();
     const fs::path modelFolder = mProject.folder() / "runs" / std::to_string(mRunId) / "model";
     fs::create_directories(modelFolder);
     if (hasLora(*mModel)) {
@@ -554,6 +597,17 @@ void Trainer::finish()
     mSummary.state = RunState::Completed;
 }
 
+// Records how the run ended, unless the store is what failed (a full disk, a
+// database another process holds): the caller is told the first error, not that.
+void Trainer::recordEnd(RunState state, const std::string &detail)
+{
+    try {
+        mSink->stateChanged(state, detail);
+    } catch (const std::exception &e) {
+        mOuterSink.log(LogLevel::Warning, "could not record that run " + std::to_string(mRunId) + " ended: " + e.what());
+    }
+}
+
 TrainingSummary Trainer::run()
 {
     mSessionStart = ThroughputMeter::Clock::now();
@@ -561,12 +615,18 @@ TrainingSummary Trainer::run()
     try {
         mSink->stateChanged(RunState::Running, "");
         loop();
-    } catch (const Error &e) {
-        mSink->stateChanged(e.kind() == ErrorKind::Cancelled ? RunState::Cancelled : RunState::Failed, e.what());
-        throw;
     } catch (const std::exception &e) {
+        // A deleted project is the cause, whatever failed first (a checkpoint's folder, most often).
+        if (!projectOnDisk()) {
+            const Error gone = projectGone();
+            recordEnd(RunState::Failed, gone.what());
+            throw gone;
+        }
+        const auto *error = dynamic_cast<const Error *>(&e);
+        recordEnd(error && error->kind() == ErrorKind::Cancelled ? RunState::Cancelled : RunState::Failed, e.what());
+        if (error)
+            throw;
         // c10::Error and friends: recorded, then reported as ours.
-        mSink->stateChanged(RunState::Failed, e.what());
         throw Error(ErrorKind::Internal, std::string("training failed: ") + e.what());
     }
     mSummary.steps = mState.step;

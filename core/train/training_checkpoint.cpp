@@ -28,18 +28,9 @@ at::Generator cpuGenerator()
     return at::detail::getDefaultCPUGenerator();
 }
 
-} // namespace
-
-void saveTrainingCheckpoint(const fs::path &folder, const BertForSequenceClassificationImpl &model,
-                            const AdamW &optimizer, const TrainerState &state)
+void writeCheckpointFiles(const fs::path &staging, const BertForSequenceClassificationImpl &model,
+                          const AdamW &optimizer, const TrainerState &state)
 {
-    const fs::path staging = fs::path(folder.string() + ".partial");
-    std::error_code ec;
-    fs::remove_all(staging, ec);
-    fs::create_directories(staging, ec);
-    if (ec)
-        throw Error(ErrorKind::Io, "cannot create " + staging.string() + ": " + ec.message());
-
     saveBert(model, staging);
 
     TensorMap optimizerTensors;
@@ -75,6 +66,26 @@ void saveTrainingCheckpoint(const fs::path &folder, const BertForSequenceClassif
         {"training_seconds", state.trainingSeconds},
     };
     writeFileAtomically(staging / "trainer_state.json", trainerState.dump(2) + "\n");
+}
+
+} // namespace
+
+void saveTrainingCheckpoint(const fs::path &folder, const BertForSequenceClassificationImpl &model,
+                            const AdamW &optimizer, const TrainerState &state)
+{
+    const fs::path staging = fs::path(folder.string() + ".partial");
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    fs::create_directories(staging, ec);
+    if (ec)
+        throw Error(ErrorKind::Io, "cannot create " + staging.string() + ": " + ec.message());
+    try {
+        writeCheckpointFiles(staging, model, optimizer, state);
+    } catch (...) {
+        // A full disk: free what the half-written copy took; the older checkpoints are untouched.
+        fs::remove_all(staging, ec);
+        throw;
+    }
 
     // Replace an older copy of the same step (a resumed run redoing it), then publish.
     fs::remove_all(folder, ec);

@@ -187,8 +187,13 @@ private:
     LoadedBert &load(const std::string &model)
     {
         auto found = mModels.find(model);
-        if (found == mModels.end())
-            found = mModels.emplace(model, loadBert(kGolden / model)).first;
+        if (found == mModels.end()) {
+            // The legacy .bin checkpoint is read only when asked for by name (models/pickle_checkpoint.h).
+            LoadOptions options;
+            if (model.ends_with("-legacy-bin"))
+                options.format = WeightsFormat::PytorchBin;
+            found = mModels.emplace(model, loadBert(kGolden / model, options)).first;
+        }
         return found->second;
     }
 
