@@ -14,6 +14,7 @@
 #include "tempproject.h"
 #include "testhelpers.h"
 #include "testregistry.h"
+#include "without_dac_override.h"
 #include "train/trainer.h"
 #include "train/training_checkpoint.h"
 
@@ -124,34 +125,7 @@ struct DiskFullOff {
     ~DiskFullOff() { simulateDiskFullForTesting(std::nullopt); }
 };
 
-// Root writes into a read-only folder anyway. Without CAP_DAC_OVERRIDE, dropped
-// for this thread only (the one that trains and exports here), the mode bits
-// hold for root too; for other users this changes nothing. As in
-// tst_torchscript_export.cpp.
-class WithoutDacOverride {
-public:
-    WithoutDacOverride()
-    {
-        mChanged = syscall(SYS_capget, &mHeader, mSaved) == 0;
-        if (mChanged) {
-            __user_cap_data_struct reduced[2] = {mSaved[0], mSaved[1]};
-            reduced[0].effective &= ~(1u << CAP_DAC_OVERRIDE);
-            mChanged = syscall(SYS_capset, &mHeader, reduced) == 0;
-        }
-    }
-    ~WithoutDacOverride()
-    {
-        if (mChanged)
-            syscall(SYS_capset, &mHeader, mSaved);
-    }
-    WithoutDacOverride(const WithoutDacOverride &) = delete;
-    WithoutDacOverride &operator=(const WithoutDacOverride &) = delete;
-
-private:
-    __user_cap_header_struct mHeader{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct mSaved[2]{};
-    bool mChanged = false;
-};
+using ft::test::WithoutDacOverride;
 
 void setWritable(const fs::path &folder, bool writable)
 {

@@ -10,6 +10,7 @@
 #include "models/safetensors.h"
 #include "testhelpers.h"
 #include "testregistry.h"
+#include "without_dac_override.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -131,32 +132,7 @@ std::string fileBytes(const fs::path &file)
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Root writes into a read-only folder anyway. Without CAP_DAC_OVERRIDE, dropped for this thread only
-// (the one that writes), the mode bits hold for root too; for other users this changes nothing.
-class WithoutDacOverride {
-public:
-    WithoutDacOverride()
-    {
-        mChanged = syscall(SYS_capget, &mHeader, mSaved) == 0;
-        if (mChanged) {
-            __user_cap_data_struct reduced[2] = {mSaved[0], mSaved[1]};
-            reduced[0].effective &= ~(1u << CAP_DAC_OVERRIDE);
-            mChanged = syscall(SYS_capset, &mHeader, reduced) == 0;
-        }
-    }
-    ~WithoutDacOverride()
-    {
-        if (mChanged)
-            syscall(SYS_capset, &mHeader, mSaved);
-    }
-    WithoutDacOverride(const WithoutDacOverride &) = delete;
-    WithoutDacOverride &operator=(const WithoutDacOverride &) = delete;
-
-private:
-    __user_cap_header_struct mHeader{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct mSaved[2]{};
-    bool mChanged = false;
-};
+using ft::test::WithoutDacOverride;
 
 } // namespace
 
