@@ -8,6 +8,10 @@ namespace CLI {
 class App;
 }
 
+namespace ft {
+struct PredictorOptions;
+}
+
 namespace ft::cli {
 
 // The handler to run after parsing; set by whichever subcommand was chosen.
@@ -18,6 +22,8 @@ void addDoctorCommand(CLI::App &app, Action &action);
 void addModelCommands(CLI::App &app, Action &action);
 void addPredictCommand(CLI::App &app, Action &action);
 void addServeCommand(CLI::App &app, Action &action);
+// --max-length, --threads and --device, shared by predict and serve.
+void addPredictorOptions(CLI::App &command, PredictorOptions &options);
 void addModelExportCommand(CLI::App &app, Action &action);
 void addDatasetCommands(CLI::App &app, Action &action);
 // stats, export and label add|rename|merge|delete, on the `dataset` group.

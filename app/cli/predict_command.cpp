@@ -213,6 +213,19 @@ void runPredict(const PredictArguments &args)
 
 } // namespace
 
+void addPredictorOptions(CLI::App &command, PredictorOptions &options)
+{
+    command.add_option("--max-length", options.maxLength,
+                        "Tokens per text, special tokens included; longer texts are truncated (default: the "
+                        "tokenizer's model_max_length, capped by max_position_embeddings)");
+    command.add_option("--threads", options.threads, "CPU threads (default: LibTorch's choice)")
+        ->check(CLI::NonNegativeNumber);
+    options.device = "auto";
+    command.add_option("--device", options.device, "cpu, cuda or auto (CUDA when there is one)")
+        ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
+        ->capture_default_str();
+}
+
 void addPredictCommand(CLI::App &app, Action &action)
 {
     auto args = std::make_shared<PredictArguments>();
@@ -237,15 +250,7 @@ void addPredictCommand(CLI::App &app, Action &action)
     command->add_option("--batch-size", args->options.batchSize, "Texts per forward pass")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    command->add_option("--max-length", args->options.maxLength,
-                        "Tokens per text, special tokens included; longer texts are truncated (default: the "
-                        "tokenizer's model_max_length, capped by max_position_embeddings)");
-    command->add_option("--threads", args->options.threads, "CPU threads (default: LibTorch's choice)")
-        ->check(CLI::NonNegativeNumber);
-    args->options.device = "auto";
-    command->add_option("--device", args->options.device, "cpu, cuda or auto (CUDA when there is one)")
-        ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
-        ->capture_default_str();
+    addPredictorOptions(*command, args->options);
     command->add_flag("--json", args->json,
                       "Print a JSON summary as the last line: rows, errors, seconds (model load excluded), "
                       "rows_per_s");

@@ -244,15 +244,7 @@ void addServeCommand(CLI::App &app, Action &action)
     command->add_option("--max-body-bytes", args->maxBodyBytes, "Request body size; larger answer 413")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    command->add_option("--max-length", args->options.maxLength,
-                        "Tokens per text, special tokens included; longer texts are truncated (default: the "
-                        "tokenizer's model_max_length, capped by max_position_embeddings)");
-    command->add_option("--threads", args->options.threads, "CPU threads (default: LibTorch's choice)")
-        ->check(CLI::NonNegativeNumber);
-    args->options.device = "auto";
-    command->add_option("--device", args->options.device, "cpu, cuda or auto (CUDA when there is one)")
-        ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
-        ->capture_default_str();
+    addPredictorOptions(*command, args->options);
     command->callback([&action, args] { action = [args] { runServe(*args); }; });
 }
 
