@@ -191,6 +191,12 @@ Project Project::open(const fs::path &path)
     return Project(fs::absolute(folder).lexically_normal(), std::move(db));
 }
 
+bool Project::stillOnDisk() const
+{
+    std::error_code ec;
+    return fs::is_regular_file(databaseFile(), ec);
+}
+
 ProjectSummary Project::summary() const
 {
     ProjectSummary s;

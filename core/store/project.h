@@ -46,6 +46,11 @@ public:
     std::filesystem::path exportsFolder() const { return mFolder / "exports"; }
     std::string name() const { return mFolder.filename().string(); }
 
+    // False once the folder was deleted or moved while the project is open:
+    // SQLite keeps its open file, and a later write would fail with a
+    // misleading "readonly database" (or make the folder again, empty).
+    bool stillOnDisk() const;
+
     ProjectSummary summary() const;
     // SQLite's integrity_check; "ok" when the database is sound.
     std::string integrityCheck() const;

@@ -200,4 +200,19 @@ std::vector<CheckpointRecord> runCheckpoints(Project &project, std::int64_t runI
     return checkpoints;
 }
 
+void pruneCheckpoints(Project &project, std::int64_t runId, std::int64_t keep)
+{
+    if (keep <= 0)
+        return;
+    const auto checkpoints = runCheckpoints(project, runId);
+    std::int64_t kept = 0;
+    for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+        if (it->isBest || kept++ < keep)
+            continue;
+        std::error_code ec;
+        std::filesystem::remove_all(project.folder() / it->path, ec);
+        removeCheckpoint(project, runId, it->step);
+    }
+}
+
 } // namespace ft

@@ -78,5 +78,9 @@ void addCheckpoint(Project &project, std::int64_t runId, const CheckpointRecord 
 void removeCheckpoint(Project &project, std::int64_t runId, std::int64_t step);
 void markBestCheckpoint(Project &project, std::int64_t runId, std::int64_t step);
 std::vector<CheckpointRecord> runCheckpoints(Project &project, std::int64_t runId);
+// Keeps the newest `keep` checkpoints of the run and its best (all when `keep`
+// <= 0); the others lose their folder first, then their record, so a kill in
+// between leaves a record without a folder, which the next call removes.
+void pruneCheckpoints(Project &project, std::int64_t runId, std::int64_t keep);
 
 } // namespace ft

@@ -17,6 +17,7 @@
 #include "text/tokenizer.h"
 #include "train/adamw.h"
 #include "train/collate.h"
+#include "train/device_precision.h"
 #include "train/run_capsule.h"
 #include "train/run_inputs.h"
 #include "train/run_lock.h"
@@ -30,9 +31,7 @@
 #include "train/training_checkpoint.h"
 
 #include <ATen/ATen.h>
-#include <ATen/autocast_mode.h>
 #include <nlohmann/json.hpp>
-#include <torch/cuda.h>
 
 #include <sys/resource.h>
 
@@ -54,47 +53,6 @@ double peakRssMb()
     getrusage(RUSAGE_SELF, &usage);
     return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
-
-c10::Device resolveDevice(const std::string &name)
-{
-    if (name == "cpu")
-        return c10::Device(c10::kCPU);
-    if (name == "auto")
-        return torch::cuda::is_available() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
-    if (!torch::cuda::is_available())
-        throw Error(ErrorKind::Incompatible, "device '" + name + "' was asked for, but no CUDA device is available");
-    return c10::Device(name);
-}
-
-// Turns autocast to `dtype` on for the scope (on the thread that trains);
-// nothing when `dtype` is empty.
-class AutocastScope {
-public:
-    AutocastScope(std::optional<at::ScalarType> dtype, const c10::Device &device)
-        : mEnabled(dtype.has_value()), mCuda(device.is_cuda())
-    {
-        if (!mEnabled)
-            return;
-        if (mCuda) {
-            at::autocast::set_autocast_gpu_dtype(*dtype);
-            at::autocast::set_enabled(true);
-        } else {
-            at::autocast::set_autocast_cpu_dtype(*dtype);
-            at::autocast::set_cpu_enabled(true);
-        }
-    }
-    ~AutocastScope()
-    {
-        if (!mEnabled)
-            return;
-        mCuda ? at::autocast::set_enabled(false) : at::autocast::set_cpu_enabled(false);
-        at::autocast::clear_cache();
-    }
-
-private:
-    bool mEnabled;
-    bool mCuda;
-};
 
 // Overflowed fp16 steps in a row after which the run fails: the scale is
 // then 65536 / 2^25, so the loss itself is not finite, not just its scale.
@@ -160,9 +118,7 @@ private:
     Error divergence(double loss, double gradNorm, double lr) const;
     void evaluateValidation();
     void saveCheckpoint(bool best);
-    void rotateCheckpoints();
     void finish();
-    bool projectOnDisk() const;
     Error projectGone() const;
     void requireProject() const;
     void recordEnd(RunState state, const std::string &detail);
@@ -316,7 +272,7 @@ void Trainer::setUp()
             break;
         }
         deleteMetricsAfter(mProject, mRunId, mState.step);
-        rotateCheckpoints();
+        pruneCheckpoints(mProject, mRunId, mConfig.saveTotalLimit);
     }
 
     mTotalSteps = totalTrainingSteps(mConfig, mData.train.size());
@@ -456,16 +412,8 @@ void Trainer::evaluateValidation()
     }
 }
 
-// The project folder may be deleted or moved while a run trains: the next
-// checkpoint would make the folder again, without its project, and SQLite
-// fails with "attempt to write a readonly database"; the run stops instead,
-// saying what happened.
-bool Trainer::projectOnDisk() const
-{
-    std::error_code ec;
-    return fs::is_regular_file(mProject.databaseFile(), ec);
-}
-
+// The project folder may be deleted or moved while a run trains; the run
+// stops at its next write, saying what happened.
 Error Trainer::projectGone() const
 {
     return Error(ErrorKind::NotFound, "the project " + mProject.folder().string() + " was deleted or moved while run "
@@ -475,7 +423,7 @@ Error Trainer::projectGone() const
 
 void Trainer::requireProject() const
 {
-    if (!projectOnDisk())
+    if (!mProject.stillOnDisk())
         throw projectGone();
 }
 
@@ -491,25 +439,7 @@ void Trainer::saveCheckpoint(bool best)
     addCheckpoint(mProject, mRunId, {mState.step, relative, false});
     if (best)
         markBestCheckpoint(mProject, mRunId, mState.step);
-    rotateCheckpoints();
-}
-
-// Keeps the newest save_total_limit checkpoints, and the best. A folder goes
-// before its record; a kill in between leaves a record without its folder,
-// which the next rotation (or a resume) removes.
-void Trainer::rotateCheckpoints()
-{
-    if (mConfig.saveTotalLimit <= 0)
-        return;
-    auto checkpoints = runCheckpoints(mProject, mRunId);
-    std::int64_t kept = 0;
-    for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
-        if (it->isBest || kept++ < mConfig.saveTotalLimit)
-            continue;
-        std::error_code ec;
-        fs::remove_all(mProject.folder() / it->path, ec);
-        removeCheckpoint(mProject, mRunId, it->step);
-    }
+    pruneCheckpoints(mProject, mRunId, mConfig.saveTotalLimit);
 }
 
 void Trainer::loop()
@@ -617,7 +547,7 @@ TrainingSummary Trainer::run()
         loop();
     } catch (const std::exception &e) {
         // A deleted project is the cause, whatever failed first (a checkpoint's folder, most often).
-        if (!projectOnDisk()) {
+        if (!mProject.stillOnDisk()) {
             const Error gone = projectGone();
             recordEnd(RunState::Failed, gone.what());
             throw gone;
