@@ -20,23 +20,6 @@ namespace {
 
 namespace st = safetensors;
 
-at::ScalarType toScalarType(st::Dtype dtype)
-{
-    switch (dtype) {
-    case st::Dtype::Bool: return at::kBool;
-    case st::Dtype::U8: return at::kByte;
-    case st::Dtype::I8: return at::kChar;
-    case st::Dtype::I16: return at::kShort;
-    case st::Dtype::F16: return at::kHalf;
-    case st::Dtype::BF16: return at::kBFloat16;
-    case st::Dtype::I32: return at::kInt;
-    case st::Dtype::F32: return at::kFloat;
-    case st::Dtype::F64: return at::kDouble;
-    case st::Dtype::I64: return at::kLong;
-    }
-    return at::kFloat;
-}
-
 st::Dtype fromScalarType(at::ScalarType type, const std::string &file, const std::string &name)
 {
     switch (type) {
@@ -79,6 +62,23 @@ bool isPlainFileName(const std::string &name)
 
 } // namespace
 
+at::ScalarType scalarTypeOf(safetensors::Dtype dtype)
+{
+    switch (dtype) {
+    case safetensors::Dtype::Bool: return at::kBool;
+    case safetensors::Dtype::U8: return at::kByte;
+    case safetensors::Dtype::I8: return at::kChar;
+    case safetensors::Dtype::I16: return at::kShort;
+    case safetensors::Dtype::F16: return at::kHalf;
+    case safetensors::Dtype::BF16: return at::kBFloat16;
+    case safetensors::Dtype::I32: return at::kInt;
+    case safetensors::Dtype::F32: return at::kFloat;
+    case safetensors::Dtype::F64: return at::kDouble;
+    case safetensors::Dtype::I64: return at::kLong;
+    }
+    return at::kFloat;
+}
+
 TensorMap loadSafetensors(const std::filesystem::path &path, at::ScalarType floatType)
 {
     const std::string file = path.string();
@@ -88,7 +88,7 @@ TensorMap loadSafetensors(const std::filesystem::path &path, at::ScalarType floa
 
     TensorMap tensors;
     for (const st::TensorInfo &info : header.tensors) {
-        const at::ScalarType stored = toScalarType(info.dtype);
+        const at::ScalarType stored = scalarTypeOf(info.dtype);
         const at::ScalarType wanted = st::isFloating(info.dtype) ? floatType : stored;
         std::byte *data = base + info.begin;
         if (info.dtype == st::Dtype::Bool) {

@@ -13,6 +13,13 @@
 
 namespace ft {
 
+namespace safetensors {
+enum class Dtype;
+}
+
+// The LibTorch type of a safetensors dtype.
+at::ScalarType scalarTypeOf(safetensors::Dtype dtype);
+
 // Floating-point tensors (F16, BF16, F32, F64) come back as `floatType`;
 // integer and bool tensors keep their type. Tensors that need no conversion
 // share the file's mapping (copy-on-write) rather than being copied.

@@ -10,6 +10,7 @@
 #include "models/pickle_checkpoint.h"
 #include "models/pytorch_bin.h"
 #include "models/safetensors.h"
+#include "models/state_dict_pickle.h"
 #include "tempproject.h"
 #include "testhelpers.h"
 #include "testregistry.h"
@@ -21,6 +22,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 namespace fs = std::filesystem;
 using namespace ft;
@@ -215,6 +218,54 @@ private Q_SLOTS:
                         "already exists");
         QCOMPARE(allEntries(models), QStringList{"taken"});
         QVERIFY(allEntries(models / "taken").isEmpty());
+    }
+
+    // The pickles torch.save writes (the fuzz seeds, made by
+    // tests/fuzz/make_pickle_seeds.py) parse, views and all.
+    void stateDictPickleReadsTorchSaveOutput()
+    {
+        const fs::path corpus = fs::path(FT_TESTS_DIR) / "fuzz" / "corpus" / "state_dict_pickle";
+        const auto parse = [&](const char *name) {
+            std::ifstream in(corpus / name, std::ios::binary);
+            const std::string bytes{std::istreambuf_iterator<char>(in), {}};
+            return ft::parseStateDictPickle(bytes, name);
+        };
+        for (const char *name : {"dtypes.pkl", "empty_and_scalar.pkl", "linear_layernorm.pkl", "parameter.pkl",
+                                 "position_ids.pkl"})
+            QVERIFY2(!parse(name).empty(), name);
+        const auto views = parse("shared_views.pkl");
+        QCOMPARE(views.size(), std::size_t(4));
+        for (const auto &view : views)
+            QCOMPARE(view.storage.key, views[0].storage.key); // one storage, four views
+        const auto find = [&](const std::string &name) {
+            return *std::find_if(views.begin(), views.end(), [&](const auto &v) { return v.name == name; });
+        };
+        QCOMPARE(find("row").offset, std::int64_t(4));
+        QVERIFY(find("row").contiguous);
+        QCOMPARE(find("column").strides, std::vector<std::int64_t>({4}));
+        QCOMPARE(find("column").offset, std::int64_t(2));
+        QVERIFY(!find("column").contiguous);
+        QCOMPARE(find("transposed").sizes, std::vector<std::int64_t>({4, 3}));
+        QVERIFY(!find("transposed").contiguous);
+        QCOMPARE(find("whole").numel, std::int64_t(12));
+
+        // A view past its storage is refused before any byte is read.
+        std::ifstream in(corpus / "shared_views.pkl", std::ios::binary);
+        std::string bytes{std::istreambuf_iterator<char>(in), {}};
+        // Each tensor's persistent id ('storage', FloatStorage, key, 'cpu', 12)
+        // ends with the element count, BININT1 12, then TUPLE: shrink the
+        // storage to 11 elements in all four.
+        const std::string count("K\x0ct", 3);
+        int shrunk = 0;
+        for (auto at = bytes.find(count); at != std::string::npos; at = bytes.find(count, at + 1), ++shrunk)
+            bytes[at + 1] = 11;
+        QCOMPARE(shrunk, 4);
+        try {
+            ft::parseStateDictPickle(bytes, "short.pkl");
+            QFAIL("a view past its storage was accepted");
+        } catch (const ft::Error &e) {
+            QVERIFY2(std::string(e.what()).find("reaches past the end of its storage") != std::string::npos, e.what());
+        }
     }
 };
 

@@ -15,6 +15,7 @@ void fuzzSafetensors(Bytes bytes); // safetensors::parseHeader, and readHeader o
 void fuzzTokenizerJson(Bytes bytes); // Tokenizer::fromTokenizerJson, then encodes
 void fuzzVocab(Bytes bytes);       // Tokenizer::fromVocabFile, then encodes
 void fuzzBertConfig(Bytes bytes);  // loadBertConfig, parameter count, save-and-reload round trip
+void fuzzStateDictPickle(Bytes bytes); // parseStateDictPickle: data.pkl of a pytorch_model.bin
 
 struct NamedTarget {
     const char *name; // fuzz_<name>, corpus/<name>, regressions/<name>
@@ -23,7 +24,7 @@ struct NamedTarget {
 
 inline constexpr NamedTarget kTargets[] = {
     {"csv", fuzzCsv},     {"jsonl", fuzzJsonl}, {"safetensors", fuzzSafetensors}, {"tokenizer_json", fuzzTokenizerJson},
-    {"vocab", fuzzVocab}, {"bert_config", fuzzBertConfig},
+    {"vocab", fuzzVocab}, {"bert_config", fuzzBertConfig}, {"state_dict_pickle", fuzzStateDictPickle},
 };
 
 } // namespace ft::fuzz

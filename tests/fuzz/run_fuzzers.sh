@@ -13,7 +13,7 @@ seconds=${1:-60}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=$(realpath -m "${2:-$root/build-fuzz}")
-read -r -a targets <<<"${FUZZ_TARGETS:-csv jsonl safetensors tokenizer_json vocab bert_config}"
+read -r -a targets <<<"${FUZZ_TARGETS:-csv jsonl safetensors tokenizer_json vocab bert_config state_dict_pickle}"
 json_targets=" jsonl safetensors tokenizer_json bert_config "
 
 if [[ ! -f $build/CMakeCache.txt ]]; then
