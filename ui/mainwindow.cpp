@@ -12,6 +12,7 @@
 #include "pages/tablepage.h"
 #include "pages/welcomepage.h"
 #include "preferences.h"
+#include "projectwatch.h"
 #include "recentprojects.h"
 #include "store/catalog.h"
 #include "store/datasets.h"
@@ -89,6 +90,7 @@ QStringList draggedPaths(const QMimeData *mime)
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent),
+      mWatch(new ProjectWatch(this)),
       mMessageBar(new MessageBar(this)),
       mNavigation(new QListWidget(this)),
       mStack(new QStackedWidget(this)),
@@ -135,6 +137,7 @@ MainWindow::MainWindow(QWidget *parent)
     mStack->addWidget(mWelcome);
 
     connect(mWelcome, &WelcomePage::newProjectRequested, this, &MainWindow::chooseFolderToCreate);
+    connect(mWatch, &ProjectWatch::vanished, this, &MainWindow::projectVanished);
     connect(mWelcome, &WelcomePage::openProjectRequested, this, &MainWindow::chooseFolderToOpen);
     connect(mWelcome, &WelcomePage::recentProjectChosen, this, &MainWindow::openProject);
 
@@ -259,6 +262,7 @@ void MainWindow::setProject(std::unique_ptr<Project> project)
     mRuns->setProject(current);
     mExports->setProject(current);
     mNavigation->setEnabled(current != nullptr);
+    mWatch->watch(current ? QString::fromStdString(current->folder().string()) : QString());
 
     if (!current) {
         mWelcome->setRecentProjects(RecentProjects::list());
@@ -276,6 +280,15 @@ void MainWindow::setProject(std::unique_ptr<Project> project)
     mStatusProject->setText(folder);
     showPage(qBound(0, lastPage.get(), PageCount - 1));
     Q_EMIT projectChanged(folder);
+}
+
+void MainWindow::projectVanished(const QString &folder)
+{
+    RecentProjects::remove(folder); // before the welcome page lists them again
+    closeProject();                 // also cancels a run training there: it could save nothing either
+    showError(tr("The project folder %1 was deleted or moved, so it was closed: nothing more could be saved to it. "
+                 "Open it again from where it is now.")
+                  .arg(folder));
 }
 
 void MainWindow::chooseFolderToCreate()

@@ -24,6 +24,7 @@ namespace ft::ui {
 class DatasetsPage;
 class ImportDialog;
 class MessageBar;
+class ProjectWatch;
 class RunsPage;
 class TablePage;
 class ExportPage;
@@ -78,8 +79,10 @@ private:
     void showError(const QString &text);
     void keepTrainingInBackground();
     void pauseRunsAndClose();
+    void projectVanished(const QString &folder);
 
     std::unique_ptr<Project> mProject;
+    ProjectWatch *mWatch;
     MessageBar *mMessageBar;
     QListWidget *mNavigation;
     QStackedWidget *mStack;

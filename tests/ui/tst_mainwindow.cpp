@@ -13,6 +13,7 @@
 #include "store/project.h"
 #include "store/runs.h"
 #include "pages/tablepage.h"
+#include "pages/welcomepage.h"
 #include "recentprojects.h"
 #include "system/system_report.h"
 #include "tempproject.h"
@@ -192,6 +193,50 @@ private Q_SLOTS:
         Project project = Project::open(ft::test::toPath(folder));
         QTRY_COMPARE(int(runDetails(project, runId).state), int(RunState::Interrupted));
         QApplication::setQuitOnLastWindowClosed(true);
+    }
+
+    void projectDeletedOrMovedUnderTheWindowIsClosed()
+    {
+        QTemporaryDir dir;
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+        // Files coming and going inside the folder change nothing.
+        const QString folder = dir.filePath(QStringLiteral("doomed"));
+        QVERIFY(window.createProject(folder));
+        QFile scratch(folder + QStringLiteral("/notes.txt"));
+        QVERIFY(scratch.open(QIODevice::WriteOnly));
+        scratch.close();
+        QVERIFY(scratch.remove());
+        QTest::qWait(200);
+        QVERIFY(window.project());
+
+        // Deleted: closed, said so, and forgotten by the recent projects.
+        QVERIFY(QDir(folder).removeRecursively());
+        QTRY_VERIFY(!window.project());
+        QCOMPARE(window.currentPage(), -1);
+        QVERIFY(window.messageBar()->isVisible());
+        QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
+        QVERIFY(window.messageBar()->text().contains(folder));
+        QVERIFY(window.messageBar()->text().contains(QStringLiteral("was deleted or moved")));
+        QVERIFY(!RecentProjects::list().contains(QDir(folder).absolutePath()));
+        auto *welcome = window.findChild<WelcomePage *>();
+        QVERIFY(welcome && welcome->isVisible());
+        QVERIFY(welcome->recentList()->findItems(folder, Qt::MatchContains).isEmpty());
+        window.grab().save(artifactPath(QStringLiteral("mainwindow-project-vanished.png")));
+
+        // Moved: the same, and the studio opens it where it went.
+        const QString kept = dir.filePath(QStringLiteral("kept"));
+        const QString moved = dir.filePath(QStringLiteral("moved"));
+        QVERIFY(window.createProject(kept));
+        QVERIFY(!window.messageBar()->isVisible());
+        QVERIFY(QDir().rename(kept, moved));
+        QTRY_VERIFY(!window.project());
+        QVERIFY(window.messageBar()->text().contains(kept));
+        QVERIFY(window.openProject(moved));
+        QCOMPARE(QString::fromStdString(window.project()->folder().string()), moved);
+        QCOMPARE(window.currentPage(), int(MainWindow::DatasetsPageIndex));
     }
 
     void dropOfNonProjectIsRefused()
