@@ -35,7 +35,8 @@ bool sameBits(const at::Tensor &a, const at::Tensor &b)
     if (a.scalar_type() != b.scalar_type() || a.sizes() != b.sizes())
         return false;
     const at::Tensor x = a.contiguous(), y = b.contiguous();
-    return std::memcmp(x.data_ptr(), y.data_ptr(), x.numel() * x.element_size()) == 0;
+    // An empty tensor has no storage: memcmp must not see its null pointer.
+    return x.numel() == 0 || std::memcmp(x.data_ptr(), y.data_ptr(), x.numel() * x.element_size()) == 0;
 }
 
 bool sameTensors(const TensorMap &a, const TensorMap &b)
