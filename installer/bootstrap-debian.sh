@@ -23,6 +23,9 @@ packages=(
   # tests: the ONNX export's independent checks, Python's onnx checker and
   # ONNX Runtime for Node (npm installs it into the build tree)
   python3-onnx nodejs
+  # tests: the image preprocessing reference (Hugging Face's image processors
+  # resize through PIL)
+  python3-pil
   # packages and their test: dpkg-shlibdeps (dpkg-dev, file), lintian, the
   # desktop entry, AppStream and MIME checks (gio from libglib2.0-bin)
   dpkg-dev file lintian desktop-file-utils appstream shared-mime-info libglib2.0-bin

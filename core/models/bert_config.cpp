@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/json_depth.h"
 #include "models/atomic_file.h"
+#include "models/config_fields.h"
 
 #include <fstream>
 #include <map>
@@ -21,74 +22,12 @@ constexpr const char *kRequiredKeys[] = {"vocab_size", "hidden_size", "num_hidde
                                          "intermediate_size"};
 
 // Sizes above these are refused: far beyond any BERT-family checkpoint, they
-// would only make the parameter count and memory estimates overflow (or,
-// for num_labels, allocate a name per class).
+// would only make the parameter count and memory estimates overflow.
 constexpr std::int64_t kMaxTableSize = std::int64_t(1) << 24; // vocab_size, max_position_embeddings, type_vocab_size
 constexpr std::int64_t kMaxWidth = std::int64_t(1) << 20;     // hidden_size, intermediate_size
 constexpr std::int64_t kMaxLayers = 4096;
-constexpr std::int64_t kMaxLabels = std::int64_t(1) << 20;
 
-// Reads typed fields from one config document; every failure names the file and the key.
-class FieldReader {
-public:
-    FieldReader(const json &document, const std::string &source) : mJson(document), mSource(source) {}
-
-    [[noreturn]] void fail(const std::string &key, const std::string &what, ErrorKind kind = ErrorKind::InvalidInput) const
-    {
-        throw Error(kind, mSource + ": key '" + key + "' " + what);
-    }
-
-    const json *find(const std::string &key) const
-    {
-        const auto it = mJson.find(key);
-        return it == mJson.end() ? nullptr : &*it;
-    }
-
-    std::int64_t integer(const std::string &key, std::int64_t fallback, std::int64_t minimum,
-                         std::int64_t maximum = INT64_MAX) const
-    {
-        const json *value = find(key);
-        if (!value)
-            return fallback;
-        if (!value->is_number_integer())
-            fail(key, "must be an integer, not " + value->dump());
-        const std::int64_t result = value->get<std::int64_t>();
-        if (result < minimum || (value->is_number_unsigned() && value->get<std::uint64_t>() > INT64_MAX))
-            fail(key, "must be at least " + std::to_string(minimum) + ", not " + value->dump());
-        if (result > maximum)
-            fail(key, "must be at most " + std::to_string(maximum) + ", not " + value->dump());
-        return result;
-    }
-
-    double number(const std::string &key, double fallback, double minimum, double maximum) const
-    {
-        const json *value = find(key);
-        if (!value)
-            return fallback;
-        if (!value->is_number())
-            fail(key, "must be a number, not " + value->dump());
-        const double result = value->get<double>();
-        if (!(result >= minimum && result <= maximum))
-            fail(key, "must be in [" + json(minimum).dump() + ", " + json(maximum).dump() + "], not " + value->dump());
-        return result;
-    }
-
-    std::string text(const std::string &key, const std::string &fallback) const
-    {
-        const json *value = find(key);
-        if (!value || value->is_null())
-            return fallback;
-        if (!value->is_string())
-            fail(key, "must be a string, not " + value->dump());
-        return value->get<std::string>();
-    }
-
-private:
-    const json &mJson;
-    const std::string &mSource;
-};
-
-HiddenAct parseHiddenAct(const FieldReader &reader, const std::string &name)
+HiddenAct parseHiddenAct(const ConfigFieldReader &reader, const std::string &name)
 {
     static const std::map<std::string, HiddenAct> kActs = {{"gelu", HiddenAct::Gelu},
                                                            {"gelu_new", HiddenAct::GeluNew},
@@ -101,7 +40,7 @@ HiddenAct parseHiddenAct(const FieldReader &reader, const std::string &name)
     return it->second;
 }
 
-void checkModelType(const FieldReader &reader, const std::string &source)
+void checkModelType(const ConfigFieldReader &reader, const std::string &source)
 {
     const json *value = reader.find("model_type");
     if (!value)
@@ -116,82 +55,6 @@ void checkModelType(const FieldReader &reader, const std::string &source)
         why = "model_type 'electra' is not supported yet: its embedding projection and classification head differ "
               "from BERT's (supported: bert)";
     throw Error(ErrorKind::Incompatible, source + ": " + why);
-}
-
-// id2label ({"0": "neg", ...}) and label2id, each optional; when both are
-// present they must describe the same mapping. Ids must be 0..n-1.
-std::vector<std::string> parseLabels(const FieldReader &reader, const std::string &source)
-{
-    const json *id2label = reader.find("id2label");
-    const json *label2id = reader.find("label2id");
-    if (id2label && id2label->is_null())
-        id2label = nullptr;
-    if (label2id && label2id->is_null())
-        label2id = nullptr;
-
-    std::map<std::int64_t, std::string> byId;
-    auto addLabel = [&](const std::string &key, std::int64_t id, const std::string &name) {
-        if (id < 0 || !byId.emplace(id, name).second)
-            reader.fail(key, "has a repeated or negative class id " + std::to_string(id));
-    };
-    if (id2label) {
-        if (!id2label->is_object())
-            reader.fail("id2label", "must be an object {\"0\": \"label\", ...}, not " + id2label->dump());
-        for (const auto &[key, name] : id2label->items()) {
-            std::int64_t id = -1;
-            std::size_t used = 0;
-            try {
-                id = std::stoll(key, &used);
-            } catch (const std::exception &) {
-                used = 0;
-            }
-            if (used == 0 || used != key.size())
-                reader.fail("id2label", "has the key \"" + key + "\", which is not a class id");
-            if (!name.is_string())
-                reader.fail("id2label", "maps " + key + " to " + name.dump() + ", which is not a string");
-            addLabel("id2label", id, name.get<std::string>());
-        }
-    } else if (label2id) {
-        if (!label2id->is_object())
-            reader.fail("label2id", "must be an object {\"label\": 0, ...}, not " + label2id->dump());
-        for (const auto &[name, id] : label2id->items()) {
-            if (!id.is_number_integer())
-                reader.fail("label2id", "maps \"" + name + "\" to " + id.dump() + ", which is not a class id");
-            addLabel("label2id", id.get<std::int64_t>(), name);
-        }
-    }
-
-    std::vector<std::string> labels;
-    if (byId.empty()) {
-        // HF's default without labels: num_labels (2 unless given) named LABEL_i.
-        const std::int64_t count = reader.integer("num_labels", 2, 1, kMaxLabels);
-        for (std::int64_t i = 0; i < count; ++i)
-            labels.push_back("LABEL_" + std::to_string(i));
-        return labels;
-    }
-    for (const auto &[id, name] : byId) {
-        if (id != std::int64_t(labels.size()))
-            reader.fail(id2label ? "id2label" : "label2id",
-                        "must number the classes 0.." + std::to_string(byId.size() - 1) + ", but has id " +
-                            std::to_string(id));
-        labels.push_back(name);
-    }
-    if (std::set<std::string>(labels.begin(), labels.end()).size() != labels.size())
-        reader.fail(id2label ? "id2label" : "label2id", "gives the same name to two classes");
-    if (id2label && label2id) {
-        bool consistent = label2id->is_object() && label2id->size() == labels.size();
-        for (std::size_t i = 0; consistent && i < labels.size(); ++i) {
-            const auto it = label2id->find(labels[i]);
-            consistent = it != label2id->end() && it->is_number_integer() && it->get<std::int64_t>() == std::int64_t(i);
-        }
-        if (!consistent)
-            throw Error(ErrorKind::InvalidInput, source + ": key 'label2id' does not match 'id2label'");
-    }
-    if (const json *numLabels = reader.find("num_labels"); numLabels && numLabels->is_number_integer() &&
-                                                            numLabels->get<std::int64_t>() != std::int64_t(labels.size()))
-        reader.fail("num_labels", "is " + numLabels->dump() + " but id2label has " + std::to_string(labels.size()) +
-                                      " labels");
-    return labels;
 }
 
 } // namespace
@@ -233,7 +96,7 @@ BertConfig BertConfig::fromJson(const nlohmann::json &document, const std::strin
 {
     if (!document.is_object())
         throw Error(ErrorKind::InvalidInput, source + ": a config must be a JSON object");
-    const FieldReader reader(document, source);
+    const ConfigFieldReader reader(document, source);
     checkModelType(reader, source);
     for (const char *key : kRequiredKeys)
         if (!reader.find(key))
@@ -283,7 +146,7 @@ BertConfig BertConfig::fromJson(const nlohmann::json &document, const std::strin
     if (positions != "absolute")
         reader.fail("position_embedding_type", "'" + positions + "' is not supported (supported: absolute)",
                     ErrorKind::Incompatible);
-    config.id2label = parseLabels(reader, source);
+    config.id2label = readConfigLabels(reader);
     config.problemType = reader.text("problem_type", "");
     if (!config.problemType.empty() && config.problemType != "regression" &&
         config.problemType != "single_label_classification" && config.problemType != "multi_label_classification")
@@ -314,16 +177,7 @@ nlohmann::json BertConfig::toJson() const
     out["pad_token_id"] = padTokenId ? json(*padTokenId) : json(nullptr);
     if (!out.contains("position_embedding_type"))
         out["position_embedding_type"] = "absolute";
-    json byId = json::object();
-    json byName = json::object();
-    for (std::size_t i = 0; i < id2label.size(); ++i) {
-        byId[std::to_string(i)] = id2label[i];
-        byName[id2label[i]] = i;
-    }
-    out["id2label"] = byId;
-    out["label2id"] = byName;
-    if (out.contains("num_labels"))
-        out["num_labels"] = id2label.size();
+    writeConfigLabels(out, id2label);
     out["problem_type"] = problemType.empty() ? json(nullptr) : json(problemType);
     return out;
 }

@@ -1,0 +1,26 @@
+// module_state.h: a LibTorch module's parameters and buffers under their
+// registered names (Hugging Face's, for the vision models), loaded from and
+// gathered into TensorMaps. Used by model families whose checkpoint keys are
+// exactly their module paths.
+#pragma once
+
+#include "models/tensor_map.h"
+
+#include <torch/nn/module.h>
+
+#include <string>
+#include <vector>
+
+namespace ft {
+
+// Copies `tensors` into `module`. Every parameter and buffer must be there
+// with its shape: otherwise ft::Error (InvalidInput) naming `source` and the
+// tensor, and nothing is written. Returns the names the module does not
+// have (transformers ignores those the same way, with a warning).
+std::vector<std::string> loadModuleState(torch::nn::Module &module, const TensorMap &tensors,
+                                         const std::string &source);
+
+// Parameters and buffers on the CPU, contiguous; floating-point ones as `floatType`.
+TensorMap moduleState(const torch::nn::Module &module, at::ScalarType floatType = at::kFloat);
+
+} // namespace ft
