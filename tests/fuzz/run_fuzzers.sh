@@ -51,6 +51,8 @@ for name in "${targets[@]}"; do
     : >"$dict"
     [[ $json_targets == *" $name "* ]] && cat "$here/dicts/json.dict" >>"$dict"
     [[ -f $here/dicts/$name.dict ]] && cat "$here/dicts/$name.dict" >>"$dict"
+    dict_option=()
+    [[ -s $dict ]] && dict_option=(-dict="$dict") # libFuzzer refuses an empty dictionary
     before=$(find "$crashes" -type f | wc -l)
 
     echo "run_fuzzers: fuzz_$name for ${seconds}s (log: $log)"
@@ -58,7 +60,7 @@ for name in "${targets[@]}"; do
     (cd "$work" && TMPDIR=$scratch ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1} \
         UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
         nice "$binary" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-        -dict="$dict" -artifact_prefix="$crashes/" "$work/corpus" >"$log" 2>&1) || status=$?
+        ${dict_option[@]+"${dict_option[@]}"} -artifact_prefix="$crashes/" "$work/corpus" >"$log" 2>&1) || status=$?
 
     execs=$(stat_value "$log" number_of_executed_units)
     rate=$(stat_value "$log" average_exec_per_sec)
