@@ -3,6 +3,7 @@
 #include "models/checkpoint.h"
 
 #include "common/error.h"
+#include "models/module_state.h"
 #include "models/pickle_checkpoint.h"
 #include "models/pytorch_bin.h"
 #include "models/safetensors.h"
@@ -27,16 +28,6 @@ bool startsWith(std::string_view text, std::string_view prefix)
 bool endsWith(std::string_view text, std::string_view suffix)
 {
     return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-std::string shapeText(at::IntArrayRef sizes)
-{
-    std::ostringstream out;
-    out << '[';
-    for (std::size_t i = 0; i < sizes.size(); ++i)
-        out << (i ? ", " : "") << sizes[i];
-    out << ']';
-    return out.str();
 }
 
 std::string listText(const std::vector<std::string> &names)

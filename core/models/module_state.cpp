@@ -11,8 +11,6 @@
 
 namespace ft {
 
-namespace {
-
 std::string shapeText(at::IntArrayRef sizes)
 {
     std::ostringstream out;
@@ -22,6 +20,8 @@ std::string shapeText(at::IntArrayRef sizes)
     out << ']';
     return out.str();
 }
+
+namespace {
 
 std::vector<std::pair<std::string, at::Tensor>> stateOf(const torch::nn::Module &module)
 {

@@ -20,6 +20,9 @@ namespace ft {
 std::vector<std::string> loadModuleState(torch::nn::Module &module, const TensorMap &tensors,
                                          const std::string &source);
 
+// "[3, 4]": a tensor shape for messages.
+std::string shapeText(at::IntArrayRef sizes);
+
 // Parameters and buffers on the CPU, contiguous; floating-point ones as `floatType`.
 TensorMap moduleState(const torch::nn::Module &module, at::ScalarType floatType = at::kFloat);
 
