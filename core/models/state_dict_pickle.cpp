@@ -17,8 +17,10 @@ namespace ft {
 
 namespace {
 
+// Objects refer to each other by plain pointer: the Unpickler owns them all,
+// so a pickle that builds a cycle (a list appended to itself) cannot leak.
 struct PyObject;
-using PyRef = std::shared_ptr<PyObject>;
+using PyRef = PyObject *;
 
 // The few Python values a state dict pickle holds.
 struct PyObject {
@@ -30,17 +32,10 @@ struct PyObject {
     std::vector<PyRef> items;                     // Tuple, List
     std::vector<std::pair<PyRef, PyRef>> entries; // Dict, in insertion order
     safetensors::Dtype dtype = safetensors::Dtype::F32; // Storage, Tensor
-    PyRef storage;                                // Tensor
+    PyRef storage = nullptr;                      // Tensor
     std::int64_t offset = 0;                      // Tensor: storage offset in elements
     std::vector<std::int64_t> sizes, strides;     // Tensor
 };
-
-PyRef make(PyObject::Kind kind)
-{
-    auto object = std::make_shared<PyObject>();
-    object->kind = kind;
-    return object;
-}
 
 const std::map<std::string, safetensors::Dtype> &storageTypes()
 {
@@ -133,7 +128,13 @@ private:
         mStack.resize(mark);
         return items;
     }
-    void push(PyRef object) { mStack.push_back(std::move(object)); }
+    PyRef make(PyObject::Kind kind)
+    {
+        mObjects.push_back(std::make_unique<PyObject>());
+        mObjects.back()->kind = kind;
+        return mObjects.back().get();
+    }
+    void push(PyRef object) { mStack.push_back(object); }
     void pushInt(std::int64_t value)
     {
         PyRef object = make(PyObject::Kind::Int);
@@ -187,6 +188,7 @@ private:
     std::vector<std::size_t> mMarks;
     std::unordered_map<std::uint64_t, PyRef> mMemo;
     std::map<std::string, PyRef> mStorages;
+    std::vector<std::unique_ptr<PyObject>> mObjects; // every object made, alive as long as the Unpickler
 };
 
 void Unpickler::step(std::uint8_t op)
@@ -385,7 +387,8 @@ void checkView(PickledTensor &tensor, const std::string &file)
 
 std::vector<PickledTensor> parseStateDictPickle(std::string_view pickle, const std::string &file)
 {
-    const PyRef root = Unpickler(pickle, file).run();
+    Unpickler unpickler(pickle, file); // owns the objects `root` leads to
+    const PyRef root = unpickler.run();
     if (root->kind != PyObject::Kind::Dict)
         throw Error(ErrorKind::InvalidInput, file + ": holds no state dict (expected {name: tensor})");
     std::set<std::string> seen;
