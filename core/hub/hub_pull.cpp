@@ -3,6 +3,7 @@
 #include "hub/hub_pull.h"
 
 #include "common/error.h"
+#include "common/json_depth.h"
 #include "hub/http_fetch.h"
 #include "hub/sha256.h"
 
@@ -58,10 +59,15 @@ void failForStatus(const http::Response &response, const std::string &what, cons
 
 nlohmann::json parseJson(const http::Response &response, const std::string &what)
 {
-    auto json = nlohmann::json::parse(response.body, nullptr, false);
-    if (json.is_discarded())
-        throw Error(ErrorKind::InvalidInput, what + ": the server's answer is not JSON");
-    return json;
+    // The body comes from the network: depth-checked before parsing, like files.
+    if (const auto deep = jsonTooDeep(response.body))
+        throw Error(ErrorKind::InvalidInput,
+                    what + ": the server's answer is not usable JSON: " + jsonTooDeepMessage(response.body, *deep));
+    try {
+        return nlohmann::json::parse(response.body);
+    } catch (const nlohmann::json::exception &e) {
+        throw Error(ErrorKind::InvalidInput, what + ": the server's answer is not JSON (" + e.what() + ")");
+    }
 }
 
 // Follows the `Link: <...>; rel="next"` pagination of the tree API.

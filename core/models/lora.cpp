@@ -5,13 +5,13 @@
 #include "models/atomic_file.h"
 #include "models/checkpoint.h"
 #include "models/safetensors.h"
+#include "text/json_file.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <set>
 #include <utility>
 
@@ -261,10 +261,8 @@ void mergeLoraAdapterFolder(BertForSequenceClassificationImpl &model, const fs::
     const fs::path weightsFile = folder / "adapter_model.safetensors";
     double scale = 0;
     try {
-        std::ifstream in(configFile);
-        if (!in)
-            throw Error(ErrorKind::NotFound, configFile.string() + ": cannot read it");
-        const nlohmann::json config = nlohmann::json::parse(in);
+        const JsonFile file = JsonFile::read(configFile);
+        const nlohmann::json &config = file.root();
         if (config.value("peft_type", "") != "LORA")
             throw Error(ErrorKind::Incompatible, configFile.string() + ": peft_type is not LORA");
         scale = config.at("lora_alpha").get<double>() / config.at("r").get<double>();

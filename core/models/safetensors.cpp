@@ -4,15 +4,14 @@
 
 #include "common/error.h"
 #include "models/safetensors_format.h"
+#include "text/json_file.h"
 
 #include <ATen/Functions.h>
 #include <nlohmann/json.hpp>
 
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
 
 namespace ft {
 
@@ -36,20 +35,6 @@ st::Dtype fromScalarType(at::ScalarType type, const std::string &file, const std
     default:
         throw Error(ErrorKind::Incompatible, file + ": tensor '" + name + "' has the dtype " +
                                                  std::string(c10::toString(type)) + ", which safetensors cannot hold");
-    }
-}
-
-nlohmann::json readJsonFile(const std::filesystem::path &file)
-{
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw Error(ErrorKind::NotFound, "cannot open " + file.string());
-    std::stringstream text;
-    text << in.rdbuf();
-    try {
-        return nlohmann::json::parse(text.str());
-    } catch (const nlohmann::json::exception &e) {
-        throw Error(ErrorKind::InvalidInput, file.string() + ": invalid JSON: " + e.what());
     }
 }
 
@@ -119,7 +104,8 @@ TensorMap loadShardedSafetensors(const std::filesystem::path &indexFile, at::Sca
                                  std::vector<std::filesystem::path> *shardFiles)
 {
     const std::string index = indexFile.string();
-    const nlohmann::json document = readJsonFile(indexFile);
+    const JsonFile indexJson = JsonFile::read(indexFile);
+    const nlohmann::json &document = indexJson.root();
     if (!document.is_object() || !document.contains("weight_map") || !document["weight_map"].is_object())
         throw Error(ErrorKind::InvalidInput, index + ": missing key 'weight_map' (an object: tensor -> shard file)");
     const nlohmann::json &weightMap = document["weight_map"];

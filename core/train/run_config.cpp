@@ -3,13 +3,13 @@
 #include "train/run_config.h"
 
 #include "common/error.h"
+#include "text/json_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
@@ -298,19 +298,9 @@ RunConfig parseRunConfig(const Json &json, const std::string &origin)
 
 RunConfig loadRunConfig(const std::filesystem::path &file)
 {
-    std::error_code ec;
-    if (!std::filesystem::exists(file, ec))
-        throw Error(ErrorKind::NotFound, file.string() + " does not exist");
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw Error(ErrorKind::Io, "cannot read " + file.string());
-    Json json;
-    try {
-        json = Json::parse(in);
-    } catch (const Json::parse_error &e) {
-        throw Error(ErrorKind::InvalidInput, file.string() + " is not valid JSON: " + e.what());
-    }
-    return parseRunConfig(json, file.string());
+    // JsonFile: a missing or unreadable file, malformed, too deeply nested
+    // or out-of-range JSON each get an error that names the file and place.
+    return parseRunConfig(JsonFile::read(file).root(), file.string());
 }
 
 nlohmann::ordered_json toJson(const RunConfig &config)

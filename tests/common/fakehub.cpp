@@ -71,7 +71,7 @@ FakeHub::FakeHub(std::string repoId, const fs::path &folder)
         if (!authorized(request, response))
             return;
         nlohmann::json info = {{"id", mRepoId}, {"sha", mCommit}, {"siblings", nlohmann::json::array()}};
-        response.set_content(info.dump(), "application/json");
+        response.set_content(mRevisionBody.empty() ? info.dump() : mRevisionBody, "application/json");
     });
 
     mApi->Get(prefix + "/tree/([0-9a-f]+)", [this, authorized](const httplib::Request &request, httplib::Response &response) {

@@ -33,6 +33,8 @@ public:
     void dropConnectionsAfter(std::uint64_t bytes, int times) { mDropAfter = bytes; mDropsLeft = times; }
     void lieAboutHash(bool lie) { mLieAboutHash = lie; }
     void requireToken(std::string token) { mRequiredToken = std::move(token); }
+    // The revision API answers `body` instead of the repository's info.
+    void answerRevisionWith(std::string body) { mRevisionBody = std::move(body); }
 
     // What the servers saw.
     struct Request {
@@ -62,6 +64,7 @@ private:
     std::atomic<std::uint64_t> mDropAfter{0};
     std::atomic<int> mDropsLeft{0};
     std::atomic<bool> mLieAboutHash{false};
+    std::string mRevisionBody; // set before a pull, read by the server thread
     std::string mRequiredToken;
     mutable std::mutex mMutex;
     std::vector<Request> mRequests;

@@ -147,6 +147,21 @@ private Q_SLOTS:
                             / "model.safetensors"));
     }
 
+    // The Hub's answers are read like untrusted files: nesting that would
+    // overflow the stack and numbers beyond a double get a clear error.
+    void malformedAnswersAreRefused()
+    {
+        FakeHub hub(kRepo, kGoldenModel);
+        QTemporaryDir cache;
+        hub.answerRevisionWith(std::string(100000, '[') + std::string(100000, ']'));
+        expectError([&] { pullModel(optionsFor(hub, cache)); }, ErrorKind::InvalidInput,
+                    "nested deeper than 512 levels");
+        hub.answerRevisionWith(R"({"sha": 1e400})");
+        expectError([&] { pullModel(optionsFor(hub, cache)); }, ErrorKind::InvalidInput, "is not JSON");
+        hub.answerRevisionWith("<html>busy</html>");
+        expectError([&] { pullModel(optionsFor(hub, cache)); }, ErrorKind::InvalidInput, "is not JSON");
+    }
+
     void tokenGoesToTheHubOnly()
     {
         FakeHub hub(kRepo, kGoldenModel);

@@ -3,6 +3,7 @@
 // keys, and the step-count helpers as transformers' Trainer counts steps.
 #include "common/error.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 #include "train/run_config.h"
 #include "train/run_config_docs.h"
@@ -258,8 +259,15 @@ private Q_SLOTS:
         } catch (const Error &e) {
             QCOMPARE(int(e.kind()), int(ErrorKind::InvalidInput));
             const QString message = QString::fromStdString(e.what());
-            QVERIFY2(message.contains(QString::fromStdString(file.string()) + " is not valid JSON"), e.what());
+            QVERIFY2(message.contains(QString::fromStdString(file.string()) + ": invalid JSON at line 1, column 24"),
+                     e.what());
         }
+        // Nesting that would overflow the stack, and numbers beyond a double, are refused with their place.
+        ft::test::writeBytes(file, QByteArray("{\"x\": ") + QByteArray(100000, '[') + QByteArray(100000, ']') + "}");
+        FT_VERIFY_ERROR(loadRunConfig(file), ErrorKind::InvalidInput,
+                        QString::fromStdString(file.string()) + ": invalid JSON: nested deeper than 512 levels");
+        ft::test::writeBytes(file, R"({"learning_rate": 1e400})");
+        FT_VERIFY_ERROR(loadRunConfig(file), ErrorKind::InvalidInput, "1e400");
         ft::test::writeBytes(file, R"({"lerning_rate": 3e-5})");
         try {
             loadRunConfig(file);
