@@ -156,6 +156,14 @@ std::vector<TemplateItem> readTemplate(const JsonFile &file, const json &process
         file.fail(at, "expected an array of template pieces");
     std::vector<TemplateItem> items;
     bool seen[2] = {false, false};
+    // A token type indexes token_type_embeddings: a negative or absurd one
+    // is refused here, naming the file, not at the first forward pass.
+    const auto typeIdOf = [&](const json &object, const std::string &pointer) {
+        const std::int64_t id = file.integer(object, pointer, "type_id", 0);
+        if (id < 0 || id > 65535)
+            file.fail(pointer + "/type_id", "must be a token type from 0 to 65535, not " + std::to_string(id));
+        return static_cast<std::int32_t>(id);
+    };
     for (std::size_t i = 0; i < it->size(); ++i) {
         const json &piece = (*it)[i];
         const std::string pieceAt = jsonPointer(at, i);
@@ -169,11 +177,11 @@ std::vector<TemplateItem> readTemplate(const JsonFile &file, const json &process
             if (seen[item.sequence])
                 file.fail(pieceAt, "sequence " + name + " appears twice");
             seen[item.sequence] = true;
-            item.typeId = static_cast<std::int32_t>(file.integer(sequence, pieceAt + "/Sequence", "type_id", 0));
+            item.typeId = typeIdOf(sequence, pieceAt + "/Sequence");
         } else if (piece.is_object() && piece.size() == 1 && piece.contains("SpecialToken")) {
             const json &special = file.object(piece, pieceAt, "SpecialToken");
             item.name = file.string(special, pieceAt + "/SpecialToken", "id", "");
-            item.typeId = static_cast<std::int32_t>(file.integer(special, pieceAt + "/SpecialToken", "type_id", 0));
+            item.typeId = typeIdOf(special, pieceAt + "/SpecialToken");
             const auto definition = specials.find(item.name);
             if (definition == specials.end() || !definition->is_object()) {
                 file.fail(pieceAt + "/SpecialToken/id", "special token " + inQuotes(item.name)

@@ -437,6 +437,9 @@ private Q_SLOTS:
         QTest::newRow("json template id unknown")
             << json << variant([](auto &j) { j["post_processor"]["special_tokens"]["[SEP]"]["ids"][0] = 5000; })
             << invalid << QStringLiteral("special token \"[SEP]\" has id 5000");
+        QTest::newRow("json template negative type id")
+            << json << variant([](auto &j) { j["post_processor"]["single"][1]["Sequence"]["type_id"] = -1; })
+            << invalid << QStringLiteral("/post_processor/single/1/Sequence/type_id: must be a token type from 0");
         QTest::newRow("json added token without id")
             << json << variant([](auto &j) { j["added_tokens"][2].erase("id"); }) << invalid
             << QStringLiteral("/added_tokens/2: missing \"id\"");
