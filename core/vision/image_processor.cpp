@@ -4,6 +4,7 @@
 #include "vision/image_processor.h"
 
 #include "common/error.h"
+#include "models/atomic_file.h"
 #include "text/json_file.h"
 
 #include <algorithm>
@@ -69,6 +70,7 @@ ImageProcessorConfig loadImageProcessorConfig(const std::filesystem::path &file)
     if (!root.is_object())
         json.fail("", "must be a JSON object");
     ImageProcessorConfig c;
+    c.original = root;
     c.type = json.string(root, "", "image_processor_type", json.string(root, "", "feature_extractor_type", ""));
     static const char *const kKnown[] = {"ViTImageProcessor",   "ViTFeatureExtractor",   "ConvNextImageProcessor",
                                          "ConvNextFeatureExtractor", "DeiTImageProcessor", "BitImageProcessor",
@@ -135,6 +137,46 @@ ImageProcessorConfig loadImageProcessorConfig(const std::filesystem::path &file)
     if (c.doNormalize && std::any_of(c.std.begin(), c.std.end(), [](float s) { return !(s > 0); }))
         json.fail("/image_std", "must be above 0");
     return c;
+}
+
+nlohmann::json toJson(const ImageProcessorConfig &c)
+{
+    nlohmann::json out = c.original.is_object() ? c.original : nlohmann::json::object();
+    if (!c.type.empty())
+        out["image_processor_type"] = c.type;
+    out["do_resize"] = c.doResize;
+    if (c.shortestEdge)
+        out["size"] = {{"shortest_edge", c.shortestEdge}};
+    else if (c.height)
+        out["size"] = {{"height", c.height}, {"width", c.width}};
+    if (c.cropPct > 0)
+        out["crop_pct"] = c.cropPct;
+    out["resample"] = int(c.resample);
+    if (c.doCenterCrop || out.contains("do_center_crop"))
+        out["do_center_crop"] = c.doCenterCrop;
+    if (c.doCenterCrop)
+        out["crop_size"] = {{"height", c.cropHeight}, {"width", c.cropWidth}};
+    out["do_rescale"] = c.doRescale;
+    out["rescale_factor"] = c.rescaleFactor;
+    out["do_normalize"] = c.doNormalize;
+    // Kept as written (0.485, not 0.48500001430511475) when they read back the same.
+    const auto triple = [&](const char *key, const std::array<float, 3> &values) {
+        const auto it = out.find(key);
+        const bool same = it != out.end() && it->is_array() && it->size() == 3
+                          && std::all_of(it->begin(), it->end(), [](const auto &v) { return v.is_number(); })
+                          && (*it)[0].get<float>() == values[0] && (*it)[1].get<float>() == values[1]
+                          && (*it)[2].get<float>() == values[2];
+        if (!same)
+            out[key] = {values[0], values[1], values[2]};
+    };
+    triple("image_mean", c.mean);
+    triple("image_std", c.std);
+    return out;
+}
+
+void saveImageProcessorConfig(const ImageProcessorConfig &config, const std::filesystem::path &file)
+{
+    writeFileAtomically(file, toJson(config).dump(2) + "\n");
 }
 
 RgbImage centerCrop(const RgbImage &image, int height, int width)

@@ -10,6 +10,8 @@
 #include "vision/resample.h"
 #include "vision/rgb_image.h"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <filesystem>
 #include <string>
@@ -30,12 +32,17 @@ struct ImageProcessorConfig {
     double rescaleFactor = 1.0 / 255.0;
     bool doNormalize = true;
     std::array<float, 3> mean{0.5f, 0.5f, 0.5f}, std{0.5f, 0.5f, 0.5f};
+    nlohmann::json original = nlohmann::json::object(); // the file as read: fields we do not model survive a save
 };
 
 // Reads a preprocessor_config.json. Throws ft::Error (InvalidInput) naming the
 // file and the key at fault; Incompatible for an image processor type or an
 // option (nearest resampling, non-RGB means) this reader does not implement.
 ImageProcessorConfig loadImageProcessorConfig(const std::filesystem::path &file);
+// The config as the processor's save_pretrained writes it (the original
+// fields with ours over them), and written atomically.
+nlohmann::json toJson(const ImageProcessorConfig &config);
+void saveImageProcessorConfig(const ImageProcessorConfig &config, const std::filesystem::path &file);
 
 struct PixelValues {
     int height = 0, width = 0;

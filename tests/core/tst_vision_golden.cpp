@@ -8,6 +8,7 @@
 #include "models/resnet_model.h"
 #include "models/safetensors.h"
 #include "models/vision_config.h"
+#include "models/vision_folder.h"
 #include "models/vit_model.h"
 #include "tempproject.h"
 #include "testhelpers.h"
@@ -126,6 +127,37 @@ private Q_SLOTS:
                 },
                 "pooled");
         }
+    }
+
+    // save_pretrained's three files, read back into the same model.
+    void foldersRoundTrip()
+    {
+        QTemporaryDir dir;
+        const c10::NoGradGuard noGrad;
+        const at::Tensor pixels = at::randn({2, 3, 16, 16}, at::TensorOptions().dtype(at::kFloat));
+        LoadedVit vit = loadVit(kGolden / "vit-tiny");
+        QVERIFY(vit.unusedTensors.empty());
+        const fs::path vitCopy = toPath(dir.filePath(QStringLiteral("vit")));
+        saveVit(*vit.model, vit.processor, vitCopy);
+        QCOMPARE(modelTypeOf(vitCopy), std::string("vit"));
+        const nlohmann::json config = readJson(vitCopy / "config.json");
+        QVERIFY(config["architectures"] == nlohmann::json::array({"ViTForImageClassification"}));
+        QVERIFY(config["id2label"]["2"] == "wasp");
+        QVERIFY(readJson(vitCopy / "preprocessor_config.json")
+                == readJson(kGolden / "vit-tiny" / "preprocessor_config.json")); // nothing changed, nothing rewritten
+        LoadedVit vitAgain = loadVit(vitCopy);
+        QVERIFY(at::equal(vitAgain.model->forward(pixels).logits, vit.model->forward(pixels).logits));
+
+        LoadedResNet resnet = loadResNet(kGolden / "resnet-tiny-bottleneck");
+        const fs::path resnetCopy = toPath(dir.filePath(QStringLiteral("resnet")));
+        saveResNet(*resnet.model, resnet.processor, resnetCopy);
+        LoadedResNet resnetAgain = loadResNet(resnetCopy);
+        QVERIFY(at::equal(resnetAgain.model->forward(pixels).logits, resnet.model->forward(pixels).logits));
+        QCOMPARE(resnetAgain.processor.cropPct, 0.875);
+        QCOMPARE(int(resnetAgain.processor.resample), int(ResampleFilter::Bicubic));
+        const TensorMap saved = loadSafetensors(resnetCopy / "model.safetensors", at::kFloat);
+        QCOMPARE(saved.at("resnet.embedder.embedder.normalization.num_batches_tracked").scalar_type(), at::kLong);
+        QCOMPARE(saved.size(), readCheckpointTensors(kGolden / "resnet-tiny-bottleneck").tensors.size());
     }
 
     void resamplingKeepsSizeAndCentres()
