@@ -3,16 +3,14 @@
 #include "export/onnx_export.h"
 
 #include "common/error.h"
-#include "common/version.h"
 #include "export/onnx_graph_builder.h"
-#include "models/atomic_file.h"
+#include "export/onnx_model_file.h"
 #include "models/lora.h"
 
 #include <ATen/Functions.h>
 #include <c10/core/GradMode.h>
 #include <nlohmann/json.hpp>
 
-#include <climits>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -21,15 +19,6 @@
 namespace ft {
 
 namespace {
-
-constexpr int kMinOpset = 17; // LayerNormalization
-constexpr int kMaxOpset = 21;
-
-// The IR version that goes with an opset (onnx/helper.py's VERSION_TABLE).
-std::int64_t irVersionFor(int opset)
-{
-    return opset <= 18 ? 8 : opset <= 20 ? 9 : 10;
-}
 
 // Symmetric int8 per output feature, as quantize_dynamic(per_channel=True) quantises a weight:
 // scale = max|w| / 127, q = round_half_even(w / scale) in [-127, 127].
@@ -251,13 +240,6 @@ private:
     std::int64_t mQuantizedLayers = 0;
 };
 
-void addMetadata(onnx::ModelProto &model, const std::string &key, const std::string &value)
-{
-    onnx::StringStringEntryProto *entry = model.add_metadata_props();
-    entry->set_key(key);
-    entry->set_value(value);
-}
-
 } // namespace
 
 OnnxExportReport writeOnnx(const BertForSequenceClassificationImpl &model, const std::filesystem::path &file,
@@ -266,23 +248,12 @@ OnnxExportReport writeOnnx(const BertForSequenceClassificationImpl &model, const
     if (hasLora(model))
         throw Error(ErrorKind::InvalidInput, "cannot export a model with LoRA branches to ONNX: merge them into the "
                                              "weights first (merge the adapter, then export)");
-    if (options.opset < kMinOpset || options.opset > kMaxOpset)
-        throw Error(ErrorKind::InvalidInput, "ONNX opset " + std::to_string(options.opset) + " is not supported; use " +
-                                                 std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset));
     c10::NoGradGuard noGrad;
 
     onnx::ModelProto proto;
-    proto.set_ir_version(irVersionFor(options.opset));
-    proto.set_producer_name(kApplicationName);
-    proto.set_producer_version(kVersion);
-    proto.set_doc_string("BertForSequenceClassification fine-tuned with Finetune Studio");
-    onnx::OperatorSetIdProto *opset = proto.add_opset_import();
-    opset->set_domain("");
-    opset->set_version(options.opset);
-
-    onnx::GraphProto *graphProto = proto.mutable_graph();
-    graphProto->set_name("BertForSequenceClassification");
-    OnnxGraphBuilder graph(*graphProto);
+    onnx::GraphProto &graphProto = startOnnxModel(
+        proto, options.opset, "BertForSequenceClassification fine-tuned with Finetune Studio", "BertForSequenceClassification");
+    OnnxGraphBuilder graph(graphProto);
     BertGraphWriter writer(model, options.quantizeInt8, graph);
     writer.write();
 
@@ -290,25 +261,16 @@ OnnxExportReport writeOnnx(const BertForSequenceClassificationImpl &model, const
     nlohmann::ordered_json id2label = nlohmann::ordered_json::object();
     for (std::size_t i = 0; i < config.id2label.size(); ++i)
         id2label[std::to_string(i)] = config.id2label[i];
-    addMetadata(proto, "id2label", id2label.dump());
-    addMetadata(proto, "hidden_act", std::string(hiddenActName(config.hiddenAct)));
-    addMetadata(proto, "quantization",
+    addOnnxMetadata(proto, "id2label", id2label.dump());
+    addOnnxMetadata(proto, "hidden_act", std::string(hiddenActName(config.hiddenAct)));
+    addOnnxMetadata(proto, "quantization",
                 options.quantizeInt8 ? "int8 dynamic: encoder and pooler linear weights int8 per channel, "
                                        "activations uint8 (DynamicQuantizeLinear)"
                                      : "none");
-    addMetadata(proto, "config", config.toJson().dump());
-
-    // protobuf cannot serialise a message over 2 GiB; larger models need ONNX's external data.
-    if (proto.ByteSizeLong() > std::size_t(INT_MAX))
-        throw Error(ErrorKind::Incompatible, "the model is too large for a single ONNX file (over 2 GiB)");
-    std::string bytes;
-    if (!proto.SerializeToString(&bytes))
-        throw Error(ErrorKind::Internal, "cannot serialise the ONNX model");
-
-    writeFileAtomically(file, bytes);
+    addOnnxMetadata(proto, "config", config.toJson().dump());
 
     OnnxExportReport report;
-    report.bytes = std::int64_t(bytes.size());
+    report.bytes = writeOnnxModel(proto, file);
     report.quantizedLinearLayers = writer.quantizedLayers();
     report.opset = options.opset;
     return report;

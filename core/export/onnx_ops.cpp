@@ -10,6 +10,7 @@
 #include <ATen/Functions.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 
@@ -260,6 +261,112 @@ Tensors layerNormalization(const onnx::NodeProto &node, const Tensors &inputs)
     return outputs;
 }
 
+// Along `axis`, every input the same rank.
+Tensors concat(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const at::Tensor &first = required(inputs, 0, "inputs");
+    return {at::cat(inputs, normalizeAxis(intAttribute(node, "axis", 0), first.dim()))};
+}
+
+// Numpy's bidirectional broadcast of the input and `shape`.
+Tensors expand(const onnx::NodeProto &, const Tensors &inputs)
+{
+    const at::Tensor &data = required(inputs, 0, "input");
+    const std::vector<std::int64_t> shape = int64Values(required(inputs, 1, "shape"));
+    const std::size_t rank = std::max<std::size_t>(shape.size(), std::size_t(data.dim()));
+    std::vector<std::int64_t> out(rank, 1);
+    for (std::size_t i = 0; i < rank; ++i) {
+        const std::int64_t a = i + data.dim() >= rank ? data.size(std::int64_t(i + data.dim() - rank)) : 1;
+        const std::int64_t b = i + shape.size() >= rank ? shape[i + shape.size() - rank] : 1;
+        if (a != b && a != 1 && b != 1)
+            throw Error(ErrorKind::InvalidInput, "Expand cannot broadcast the input to the shape");
+        out[i] = a == 1 ? b : a;
+    }
+    return {data.expand(out).contiguous()};
+}
+
+// The spatial attributes of Conv and MaxPool (2-D): strides, dilations and
+// pads, asymmetric pads applied first as explicit padding with `padValue`.
+struct Window {
+    std::vector<std::int64_t> strides{1, 1}, dilations{1, 1}, pads{0, 0};
+    at::Tensor input;
+};
+
+Window window(const onnx::NodeProto &node, const at::Tensor &x, double padValue)
+{
+    if (x.dim() != 4)
+        throw Error(ErrorKind::Incompatible, "only 2-D " + node.op_type() + " is implemented");
+    Window w;
+    w.input = x;
+    if (const auto strides = intsAttribute(node, "strides"))
+        w.strides = *strides;
+    if (const auto dilations = intsAttribute(node, "dilations"))
+        w.dilations = *dilations;
+    if (const auto autoPad = findAttribute(node, "auto_pad"); autoPad && autoPad->s() != "NOTSET")
+        throw Error(ErrorKind::Incompatible, "auto_pad " + autoPad->s() + " is not implemented");
+    if (const auto pads = intsAttribute(node, "pads")) {
+        const std::vector<std::int64_t> &p = *pads; // top, left, bottom, right
+        if (p.size() != 4)
+            throw Error(ErrorKind::InvalidInput, "pads must have 4 values for a 2-D window");
+        if (p[0] == p[2] && p[1] == p[3])
+            w.pads = {p[0], p[1]};
+        else
+            w.input = at::constant_pad_nd(x, {p[1], p[3], p[0], p[2]}, padValue);
+    }
+    return w;
+}
+
+Tensors conv(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const Window w = window(node, required(inputs, 0, "X"), 0.0);
+    return {at::conv2d(w.input, required(inputs, 1, "W"), optional(inputs, 2), w.strides, w.pads, w.dilations,
+                       intAttribute(node, "group", 1))};
+}
+
+// Inference form: the running mean and variance given as inputs.
+Tensors batchNormalization(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    if (intAttribute(node, "training_mode", 0) != 0)
+        throw Error(ErrorKind::Incompatible, "BatchNormalization in training mode is not implemented");
+    return {at::batch_norm(required(inputs, 0, "X"), required(inputs, 1, "scale"), required(inputs, 2, "B"),
+                           required(inputs, 3, "input_mean"), required(inputs, 4, "input_var"), false, 0.0,
+                           floatAttribute(node, "epsilon", 1e-5f), false)};
+}
+
+Tensors maxPool(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const Window w = window(node, required(inputs, 0, "X"), -std::numeric_limits<double>::infinity());
+    const auto kernel = intsAttribute(node, "kernel_shape");
+    if (!kernel)
+        throw Error(ErrorKind::InvalidInput, "MaxPool needs kernel_shape");
+    if (node.output_size() > 1)
+        throw Error(ErrorKind::Incompatible, "MaxPool's Indices output is not implemented");
+    return {at::max_pool2d(w.input, *kernel, w.strides, w.pads, w.dilations, intAttribute(node, "ceil_mode", 0) != 0)};
+}
+
+Tensors globalAveragePool(const onnx::NodeProto &, const Tensors &inputs)
+{
+    const at::Tensor &x = required(inputs, 0, "X");
+    std::vector<std::int64_t> spatial;
+    for (std::int64_t d = 2; d < x.dim(); ++d)
+        spatial.push_back(d);
+    return {x.mean(spatial, /*keepdim=*/true)};
+}
+
+// [d0 * ... * d(axis-1), d(axis) * ... * dn].
+Tensors flatten(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const at::Tensor &x = required(inputs, 0, "input");
+    const std::int64_t axis = intAttribute(node, "axis", 1) < 0 ? intAttribute(node, "axis", 1) + x.dim()
+                                                                 : intAttribute(node, "axis", 1);
+    if (axis < 0 || axis > x.dim())
+        throw Error(ErrorKind::InvalidInput, "Flatten's axis is out of range");
+    std::int64_t outer = 1;
+    for (std::int64_t d = 0; d < axis; ++d)
+        outer *= x.size(d);
+    return {x.reshape({outer, outer == 0 ? 0 : x.numel() / std::max<std::int64_t>(outer, 1)})};
+}
+
 // Y = alpha * A' B' + beta * C.
 Tensors gemm(const onnx::NodeProto &node, const Tensors &inputs)
 {
@@ -319,15 +426,22 @@ const std::map<std::string, OnnxKernel> &kernels()
 {
     static const std::map<std::string, OnnxKernel> table{
         {"Add", binary<addOp>},
+        {"BatchNormalization", batchNormalization},
         {"Cast", cast},
+        {"Concat", concat},
+        {"Conv", conv},
         {"Div", binary<divOp>},
         {"DynamicQuantizeLinear", dynamicQuantizeLinear},
         {"Erf", unary<at::erf>},
+        {"Expand", expand},
+        {"Flatten", flatten},
         {"Gather", gather},
         {"Gemm", gemm},
+        {"GlobalAveragePool", globalAveragePool},
         {"LayerNormalization", layerNormalization},
         {"MatMul", binary<matMulOp>},
         {"MatMulInteger", matMulInteger},
+        {"MaxPool", maxPool},
         {"Mul", binary<mulOp>},
         {"Pow", power},
         {"Relu", unary<at::relu>},

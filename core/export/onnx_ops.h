@@ -1,4 +1,4 @@
-// onnx_ops.h: OnnxRunner's kernels, one per ai.onnx op that writeOnnx emits,
+// onnx_ops.h: OnnxRunner's kernels, one per ai.onnx op the exports emit,
 // each following the ONNX operator specification (opset 17 and later).
 // Internal to core/export (includes ONNX's protobuf headers).
 #pragma once

@@ -113,23 +113,29 @@ OnnxRunner &OnnxRunner::operator=(OnnxRunner &&) noexcept = default;
 at::Tensor OnnxRunner::run(const at::Tensor &inputIds, const at::Tensor &attentionMask,
                            const at::Tensor &tokenTypeIds) const
 {
+    std::map<std::string, at::Tensor> feeds;
+    for (const auto &[name, tensor] : {std::pair{"input_ids", &inputIds}, std::pair{"attention_mask", &attentionMask},
+                                       std::pair{"token_type_ids", &tokenTypeIds}}) {
+        if (!tensor->defined() || tensor->dim() != 2)
+            throw Error(ErrorKind::InvalidInput, std::string("ONNX input '") + name + "' must be [batch, sequence]");
+        feeds.emplace(name, tensor->to(at::kCPU, at::kLong));
+    }
+    return run(feeds);
+}
+
+at::Tensor OnnxRunner::run(const std::map<std::string, at::Tensor> &feeds) const
+{
     c10::NoGradGuard noGrad;
     const onnx::GraphProto &graph = mImpl->model.graph();
-    const std::map<std::string, const at::Tensor *> feeds{
-        {"input_ids", &inputIds}, {"attention_mask", &attentionMask}, {"token_type_ids", &tokenTypeIds}};
-
     std::unordered_map<std::string, at::Tensor> values;
     for (const onnx::ValueInfoProto &input : graph.input()) {
         if (mImpl->initializers.contains(input.name()))
             continue; // an initializer listed as an input (IR < 4 style) keeps its stored value
         const auto feed = feeds.find(input.name());
-        if (feed == feeds.end())
+        if (feed == feeds.end() || !feed->second.defined())
             throw Error(ErrorKind::InvalidInput, "the ONNX graph has an input '" + input.name() +
-                                                     "' that the runner cannot feed");
-        const at::Tensor &tensor = *feed->second;
-        if (!tensor.defined() || tensor.dim() != 2)
-            throw Error(ErrorKind::InvalidInput, "ONNX input '" + input.name() + "' must be [batch, sequence]");
-        values[input.name()] = tensor.to(at::kCPU, at::kLong);
+                                                     "' that was not given");
+        values[input.name()] = feed->second.to(at::kCPU);
     }
 
     const auto lookup = [&](const std::string &name) -> at::Tensor {

@@ -2,6 +2,7 @@
 #include "testhelpers.h"
 
 #include <QDebug>
+#include <QProcess>
 #include <QJsonDocument>
 #include <QJsonParseError>
 
@@ -92,6 +93,21 @@ QJsonObject lastJsonLine(const QString &output)
     if (error.error != QJsonParseError::NoError)
         qWarning() << "not JSON:" << last;
     return doc.object();
+}
+
+QByteArray runProgram(const QString &program, const QStringList &arguments, QString &failure)
+{
+    QProcess process;
+    process.start(program, arguments);
+    if (!process.waitForStarted(30000)) {
+        failure = program + " did not start: " + process.errorString();
+        return {};
+    }
+    if (!process.waitForFinished(300000) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0)
+        failure = program + " " + arguments.join(' ') + " failed (exit " + QString::number(process.exitCode()) +
+                  "):\n" + QString::fromUtf8(process.readAllStandardError()) +
+                  QString::fromUtf8(process.readAllStandardOutput());
+    return process.readAllStandardOutput();
 }
 
 } // namespace ft::test

@@ -37,6 +37,10 @@ const nlohmann::json &goldenJson();
 // The JSON object on the last line of a command's output; empty, with a warning, when that line is not JSON.
 QJsonObject lastJsonLine(const QString &output);
 
+// Runs `program` and returns its stdout; sets `failure` to why (with its
+// output) when it does not start or does not exit 0 within five minutes.
+QByteArray runProgram(const QString &program, const QStringList &arguments, QString &failure);
+
 } // namespace ft::test
 
 // As expectError, but a failure ends the test function, as QVERIFY2 does. `call` is an expression.

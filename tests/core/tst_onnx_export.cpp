@@ -18,7 +18,6 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -144,22 +143,6 @@ std::string fileBytes(const fs::path &file)
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Runs `program` and returns its stdout; records why in `failure` when it does not exit 0.
-QByteArray runProcess(const QString &program, const QStringList &arguments, QString &failure)
-{
-    QProcess process;
-    process.start(program, arguments);
-    if (!process.waitForStarted(30000)) {
-        failure = program + " did not start: " + process.errorString();
-        return {};
-    }
-    if (!process.waitForFinished(300000) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0)
-        failure = program + " " + arguments.join(' ') + " failed (exit " + QString::number(process.exitCode()) +
-                  "):\n" + QString::fromUtf8(process.readAllStandardError()) +
-                  QString::fromUtf8(process.readAllStandardOutput());
-    return process.readAllStandardOutput();
-}
-
 // Logits from ONNX Runtime for Node (tests/export/run_onnx.mjs) for `batch` through `model`.
 at::Tensor onnxRuntimeLogits(const fs::path &model, const Batch &batch, const fs::path &scratch, QString &failure)
 {
@@ -177,7 +160,7 @@ at::Tensor onnxRuntimeLogits(const fs::path &model, const Batch &batch, const fs
                                   {"attention_mask", rows(batch.attentionMask)},
                                   {"token_type_ids", rows(batch.tokenTypeIds)}}
                                  .dump();
-    const QByteArray output = runProcess(
+    const QByteArray output = ft::test::runProgram(
         FT_NODE, {QString::fromStdString((kExportScripts / "run_onnx.mjs").string()), "--modules", FT_NODE_MODULES,
                   "--model", QString::fromStdString(model.string()), "--inputs", QString::fromStdString(inputs.string())},
         failure);
@@ -288,7 +271,7 @@ private Q_SLOTS:
             }
         }
         QString failure;
-        const QByteArray output = runProcess(FT_PYTHON, arguments, failure);
+        const QByteArray output = ft::test::runProgram(FT_PYTHON, arguments, failure);
         QVERIFY2(failure.isEmpty(), qPrintable(failure));
         qInfo("check_onnx.py: %s", output.trimmed().constData());
     }

@@ -6,7 +6,8 @@
 //                          [--optimization disabled|basic|extended|all]
 //
 // INPUTS.json: {"input_ids": [[...], ...], "attention_mask": [[...]], "token_type_ids": [[...]]},
-// integer rows of equal length, fed as int64 [batch, sequence] to the inputs of those names.
+// integer rows of equal length, fed as int64 [batch, sequence] to the inputs of those names; or, for
+// any input, {"type": "float32", "dims": [...], "data": [...]} (an image model's pixel_values).
 // Prints one JSON line: {"logits": [[...], ...], "dims": [batch, num_labels], "onnxruntime": VERSION}.
 // --modules names the node_modules folder onnxruntime-node is installed in (the test's npm ci
 // prefix); without it the usual resolution from this script's folder applies. --optimization is
@@ -55,7 +56,14 @@ const session = await ort.InferenceSession.create(options.model, {
 const feeds = {};
 for (const name of session.inputNames) {
   if (!(name in inputs)) fail(`the model has an input '${name}' that ${options.inputs} lacks`);
-  feeds[name] = int64Tensor(name, inputs[name]);
+  const given = inputs[name];
+  if (given && !Array.isArray(given) && given.type === 'float32') {
+    const size = given.dims.reduce((a, b) => a * b, 1);
+    if (!Array.isArray(given.data) || given.data.length !== size) fail(`${name}: data does not fill dims ${given.dims}`);
+    feeds[name] = new ort.Tensor('float32', Float32Array.from(given.data), given.dims);
+  } else {
+    feeds[name] = int64Tensor(name, given);
+  }
 }
 const results = await session.run(feeds);
 const logits = results[session.outputNames[0]];
