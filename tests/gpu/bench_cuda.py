@@ -17,12 +17,13 @@ import json
 import math
 import random
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import torch
+
+from cli_runs import last_json, model_folder, run
 
 BERT_BASE = {"architectures": ["BertForSequenceClassification"], "model_type": "bert", "vocab_size": 30522,
              "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072,
@@ -33,13 +34,6 @@ CONFIGS = [("max_length", "fp32"), ("max_length", "bf16"), ("max_length", "fp16"
            ("longest", "bf16")]
 
 
-def run(command):
-    done = subprocess.run([str(c) for c in command], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"failed ({done.returncode}): {' '.join(map(str, command))}\n{done.stderr[-3000:]}")
-    return json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
-
-
 def ours(ft, project, config, work, padding, precision, steps, batch):
     settings = {"max_steps": steps, "per_device_train_batch_size": batch, "learning_rate": 2e-5,
                 "warmup_ratio": 0.1, "weight_decay": 0.01, "max_grad_norm": 1.0, "lr_scheduler_type": "linear",
@@ -48,8 +42,8 @@ def ours(ft, project, config, work, padding, precision, steps, batch):
                 "device": "cuda", "bf16": precision == "bf16", "fp16": precision == "fp16"}
     path = work / f"ours-{padding}-{precision}.json"
     path.write_text(json.dumps(settings))
-    s = run([ft, "train", "--project", project, "--dataset", "sst2", "--model", f"scratch:{config}",
-             "--config", path, "--name", path.stem, "--json"])
+    s = last_json(run([ft, "train", "--project", project, "--dataset", "sst2", "--model", f"scratch:{config}",
+             "--config", path, "--name", path.stem, "--json"]))
     if s["steps"] != steps:
         raise SystemExit(f"ours: {s['steps']} steps instead of {steps}")
     return {"samples_per_s": s["samples_per_s"], "tokens_per_s": s["tokens_per_s"],
@@ -123,17 +117,11 @@ def main():
     shared, work, ft = Path(args.shared), Path(args.work), args.finetune
     shutil.rmtree(work, ignore_errors=True)
     model = work / "bert-base"
-    model.mkdir(parents=True)
-    tokenizer = shared / "data/tokenizers/bert-base-uncased"
-    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json"):
-        if (tokenizer / name).exists():
-            shutil.copy(tokenizer / name, model / name)
-    (model / "config.json").write_text(json.dumps(BERT_BASE, indent=2))
+    model_folder(model, shared / "data/tokenizers/bert-base-uncased", BERT_BASE)
     data = shared / "data/sst2/train.tsv"
     project = work / "project"
-    subprocess.run([ft, "project", "init", str(project)], check=True, capture_output=True)
-    subprocess.run([ft, "dataset", "import", "--project", str(project), "--name", "sst2", str(data),
-                    "--split-ratios", "1,0,0"], check=True, capture_output=True)
+    run([ft, "project", "init", project])
+    run([ft, "dataset", "import", "--project", project, "--name", "sst2", data, "--split-ratios", "1,0,0"])
     with open(data, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     texts, labels = [r["sentence"] for r in rows], [int(r["label"]) for r in rows]

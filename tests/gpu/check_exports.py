@@ -12,12 +12,14 @@ Every comparison must agree within 1e-4. Prints a row per check; exits 1 if any 
 import argparse
 import csv
 import json
-import subprocess
+import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from cli_runs import last_json, run
 
 TOLERANCE = 1e-4
 MAX_LENGTH = 48
@@ -25,17 +27,6 @@ TEXTS = ["The kettle is excellent. Great value.", "The tent broke on the first d
          "Shipping was slow, and the blender is loud!", "I love this lamp, it is bright and sturdy.",
          "Terrible headphones: they stopped working.", "An okay backpack, nothing special.",
          "Fantastic service and a wonderful camera!"]
-
-
-def run(command):
-    done = subprocess.run([str(c) for c in command], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"failed ({done.returncode}): {' '.join(map(str, command))}\n{done.stderr[-3000:]}")
-    return done.stdout
-
-
-def last_json(text):
-    return json.loads([line for line in text.splitlines() if line.startswith("{")][-1])
 
 
 def ours(ft, model, texts_csv, out):
@@ -59,7 +50,6 @@ def main():
     ap.add_argument("--device", default="cuda", help="where the runs train")
     args = ap.parse_args()
     ft, work = args.finetune, Path(args.work)
-    import shutil
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     project = work / "sample"

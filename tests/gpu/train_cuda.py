@@ -12,35 +12,16 @@ import csv
 import json
 import math
 import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from cli_runs import last_json, model_folder, run
 
 SMALL = {"architectures": ["BertForSequenceClassification"], "model_type": "bert", "vocab_size": 30522,
          "hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4, "intermediate_size": 1024,
          "hidden_act": "gelu", "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0,
          "max_position_embeddings": 512, "type_vocab_size": 2, "initializer_range": 0.02,
          "layer_norm_eps": 1e-12, "pad_token_id": 0}
-
-
-def run(command):
-    done = subprocess.run([str(c) for c in command], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"failed ({done.returncode}): {' '.join(map(str, command))}\n{done.stderr[-3000:]}")
-    return done.stdout
-
-
-def last_json(text):
-    return json.loads([line for line in text.splitlines() if line.startswith("{")][-1])
-
-
-def small_model(folder, tokenizer):
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json"):
-        if (tokenizer / name).exists():
-            shutil.copy(tokenizer / name, folder / name)
-    (folder / "config.json").write_text(json.dumps(SMALL, indent=2))
-    return folder / "config.json"
 
 
 def main():
@@ -56,7 +37,7 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     ft = args.finetune
-    config = small_model(work / "small", shared / "data/tokenizers/bert-base-uncased")
+    config = model_folder(work / "small", shared / "data/tokenizers/bert-base-uncased", SMALL)
     project = work / "project"
     run([ft, "project", "init", project])
     run([ft, "dataset", "import", "--project", project, "--name", "sst2", shared / "data/sst2/train.tsv",
