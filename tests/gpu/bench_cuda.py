@@ -50,12 +50,12 @@ def ours(ft, project, config, work, padding, precision, steps, batch):
             "first_step_s": s["first_step_s"], "final_loss": s["final_train_loss"]}
 
 
-def peer(model_folder, texts, labels, padding, precision, steps, batch):
+def peer(folder, texts, labels, padding, precision, steps, batch):
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification, \
         get_linear_schedule_with_warmup
     torch.manual_seed(42)
     random.seed(42)
-    tokenizer = AutoTokenizer.from_pretrained(model_folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
     encoded = tokenizer(texts, truncation=True, max_length=128)["input_ids"]
     config = BertConfig(**{k: v for k, v in BERT_BASE.items() if k != "architectures"}, num_labels=2)
     model = BertForSequenceClassification(config).cuda().train()
