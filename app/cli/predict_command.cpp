@@ -2,11 +2,14 @@
 // CSV/TSV/JSONL file in bounded windows, written to CSV in input order.
 #include "cli/commands.h"
 
+#include "cli/csv_fields.h"
 #include "cli/interrupt.h"
+#include "cli/predict_images.h"
 #include "cli/progress_bar.h"
 #include "common/error.h"
 #include "data/column_mapping.h"
 #include "data/row_source.h"
+#include "infer/image_predictor.h"
 #include "infer/model_location.h"
 #include "infer/predictor.h"
 #include "models/atomic_file.h"
@@ -35,29 +38,6 @@ struct PredictArguments {
     bool logits = false;
     bool json = false;
 };
-
-void appendField(std::string &line, std::string_view field)
-{
-    if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-        line += field;
-        return;
-    }
-    line += '"';
-    for (const char c : field) {
-        if (c == '"')
-            line += '"';
-        line += c;
-    }
-    line += '"';
-}
-
-// %.9g: enough digits that a float reads back exactly, to compare numerics.
-void appendNumber(std::string &line, float value)
-{
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.9g", double(value));
-    line += buffer;
-}
 
 std::string headerLine(const std::vector<std::string> &labels, bool withPair, bool withLogits)
 {
@@ -96,13 +76,19 @@ void runPredict(const PredictArguments &args)
     if (std::filesystem::exists(output, error) && std::filesystem::equivalent(input, output, error))
         throw Error(ErrorKind::InvalidInput, output.string() + " is the input file; choose another --output");
 
+    const std::filesystem::path modelFolder = resolveModelFolder(args.model); // a model folder or a run folder
+    if (ImagePredictor::handles(modelFolder)) {
+        predictImages({modelFolder, args.model, input, output, args.columns.image, args.options, args.logits, args.json});
+        return;
+    }
+
     std::unique_ptr<RowSource> source = openRowSource(input, ReadOptions{});
     const ResolvedColumns columns = resolveColumns(source->columns(), args.columns, input.string());
     const bool withPair = columns.textPair.has_value();
     const std::string &textColumn = source->columns()[columns.text];
 
     Predictor predictor;
-    predictor.load(resolveModelFolder(args.model), args.options); // a model folder or a run folder
+    predictor.load(modelFolder, args.options);
     const std::vector<std::string> &labels = predictor.labelNames();
 
     const auto start = std::chrono::steady_clock::now();
@@ -231,19 +217,26 @@ void addPredictCommand(CLI::App &app, Action &action)
     auto args = std::make_shared<PredictArguments>();
     auto *command = app.add_subcommand(
         "predict", "Classify the texts of a CSV, TSV or JSON Lines file with a fine-tuned checkpoint, into a CSV");
-    command->footer("Writes text (and text_pair), label, one prob_<label> column per class and, with --logits, one "
-                    "logit_<label> per class, in input order. Rows that cannot be read or have no text are reported "
+    command->footer("Writes text (and text_pair) or image, label, one prob_<label> column per class and, with --logits, "
+                    "one logit_<label> per class, in input order. Images are preprocessed as the model's "
+                    "preprocessor_config.json says. Rows that cannot be read or have no text are reported "
                     "on stderr with their line and skipped. The output file appears only once every row is done.");
     command->add_option("--model", args->model,
                         "Hugging Face checkpoint folder with a classification head, a folder of finetune export "
                         "(TorchScript and ONNX run on the CPU), or a project's run folder PROJECT/runs/N")
         ->required();
-    command->add_option("--input", args->input, "Data file with a text column (and optionally text_pair)")->required();
+    command->add_option("--input", args->input,
+                        "Data file with a text column (and optionally text_pair); for an image classifier (ViT, "
+                        "ResNet) a data file with an image column, or a folder of images")
+        ->required();
     command->add_option("--output", args->output, "CSV file to write (replaced only when every row is done)")
         ->required();
     command->add_flag("--logits", args->logits, "Also write the raw logits, one logit_<label> column per class");
     command->add_option("--text-column", args->columns.text,
                         "Column with the text (default: text, sentence, review, question or content)");
+    command->add_option("--image-column", args->columns.image,
+                        "For an image classifier: the column with image paths, relative to the data file's folder "
+                        "(default: image, image_path, img or file_name)");
     command->add_option("--text-pair-column", args->columns.textPair,
                         "Column with the second text of a pair (default: text_pair, sentence2 or text_b); an "
                         "empty value encodes the text alone");

@@ -253,6 +253,59 @@ private Q_SLOTS:
         }
     }
 
+    // An image classifier (tests/vision/golden): the images of a data file's
+    // image column, paths relative to the file, or of a folder; logits as
+    // the reference computed them; an unreadable image is named and skipped.
+    void imageClassifiersPredictImages()
+    {
+        const fs::path vision = fs::path(FT_TESTS_DIR) / "vision" / "golden";
+        std::ifstream in(vision / "golden.json");
+        const json expected = json::parse(in);
+        QTemporaryDir dir;
+        const fs::path images = ft::test::toPath(dir.filePath(QStringLiteral("pictures")));
+        fs::create_directories(images / "more");
+        fs::copy_file(vision / "images" / "gradient_rgb.png", images / "gradient_rgb.png");
+        fs::copy_file(vision / "images" / "gray_l.png", images / "more" / "gray_l.png");
+        ft::test::writeBytes(images / "broken.png", "\x89PNG not really");
+        const QString list = dir.filePath(QStringLiteral("pictures/list.csv"));
+        ft::test::writeBytes(ft::test::toPath(list), "image,note\ngradient_rgb.png,a\nbroken.png,b\nmore/gray_l.png,c\n");
+
+        for (const char *model : {"vit-tiny", "resnet-tiny-bottleneck"}) {
+            const QString output = dir.filePath(QStringLiteral("out.csv"));
+            const auto result = runFinetune({"predict", "--model", QString::fromStdString((vision / model).string()),
+                                             "--input", list, "--output", output, "--logits", "--json"});
+            QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+            QVERIFY2(result.err.contains(QStringLiteral("broken.png")), qPrintable(result.err));
+            const QJsonObject summary = lastJsonLine(result.out);
+            QCOMPARE(summary.value(QStringLiteral("rows")).toInt(), 2);
+            QCOMPARE(summary.value(QStringLiteral("errors")).toInt(), 1);
+            const auto records = readOutput(output);
+            QCOMPARE(records.size(), std::size_t(3));
+            QCOMPARE(records[0], (std::vector<std::string>{"image", "label", "prob_ant", "prob_bee", "prob_wasp",
+                                                           "logit_ant", "logit_bee", "logit_wasp"}));
+            const std::pair<std::string, std::string> rows[] = {{"gradient_rgb.png", "gradient_rgb"},
+                                                                {"more/gray_l.png", "gray_l"}};
+            for (std::size_t r = 0; r < 2; ++r) {
+                QCOMPARE(records[r + 1][0], rows[r].first);
+                const json &want = expected["models"][model]["images"][rows[r].second];
+                QCOMPARE(records[r + 1][1], want["argmax_label"].get<std::string>());
+                for (std::size_t c = 0; c < 3; ++c)
+                    QVERIFY2(std::abs(std::stod(records[r + 1][5 + c]) - want["logits"][c].get<double>()) < 2e-5,
+                             model);
+            }
+        }
+        // A folder: every image under it, sorted; the broken one reported.
+        const QString output = dir.filePath(QStringLiteral("folder.csv"));
+        const auto folder = runFinetune({"predict", "--model", QString::fromStdString((vision / "vit-tiny").string()),
+                                         "--input", QString::fromStdString(images.string()), "--output", output});
+        QVERIFY2(folder.exitCode == 0, qPrintable(folder.err));
+        const auto records = readOutput(output);
+        QCOMPARE(records.size(), std::size_t(3));
+        QCOMPARE(records[1][0], std::string("gradient_rgb.png"));
+        QCOMPARE(records[2][0], std::string("more/gray_l.png"));
+        QVERIFY(folder.out.contains(QStringLiteral("Predicted 2 images (1 skipped)")));
+    }
+
     // More rows than a window of batches: input order survives the length sort,
     // and batch size does not change the numbers.
     void orderSurvivesWindowsAndBatchSizes()
