@@ -42,11 +42,13 @@ nlohmann::ordered_json modelInfoJson(const ModelInfo &info)
             {"num_layers", info.numLayers},
             {"num_heads", info.numHeads},
             {"max_positions", info.maxPositions},
+            {"image_size", info.imageSize},
             {"labels", info.labels},
             {"has_classifier", info.hasClassifier},
             {"weights_format", info.weightsFormat},
             {"dtype", info.dtype},
             {"has_tokenizer", info.hasTokenizer},
+            {"has_image_processor", info.hasImageProcessor},
             {"files", files}};
 }
 
@@ -56,13 +58,19 @@ void printModelInfo(const ModelInfo &info)
     std::cout << "Folder         " << info.folder.string() << '\n'
               << "Architecture   " << orNone(info.architecture) << '\n'
               << "Model type     " << info.modelType << '\n'
-              << "Parameters     " << info.numParameters << " (as a sequence classifier; the weight files hold "
-              << info.checkpointParameters << ")\n"
-              << "Vocab size     " << info.vocabSize << '\n'
-              << "Hidden size    " << info.hiddenSize << ", " << info.numLayers << " layers, " << info.numHeads
-              << " heads\n"
-              << "Max positions  " << info.maxPositions << '\n'
-              << "Labels         " << info.labels.size();
+              << "Parameters     " << info.numParameters << " (as a classifier; the weight files hold "
+              << info.checkpointParameters << ")\n";
+    if (info.modelType == "resnet")
+        std::cout << "Width          " << info.hiddenSize << " channels at the end, " << info.numLayers
+                  << " residual layers\n";
+    else
+        std::cout << "Hidden size    " << info.hiddenSize << ", " << info.numLayers << " layers, " << info.numHeads
+                  << " heads\n";
+    if (info.modelType == "bert")
+        std::cout << "Vocab size     " << info.vocabSize << '\n' << "Max positions  " << info.maxPositions << '\n';
+    if (info.imageSize)
+        std::cout << "Image size     " << info.imageSize << " x " << info.imageSize << '\n';
+    std::cout << "Labels         " << info.labels.size();
     for (std::size_t i = 0; i < info.labels.size() && i < 20; ++i)
         std::cout << (i ? ", " : ": ") << info.labels[i];
     std::cout << (info.labels.size() > 20 ? ", ...\n" : "\n")
@@ -71,7 +79,8 @@ void printModelInfo(const ModelInfo &info)
               << '\n'
               << "Weights        " << orNone(info.weightsFormat) << (info.dtype.empty() ? "" : ", " + info.dtype)
               << '\n'
-              << "Tokenizer      " << (info.hasTokenizer ? "yes" : "no") << '\n'
+              << (info.modelType == "bert" ? "Tokenizer      " : "Processor      ")
+              << ((info.modelType == "bert" ? info.hasTokenizer : info.hasImageProcessor) ? "yes" : "no") << '\n'
               << "Files          " << info.files.size() << '\n';
     for (const ModelFileInfo &file : info.files)
         std::cout << "  " << file.name << "  " << file.bytes << " bytes\n";

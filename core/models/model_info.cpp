@@ -6,6 +6,8 @@
 #include "models/bert_config.h"
 #include "models/pytorch_bin.h"
 #include "models/safetensors_format.h"
+#include "models/vision_config.h"
+#include "text/json_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -54,13 +56,8 @@ std::string binDtypeName(at::ScalarType type)
 
 std::vector<fs::path> shardFiles(const fs::path &index)
 {
-    std::ifstream in(index, std::ios::binary);
-    nlohmann::json document;
-    try {
-        document = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception &e) {
-        throw Error(ErrorKind::InvalidInput, index.string() + ": invalid JSON: " + e.what());
-    }
+    const JsonFile indexJson = JsonFile::read(index);
+    const nlohmann::json &document = indexJson.root();
     std::set<std::string> names;
     if (document.is_object() && document.contains("weight_map") && document["weight_map"].is_object())
         for (const auto &[tensor, shard] : document["weight_map"].items())
@@ -74,15 +71,36 @@ std::vector<fs::path> shardFiles(const fs::path &index)
     return files;
 }
 
-} // namespace
-
-ModelInfo inspectModelFolder(const fs::path &folder)
+// The config's family, shape, size and labels: BERT, or an image classifier.
+void describeConfig(const fs::path &file, ModelInfo &info)
 {
-    if (!fs::is_directory(folder))
-        throw Error(ErrorKind::NotFound, folder.string() + " is not a folder");
-    const BertConfig config = loadBertConfig(folder / "config.json");
-    ModelInfo info;
-    info.folder = folder;
+    const JsonFile json = JsonFile::read(file);
+    const std::string type = json.root().is_object() ? json.string(json.root(), "", "model_type", "") : "";
+    const auto architectures = json.root().is_object() ? json.root().find("architectures") : json.root().end();
+    if (type == "vit" || type == "resnet") {
+        if (architectures != json.root().end() && architectures->is_array() && !architectures->empty()
+            && architectures->front().is_string())
+            info.architecture = architectures->front().get<std::string>();
+        info.modelType = type;
+        if (type == "vit") {
+            const VitConfig config = vitConfigFromJson(json.root(), file.string());
+            info.numParameters = parameterCount(config);
+            info.hiddenSize = config.hiddenSize;
+            info.numLayers = config.numHiddenLayers;
+            info.numHeads = config.numAttentionHeads;
+            info.imageSize = config.imageSize;
+            info.labels = config.id2label;
+        } else {
+            const ResNetConfig config = resNetConfigFromJson(json.root(), file.string());
+            info.numParameters = parameterCount(config);
+            info.hiddenSize = config.hiddenSizes.back();
+            for (const std::int64_t depth : config.depths)
+                info.numLayers += depth;
+            info.labels = config.id2label;
+        }
+        return;
+    }
+    const BertConfig config = loadBertConfig(file);
     info.modelType = config.modelType;
     info.architecture = config.architectures.empty() ? std::string() : config.architectures.front();
     info.numParameters = bertParameterCount(config);
@@ -92,6 +110,17 @@ ModelInfo inspectModelFolder(const fs::path &folder)
     info.numHeads = config.numAttentionHeads;
     info.maxPositions = config.maxPositionEmbeddings;
     info.labels = config.id2label;
+}
+
+} // namespace
+
+ModelInfo inspectModelFolder(const fs::path &folder)
+{
+    if (!fs::is_directory(folder))
+        throw Error(ErrorKind::NotFound, folder.string() + " is not a folder");
+    ModelInfo info;
+    info.folder = folder;
+    describeConfig(folder / "config.json", info);
 
     std::set<std::string> names;
     for (const auto &entry : fs::directory_iterator(folder))
@@ -102,6 +131,7 @@ ModelInfo inspectModelFolder(const fs::path &folder)
     for (const ModelFileInfo &file : info.files)
         names.insert(file.name);
     info.hasTokenizer = names.count("vocab.txt") > 0 || names.count("tokenizer.json") > 0;
+    info.hasImageProcessor = names.count("preprocessor_config.json") > 0;
 
     WeightSummary summary;
     if (names.count("model.safetensors")) {

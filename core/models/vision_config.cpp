@@ -121,6 +121,41 @@ ResNetConfig resNetConfigFromJson(const json &document, const std::string &sourc
     return c;
 }
 
+std::int64_t parameterCount(const VitConfig &c)
+{
+    const std::int64_t h = c.hiddenSize, i = c.intermediateSize;
+    const std::int64_t embeddings = c.numChannels * c.patchSize * c.patchSize * h + h // patch convolution
+                                    + h + (c.numPatches() + 1) * h;                   // [CLS], positions
+    const std::int64_t layer = 4 * (h * h + h) + (h * i + i) + (i * h + h) + 4 * h; // attention, MLP, 2 LayerNorms
+    return embeddings + c.numHiddenLayers * layer + 2 * h + (h * c.numLabels() + c.numLabels());
+}
+
+std::int64_t parameterCount(const ResNetConfig &c)
+{
+    const auto conv = [](std::int64_t in, std::int64_t out, std::int64_t kernel) {
+        return kernel * kernel * in * out + 2 * out; // no bias; batch norm's weight and bias
+    };
+    std::int64_t total = conv(c.numChannels, c.embeddingSize, 7);
+    std::int64_t in = c.embeddingSize;
+    for (std::size_t s = 0; s < c.hiddenSizes.size(); ++s) {
+        const std::int64_t out = c.hiddenSizes[s];
+        for (std::int64_t l = 0; l < c.depths[s]; ++l) {
+            const std::int64_t from = l == 0 ? in : out;
+            const bool stride = l == 0 && (s > 0 || c.downsampleInFirstStage);
+            if (from != out || stride)
+                total += conv(from, out, 1); // the projection shortcut
+            if (c.bottleneck) {
+                const std::int64_t r = out / 4;
+                total += conv(from, r, 1) + conv(r, r, 3) + conv(r, out, 1);
+            } else {
+                total += conv(from, out, 3) + conv(out, out, 3);
+            }
+        }
+        in = out;
+    }
+    return total + in * c.numLabels() + c.numLabels();
+}
+
 json toJson(const VitConfig &c)
 {
     json out = c.original.is_object() ? c.original : json::object();

@@ -52,6 +52,11 @@ struct ResNetConfig {
 VitConfig vitConfigFromJson(const nlohmann::json &document, const std::string &source);
 ResNetConfig resNetConfigFromJson(const nlohmann::json &document, const std::string &source);
 
+// Parameters of the classifier built from the config (batch-norm running
+// statistics are buffers, not parameters).
+std::int64_t parameterCount(const VitConfig &config);
+std::int64_t parameterCount(const ResNetConfig &config);
+
 // The configs as HF writes them: the original fields with ours over them.
 nlohmann::json toJson(const VitConfig &config);
 nlohmann::json toJson(const ResNetConfig &config);

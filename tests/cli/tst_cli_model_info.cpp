@@ -137,6 +137,31 @@ private Q_SLOTS:
         QCOMPARE(info.value(QStringLiteral("has_classifier")).toBool(), true);
     }
 
+    void infoDescribesImageClassifiers()
+    {
+        const fs::path vision = fs::path(FT_TESTS_DIR) / "vision" / "golden";
+        const auto vit = runFinetune({"model", "info", QString::fromStdString((vision / "vit-tiny").string()), "--json"});
+        QVERIFY2(vit.exitCode == 0, qPrintable(vit.err));
+        const QJsonObject info = lastJsonLine(vit.out);
+        QCOMPARE(info.value(QStringLiteral("model_type")).toString(), QStringLiteral("vit"));
+        QCOMPARE(info.value(QStringLiteral("architecture")).toString(), QStringLiteral("ViTForImageClassification"));
+        QCOMPARE(info.value(QStringLiteral("image_size")).toInt(), 16);
+        QCOMPARE(info.value(QStringLiteral("num_layers")).toInt(), 2);
+        QVERIFY(info.value(QStringLiteral("has_image_processor")).toBool());
+        QVERIFY(info.value(QStringLiteral("has_classifier")).toBool());
+        // Every stored value is a parameter of the classifier, and nothing else.
+        QCOMPARE(info.value(QStringLiteral("num_parameters")).toInteger(),
+                 info.value(QStringLiteral("checkpoint_parameters")).toInteger());
+        QCOMPARE(info.value(QStringLiteral("labels")).toArray().size(), 3);
+
+        const auto resnet = runFinetune({"model", "info", QString::fromStdString((vision / "resnet-tiny-basic").string())});
+        QVERIFY2(resnet.exitCode == 0, qPrintable(resnet.err));
+        for (const char *line : {"Model type     resnet", "Width          16 channels at the end, 3 residual layers",
+                                 "Processor      yes", "Labels         3: ant, bee, wasp"})
+            QVERIFY2(resnet.out.contains(QLatin1String(line)), qPrintable(resnet.out));
+        QVERIFY(!resnet.out.contains(QStringLiteral("Vocab size")));
+    }
+
     void baseCheckpointHasNoClassifier()
     {
         const auto result = runFinetune({"model", "info", golden("tiny-bert-uncased-base"), "--json"});

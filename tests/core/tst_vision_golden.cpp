@@ -160,6 +160,36 @@ private Q_SLOTS:
         QCOMPARE(saved.size(), readCheckpointTensors(kGolden / "resnet-tiny-bottleneck").tensors.size());
     }
 
+    // The counts model info shows, against the modules and two known checkpoints.
+    void parameterCountsMatchTheModules()
+    {
+        const auto count = [](const torch::nn::Module &m) {
+            std::int64_t n = 0;
+            for (const at::Tensor &p : m.parameters())
+                n += p.numel();
+            return n;
+        };
+        const VitConfig vit = vitConfigFromJson(readJson(kGolden / "vit-tiny" / "config.json"), "config.json");
+        QCOMPARE(parameterCount(vit), count(*VitForImageClassification(vit)));
+        for (const char *name : {"resnet-tiny-basic", "resnet-tiny-bottleneck"}) {
+            ResNetConfig resnet = resNetConfigFromJson(readJson(kGolden / name / "config.json"), "config.json");
+            QCOMPARE(parameterCount(resnet), count(*ResNetForImageClassification(resnet)));
+            resnet.downsampleInFirstStage = true;
+            QCOMPARE(parameterCount(resnet), count(*ResNetForImageClassification(resnet)));
+        }
+        // google/vit-base-patch16-224 and microsoft/resnet-50 (the configs' defaults), 1000 labels.
+        std::vector<std::string> imagenet;
+        for (int i = 0; i < 1000; ++i)
+            imagenet.push_back("LABEL_" + std::to_string(i));
+        VitConfig vitBase;
+        vitBase.id2label = imagenet;
+        QCOMPARE(parameterCount(vitBase), std::int64_t(86'567'656));
+        ResNetConfig resnet50;
+        resnet50.id2label = imagenet;
+        QCOMPARE(parameterCount(resnet50), std::int64_t(25'557'032));
+        QCOMPARE(count(*ResNetForImageClassification(resnet50)), std::int64_t(25'557'032));
+    }
+
     void resamplingKeepsSizeAndCentres()
     {
         // Same size: PIL copies; a constant image stays constant through every filter.
