@@ -77,7 +77,21 @@ std::string ImagePredictor::deviceName() const
     return mImpl->device.str();
 }
 
+const ImageProcessorConfig &ImagePredictor::processor() const
+{
+    return mImpl->processor;
+}
+
 Predictions ImagePredictor::predict(const std::vector<RgbImage> &images, const PredictProgress &progress)
+{
+    std::vector<RgbImage> resized;
+    resized.reserve(images.size());
+    for (const RgbImage &image : images)
+        resized.push_back(resizeForModel(image, mImpl->processor));
+    return predictResized(resized, progress);
+}
+
+Predictions ImagePredictor::predictResized(const std::vector<RgbImage> &images, const PredictProgress &progress)
 {
     const c10::NoGradGuard noGrad;
     Predictions out;
@@ -86,7 +100,7 @@ Predictions ImagePredictor::predict(const std::vector<RgbImage> &images, const P
     for (std::size_t start = 0; start < images.size(); start += batch) {
         std::vector<at::Tensor> pixels;
         for (std::size_t i = start; i < std::min(images.size(), start + batch); ++i) {
-            PixelValues values = preprocessImage(images[i], mImpl->processor);
+            PixelValues values = toPixelValues(images[i], mImpl->processor);
             pixels.push_back(at::from_blob(values.chw.data(), {1, 3, values.height, values.width}, at::kFloat).clone());
         }
         const at::Tensor logits = mImpl->logits(at::cat(pixels, 0).to(mImpl->device)).to(at::kCPU, at::kFloat);

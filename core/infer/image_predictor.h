@@ -4,6 +4,7 @@
 #pragma once
 
 #include "infer/predictor.h"
+#include "vision/image_processor.h"
 #include "vision/rgb_image.h"
 
 #include <filesystem>
@@ -26,7 +27,12 @@ public:
 
     const std::vector<std::string> &labelNames() const;
     std::string deviceName() const;
+    const ImageProcessorConfig &processor() const;
     Predictions predict(const std::vector<RgbImage> &images, const PredictProgress &progress = {});
+    // Images already at the model's input size (resizeForModel's output): only
+    // rescaled and normalised. For views that edit the model's input, such as
+    // the occlusion map.
+    Predictions predictResized(const std::vector<RgbImage> &images, const PredictProgress &progress = {});
 
 private:
     struct Impl;
