@@ -18,6 +18,11 @@ ModelValidation validateModelFolder(const std::filesystem::path &folder, std::ui
     ModelValidation result;
     result.info = inspectModelFolder(folder);
     const ModelInfo &info = result.info;
+    if (info.modelType != "bert") // model info describes image classifiers; a project trains text ones for now
+        throw Error(ErrorKind::Incompatible,
+                    folder.string() + ": a " + info.modelType + " image classifier cannot be added to a project yet "
+                                                                 "(training supports text models: bert); `finetune "
+                                                                 "predict` and `finetune model info` take it as it is");
     if (info.weightsFormat.empty())
         throw Error(ErrorKind::NotFound, folder.string() + ": no weights found (looked for model.safetensors, "
                                                           "model.safetensors.index.json or pytorch_model.bin)");

@@ -160,6 +160,16 @@ private Q_SLOTS:
                                  "Processor      yes", "Labels         3: ant, bee, wasp"})
             QVERIFY2(resnet.out.contains(QLatin1String(line)), qPrintable(resnet.out));
         QVERIFY(!resnet.out.contains(QStringLiteral("Vocab size")));
+
+        // Not yet for training: import says so, and what takes it instead.
+        QTemporaryDir dir;
+        const QString project = dir.filePath(QStringLiteral("p"));
+        QCOMPARE(runFinetune({"project", "init", project}).exitCode, 0);
+        const auto import = runFinetune({"model", "import", QString::fromStdString((vision / "vit-tiny").string()),
+                                         "--project", project});
+        QVERIFY(import.exitCode != 0);
+        QVERIFY2(import.err.contains(QStringLiteral("a vit image classifier cannot be added to a project yet")),
+                 qPrintable(import.err));
     }
 
     void baseCheckpointHasNoClassifier()
