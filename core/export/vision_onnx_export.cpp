@@ -261,30 +261,36 @@ private:
 
 } // namespace
 
+namespace {
+
+// One graph writer's model into `file`: the shared header, the graph, the metadata.
+template <typename Writer, typename Model>
+OnnxExportReport writeVisionOnnx(const Model &model, const std::filesystem::path &file, int opset,
+                                 const std::string &architecture)
+{
+    c10::NoGradGuard noGrad;
+    onnx::ModelProto proto;
+    OnnxGraphBuilder graph(
+        startOnnxModel(proto, opset, architecture + " fine-tuned with Finetune Studio", architecture));
+    Writer(model, graph).write();
+    finish(proto, model.config().id2label, toJson(model.config()));
+    return {writeOnnxModel(proto, file), 0, opset};
+}
+
+} // namespace
+
 OnnxExportReport writeVitOnnx(const VitForImageClassificationImpl &model, const std::filesystem::path &file, int opset)
 {
     for (const auto &item : model.named_parameters())
         if (item.key().find(".lora_") != std::string::npos)
             throw Error(ErrorKind::InvalidInput, "cannot export a model with LoRA branches to ONNX: merge them first");
-    c10::NoGradGuard noGrad;
-    onnx::ModelProto proto;
-    OnnxGraphBuilder graph(startOnnxModel(proto, opset, "ViTForImageClassification fine-tuned with Finetune Studio",
-                                          "ViTForImageClassification"));
-    VitGraphWriter(model, graph).write();
-    finish(proto, model.config().id2label, toJson(model.config()));
-    return {writeOnnxModel(proto, file), 0, opset};
+    return writeVisionOnnx<VitGraphWriter>(model, file, opset, "ViTForImageClassification");
 }
 
 OnnxExportReport writeResNetOnnx(const ResNetForImageClassificationImpl &model, const std::filesystem::path &file,
                                  int opset)
 {
-    c10::NoGradGuard noGrad;
-    onnx::ModelProto proto;
-    OnnxGraphBuilder graph(startOnnxModel(proto, opset, "ResNetForImageClassification fine-tuned with Finetune Studio",
-                                          "ResNetForImageClassification"));
-    ResNetGraphWriter(model, graph).write();
-    finish(proto, model.config().id2label, toJson(model.config()));
-    return {writeOnnxModel(proto, file), 0, opset};
+    return writeVisionOnnx<ResNetGraphWriter>(model, file, opset, "ResNetForImageClassification");
 }
 
 } // namespace ft

@@ -11,6 +11,7 @@
 #include "models/bert_config.h"
 #include "models/checkpoint.h"
 #include "models/lora.h"
+#include "onnx_runtime_node.h"
 #include "testhelpers.h"
 #include "testregistry.h"
 
@@ -143,7 +144,7 @@ std::string fileBytes(const fs::path &file)
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Logits from ONNX Runtime for Node (tests/export/run_onnx.mjs) for `batch` through `model`.
+// Logits from ONNX Runtime for Node for `batch` through `model`.
 at::Tensor onnxRuntimeLogits(const fs::path &model, const Batch &batch, const fs::path &scratch, QString &failure)
 {
     const auto rows = [](const at::Tensor &tensor) {
@@ -155,23 +156,11 @@ at::Tensor onnxRuntimeLogits(const fs::path &model, const Batch &batch, const fs
         }
         return array;
     };
-    const fs::path inputs = scratch / "ort-inputs.json";
-    std::ofstream(inputs) << json{{"input_ids", rows(batch.inputIds)},
-                                  {"attention_mask", rows(batch.attentionMask)},
-                                  {"token_type_ids", rows(batch.tokenTypeIds)}}
-                                 .dump();
-    const QByteArray output = ft::test::runProgram(
-        FT_NODE, {QString::fromStdString((kExportScripts / "run_onnx.mjs").string()), "--modules", FT_NODE_MODULES,
-                  "--model", QString::fromStdString(model.string()), "--inputs", QString::fromStdString(inputs.string())},
-        failure);
-    if (!failure.isEmpty())
-        return {};
-    const json result = json::parse(output.toStdString());
-    std::vector<float> values;
-    for (const json &row : result["logits"])
-        for (const json &value : row)
-            values.push_back(value.get<float>());
-    return at::tensor(values, at::kFloat).view({result["dims"][0].get<std::int64_t>(), result["dims"][1].get<std::int64_t>()});
+    return ft::test::onnxRuntimeLogits(model,
+                                       json{{"input_ids", rows(batch.inputIds)},
+                                            {"attention_mask", rows(batch.attentionMask)},
+                                            {"token_type_ids", rows(batch.tokenTypeIds)}},
+                                       scratch, failure);
 }
 
 } // namespace

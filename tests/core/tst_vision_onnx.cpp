@@ -7,6 +7,7 @@
 #include "export/vision_onnx_export.h"
 #include "models/safetensors.h"
 #include "models/vision_folder.h"
+#include "onnx_runtime_node.h"
 #include "testhelpers.h"
 #include "testregistry.h"
 
@@ -17,7 +18,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <fstream>
 
 namespace fs = std::filesystem;
 using namespace ft;
@@ -25,7 +25,6 @@ using namespace ft;
 namespace {
 
 const fs::path kGolden = fs::path(FT_TESTS_DIR) / "vision" / "golden";
-const fs::path kExportScripts = fs::path(FT_TESTS_DIR) / "export";
 constexpr double kRunnerTolerance = 1e-5;
 constexpr double kRuntimeTolerance = 1e-4;
 
@@ -48,25 +47,12 @@ double maxDifference(const at::Tensor &a, const at::Tensor &b)
 at::Tensor onnxRuntimeLogits(const fs::path &model, const at::Tensor &pixels, const fs::path &scratch, QString &failure)
 {
     const at::Tensor flat = pixels.contiguous().flatten();
-    const fs::path inputs = scratch / "ort-pixels.json";
-    std::ofstream(inputs) << nlohmann::json{{"pixel_values",
-                                             {{"type", "float32"},
-                                              {"dims", pixels.sizes().vec()},
-                                              {"data", std::vector<float>(flat.data_ptr<float>(),
-                                                                          flat.data_ptr<float>() + flat.numel())}}}}
-                                 .dump();
-    const QByteArray output = ft::test::runProgram(
-        FT_NODE, {QString::fromStdString((kExportScripts / "run_onnx.mjs").string()), "--modules", FT_NODE_MODULES,
-                  "--model", QString::fromStdString(model.string()), "--inputs", QString::fromStdString(inputs.string())},
-        failure);
-    if (!failure.isEmpty())
-        return {};
-    const nlohmann::json result = nlohmann::json::parse(output.toStdString());
-    std::vector<float> values;
-    for (const auto &row : result["logits"])
-        for (const auto &value : row)
-            values.push_back(value.get<float>());
-    return at::tensor(values, at::kFloat).view({result["dims"][0].get<std::int64_t>(), result["dims"][1].get<std::int64_t>()});
+    const nlohmann::json inputs{
+        {"pixel_values",
+         {{"type", "float32"},
+          {"dims", pixels.sizes().vec()},
+          {"data", std::vector<float>(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel())}}}};
+    return ft::test::onnxRuntimeLogits(model, inputs, scratch, failure);
 }
 
 } // namespace
