@@ -1,4 +1,4 @@
-// lora.cpp: applying, merging and saving LoRA adapters on the BERT classifier, as PEFT does.
+// lora.cpp: applying, merging and saving LoRA adapters on the classifiers, as PEFT does.
 #include "models/lora.h"
 
 #include "common/error.h"
@@ -29,7 +29,7 @@ bool underModule(const std::string &name, const std::string &module)
     return name == module || name.rfind(module + ".", 0) == 0;
 }
 
-std::vector<std::pair<std::string, LoraLinearImpl *>> loraLinears(const BertForSequenceClassificationImpl &model)
+std::vector<std::pair<std::string, LoraLinearImpl *>> loraLinears(const torch::nn::Module &model)
 {
     std::vector<std::pair<std::string, LoraLinearImpl *>> layers;
     for (const auto &item : model.named_modules("", /*include_self=*/false))
@@ -59,7 +59,7 @@ std::string withThousands(std::int64_t value)
     return text;
 }
 
-std::int64_t classifierParameters(const BertForSequenceClassificationImpl &model)
+std::int64_t classifierParameters(const torch::nn::Module &model)
 {
     std::int64_t count = 0;
     for (const auto &item : model.named_parameters())
@@ -116,7 +116,7 @@ bool matchesLoraTarget(const std::string &moduleName, const std::vector<std::str
     return false;
 }
 
-LoraSummary applyLora(BertForSequenceClassificationImpl &model, const LoraConfig &config)
+LoraSummary applyLora(torch::nn::Module &model, const LoraConfig &config)
 {
     checkConfig(config);
     if (hasLora(model))
@@ -139,10 +139,17 @@ LoraSummary applyLora(BertForSequenceClassificationImpl &model, const LoraConfig
                                                      "; LoRA adapts linear layers only (query, key, value, dense)");
         targets.emplace_back(name, layer);
     }
-    if (targets.empty())
+    if (targets.empty()) {
+        std::set<std::string> names;
+        for (const auto &[name, layer] : loraLinears(model))
+            names.insert(name.substr(name.rfind('.') + 1));
+        if (names.empty())
+            throw Error(ErrorKind::InvalidInput, "the model has no linear layer LoRA can adapt (a convolutional "
+                                                 "network); use method full or freeze");
         throw Error(ErrorKind::InvalidInput, "lora_target_modules [" + joined(config.targetModules) +
-                                                 "] match no linear layer of the model (BERT has query, key, "
-                                                 "value and dense)");
+                                                 "] match no linear layer of the model (it has " +
+                                                 joined({names.begin(), names.end()}) + ")");
+    }
 
     for (auto &item : model.named_parameters())
         item.value().set_requires_grad(false);
@@ -165,7 +172,7 @@ LoraSummary applyLora(BertForSequenceClassificationImpl &model, const LoraConfig
     return summary;
 }
 
-bool hasLora(const BertForSequenceClassificationImpl &model)
+bool hasLora(const torch::nn::Module &model)
 {
     for (const auto &[name, layer] : loraLinears(model))
         if (layer->hasLora())
@@ -173,7 +180,7 @@ bool hasLora(const BertForSequenceClassificationImpl &model)
     return false;
 }
 
-std::int64_t mergeLora(BertForSequenceClassificationImpl &model)
+std::int64_t mergeLora(torch::nn::Module &model)
 {
     std::int64_t merged = 0;
     for (auto &[name, layer] : loraLinears(model)) {
@@ -185,7 +192,7 @@ std::int64_t mergeLora(BertForSequenceClassificationImpl &model)
     return merged;
 }
 
-TensorMap loraAdapterTensors(const BertForSequenceClassificationImpl &model, at::ScalarType dtype)
+TensorMap loraAdapterTensors(const torch::nn::Module &model, at::ScalarType dtype)
 {
     const auto exported = [dtype](const at::Tensor &t) { return t.detach().to(at::kCPU, dtype).contiguous(); };
     TensorMap tensors;
@@ -203,8 +210,8 @@ TensorMap loraAdapterTensors(const BertForSequenceClassificationImpl &model, at:
     return tensors;
 }
 
-nlohmann::ordered_json loraAdapterConfig(const BertForSequenceClassificationImpl &model, const LoraConfig &config,
-                                         const std::string &baseModel)
+nlohmann::ordered_json loraAdapterConfig(const torch::nn::Module &model, const LoraConfig &config,
+                                         const std::string &baseModel, const std::string &taskType)
 {
     checkConfig(config);
     std::vector<std::string> targets;
@@ -238,15 +245,18 @@ nlohmann::ordered_json loraAdapterConfig(const BertForSequenceClassificationImpl
     json["r"] = config.r;
     json["revision"] = nullptr;
     json["target_modules"] = targets;
-    json["task_type"] = "SEQ_CLS";
+    if (taskType.empty())
+        json["task_type"] = nullptr;
+    else
+        json["task_type"] = taskType;
     return json;
 }
 
-void saveLoraAdapter(const BertForSequenceClassificationImpl &model, const LoraConfig &config,
-                     const std::string &baseModel, const fs::path &folder)
+void saveLoraAdapter(const torch::nn::Module &model, const LoraConfig &config,
+                     const std::string &baseModel, const fs::path &folder, const std::string &taskType)
 {
     const TensorMap tensors = loraAdapterTensors(model);
-    const nlohmann::ordered_json json = loraAdapterConfig(model, config, baseModel);
+    const nlohmann::ordered_json json = loraAdapterConfig(model, config, baseModel, taskType);
     std::error_code error;
     fs::create_directories(folder, error);
     if (error)

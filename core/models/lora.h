@@ -1,6 +1,7 @@
-// lora.h: LoRA fine-tuning of BertForSequenceClassification the way PEFT does it (LoraConfig with
-// task_type SEQ_CLS, bias "none"): adapting the targeted linear layers, training only their LoRA
-// factors and the classifier, merging the branches back, and writing PEFT's adapter files.
+// lora.h: LoRA fine-tuning of the classifiers (BERT's and ViT's LoraLinear layers) the way PEFT does
+// it (LoraConfig with task_type SEQ_CLS for text, bias "none"): adapting the targeted linear layers,
+// training only their LoRA factors and the classifier, merging the branches back, and writing PEFT's
+// adapter files.
 //
 // Names. Inside the model the branch of a layer is "<module>.lora_A.weight" / "<module>.lora_B.weight"
 // (e.g. bert.encoder.layer.0.attention.self.query.lora_A.weight): PEFT's state dict keys less the
@@ -64,27 +65,28 @@ bool matchesLoraTarget(const std::string &moduleName, const std::vector<std::str
 // the classifier trainable (the pooler stays frozen). Throws ft::Error (InvalidInput) for a bad
 // config, a target that matches nothing or matches a module that is not a linear layer, or a model
 // that already has LoRA.
-LoraSummary applyLora(BertForSequenceClassificationImpl &model, const LoraConfig &config);
+LoraSummary applyLora(torch::nn::Module &model, const LoraConfig &config);
 
-bool hasLora(const BertForSequenceClassificationImpl &model);
+bool hasLora(const torch::nn::Module &model);
 
 // Folds every branch into its base weight and removes it: a plain BERT again, which saveBert writes
 // as a normal Hugging Face folder. Returns the number of layers merged.
-std::int64_t mergeLora(BertForSequenceClassificationImpl &model);
+std::int64_t mergeLora(torch::nn::Module &model);
 
 // The adapter's tensors under adapter_model.safetensors' names (above), on the CPU, as `dtype`.
 // Throws ft::Error (InvalidInput) when the model has no LoRA.
-TensorMap loraAdapterTensors(const BertForSequenceClassificationImpl &model, at::ScalarType dtype = at::kFloat);
+TensorMap loraAdapterTensors(const torch::nn::Module &model, at::ScalarType dtype = at::kFloat);
 
-// adapter_config.json as PEFT writes it for this adapter; `baseModel` is base_model_name_or_path.
-// "all-linear" is written resolved, as PEFT does: the names of the adapted layers.
-nlohmann::ordered_json loraAdapterConfig(const BertForSequenceClassificationImpl &model, const LoraConfig &config,
-                                         const std::string &baseModel);
+// adapter_config.json as PEFT writes it for this adapter; `baseModel` is base_model_name_or_path,
+// `taskType` PEFT's task_type ("SEQ_CLS" for text classifiers; "" writes null, as for image
+// classifiers). "all-linear" is written resolved, as PEFT does: the names of the adapted layers.
+nlohmann::ordered_json loraAdapterConfig(const torch::nn::Module &model, const LoraConfig &config,
+                                         const std::string &baseModel, const std::string &taskType = "SEQ_CLS");
 
 // Writes adapter_model.safetensors and adapter_config.json into `folder` (created), each atomically:
 // what PeftModel.from_pretrained(base, folder) loads.
-void saveLoraAdapter(const BertForSequenceClassificationImpl &model, const LoraConfig &config,
-                     const std::string &baseModel, const std::filesystem::path &folder);
+void saveLoraAdapter(const torch::nn::Module &model, const LoraConfig &config, const std::string &baseModel,
+                     const std::filesystem::path &folder, const std::string &taskType = "SEQ_CLS");
 
 // What PeftModel.from_pretrained(base, folder).merge_and_unload() gives: each adapted layer's weight gains
 // (lora_alpha / r) * B A from `folder`'s adapter_model.safetensors, and the modules it saves (the classifier)

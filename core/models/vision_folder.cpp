@@ -28,7 +28,7 @@ Loaded load(const fs::path &folder, Config (*parse)(const nlohmann::json &, cons
     return loaded;
 }
 
-void save(torch::nn::Module &model, nlohmann::json config, const char *architecture,
+void save(const torch::nn::Module &model, nlohmann::json config, const char *architecture,
           const ImageProcessorConfig &processor, const fs::path &folder)
 {
     fs::create_directories(folder);
@@ -57,12 +57,12 @@ LoadedResNet loadResNet(const fs::path &folder)
     return load<LoadedResNet, ResNetConfig, ResNetForImageClassification>(folder, resNetConfigFromJson);
 }
 
-void saveVit(VitForImageClassificationImpl &model, const ImageProcessorConfig &processor, const fs::path &folder)
+void saveVit(const VitForImageClassificationImpl &model, const ImageProcessorConfig &processor, const fs::path &folder)
 {
     save(model, toJson(model.config()), "ViTForImageClassification", processor, folder);
 }
 
-void saveResNet(ResNetForImageClassificationImpl &model, const ImageProcessorConfig &processor, const fs::path &folder)
+void saveResNet(const ResNetForImageClassificationImpl &model, const ImageProcessorConfig &processor, const fs::path &folder)
 {
     save(model, toJson(model.config()), "ResNetForImageClassification", processor, folder);
 }

@@ -33,9 +33,9 @@ LoadedResNet loadResNet(const std::filesystem::path &folder);
 
 // Writes the three files into `folder` (made if missing), each atomically;
 // config.json names the classifier's architecture and its labels.
-void saveVit(VitForImageClassificationImpl &model, const ImageProcessorConfig &processor,
+void saveVit(const VitForImageClassificationImpl &model, const ImageProcessorConfig &processor,
              const std::filesystem::path &folder);
-void saveResNet(ResNetForImageClassificationImpl &model, const ImageProcessorConfig &processor,
+void saveResNet(const ResNetForImageClassificationImpl &model, const ImageProcessorConfig &processor,
                 const std::filesystem::path &folder);
 
 } // namespace ft

@@ -39,6 +39,18 @@ std::string datasetName(Project &project, std::int64_t datasetId)
     return query.text(0);
 }
 
+std::filesystem::path datasetImageFolder(Project &project, std::int64_t datasetId)
+{
+    sql::Statement query(project.database(), "SELECT coalesce(source, '') FROM datasets WHERE id = ?");
+    query.bind(1, datasetId);
+    if (!query.step())
+        throw Error(ErrorKind::NotFound, "no dataset with id " + std::to_string(datasetId) + " in "
+                                             + project.folder().string());
+    const std::filesystem::path source = query.text(0);
+    std::error_code error;
+    return std::filesystem::is_regular_file(source, error) ? source.parent_path() : source;
+}
+
 void addExamples(Project &project, std::int64_t datasetId, std::span<const Example> rows)
 {
     auto &db = project.database();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <span>
@@ -48,6 +49,9 @@ std::int64_t createDataset(Project &project, const std::string &name, const std:
 std::optional<std::int64_t> findDataset(Project &project, const std::string &name);
 // The dataset's name; ft::Error (NotFound) naming the id and the project when there is none.
 std::string datasetName(Project &project, std::int64_t datasetId);
+// The folder its examples' image paths are relative to: the folder imported,
+// or the folder of the data file imported (the source names the file then).
+std::filesystem::path datasetImageFolder(Project &project, std::int64_t datasetId);
 // Adds examples in one transaction; labels are created in order of first use.
 void addExamples(Project &project, std::int64_t datasetId, std::span<const Example> examples);
 

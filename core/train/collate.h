@@ -3,7 +3,7 @@
 #pragma once
 
 #include "train/encoded_split.h"
-#include "train/train_step.h"
+#include "models/tensor_batch.h"
 
 #include <c10/core/Device.h>
 

@@ -2,7 +2,7 @@
 #include "train/evaluator.h"
 
 #include "common/error.h"
-#include "train/collate.h"
+#include "models/classifier.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
@@ -12,16 +12,16 @@
 
 namespace ft {
 
-EvaluationResult evaluate(BertForSequenceClassificationImpl &model, const EncodedSplit &split, std::size_t numClasses,
+EvaluationResult evaluate(Classifier &model, SplitBatches &split, std::size_t numClasses,
                           const EvaluationOptions &options)
 {
     at::NoGradGuard noGrad;
-    model.eval();
+    model.module().eval();
     const std::int64_t n = split.size();
     std::vector<std::int64_t> order(static_cast<size_t>(n));
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(),
-                     [&](std::int64_t a, std::int64_t b) { return split.lengths[a] < split.lengths[b]; });
+                     [&lengths = split.lengths()](std::int64_t a, std::int64_t b) { return lengths[a] < lengths[b]; });
 
     EvaluationResult result;
     result.predictions.assign(static_cast<size_t>(n), 0);
@@ -31,8 +31,11 @@ EvaluationResult evaluate(BertForSequenceClassificationImpl &model, const Encode
     for (std::int64_t start = 0; start < n; start += batchSize) {
         const auto count = std::min(batchSize, n - start);
         const std::span<const std::int64_t> rows(order.data() + start, static_cast<size_t>(count));
-        const TensorBatch batch = collate(split, rows, options.padId, options.padTo, options.device);
-        const at::Tensor logits = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds).logits;
+        const auto next = start + count;
+        if (next < n) // prepared while this batch computes
+            split.prefetch({order.data() + next, static_cast<size_t>(std::min(batchSize, n - next))}, 0);
+        const TensorBatch batch = split.batch(rows, 0, options.device);
+        const at::Tensor logits = model.logits(batch);
         lossSum += at::cross_entropy_loss(logits.to(at::kFloat), batch.labels, {}, at::Reduction::Sum).item<double>();
         const at::Tensor probabilities = at::softmax(logits.to(at::kFloat), -1).to(at::kCPU).contiguous();
         const at::Tensor predicted = probabilities.argmax(-1);
@@ -48,7 +51,7 @@ EvaluationResult evaluate(BertForSequenceClassificationImpl &model, const Encode
             throw Error(ErrorKind::Cancelled, "evaluation cancelled");
     }
     result.loss = n > 0 ? lossSum / static_cast<double>(n) : 0;
-    result.metrics = computeMetrics(result.predictions, split.labels, numClasses);
+    result.metrics = computeMetrics(result.predictions, split.labels(), numClasses);
     return result;
 }
 

@@ -1,10 +1,9 @@
-// evaluator.h: a model's loss and classification metrics on an encoded
-// split, in eval mode without gradients, rows ordered by length so batches
-// carry little padding (the metrics do not depend on the order).
+// evaluator.h: a model's loss and classification metrics on a split, in
+// eval mode without gradients, rows ordered by length so batches carry
+// little padding (the metrics do not depend on the order).
 #pragma once
 
-#include "models/bert_model.h"
-#include "train/encoded_split.h"
+#include "train/split_batches.h"
 #include "train/metrics.h"
 
 #include <c10/core/Device.h>
@@ -12,6 +11,8 @@
 #include <functional>
 
 namespace ft {
+
+class Classifier;
 
 struct EvaluationResult {
     double loss = 0;                       // mean cross-entropy over the examples
@@ -22,15 +23,13 @@ struct EvaluationResult {
 
 struct EvaluationOptions {
     std::int64_t batchSize = 32;
-    std::int64_t padId = 0;
-    std::int64_t padTo = 0; // 0: to the longest row of each batch
     c10::Device device = c10::Device(c10::kCPU);
     // Called after each batch with examples done; false stops (throws Cancelled).
     std::function<bool(std::int64_t)> progress;
 };
 
 // Leaves the model in eval mode.
-EvaluationResult evaluate(BertForSequenceClassificationImpl &model, const EncodedSplit &split, std::size_t numClasses,
+EvaluationResult evaluate(Classifier &model, SplitBatches &split, std::size_t numClasses,
                           const EvaluationOptions &options);
 
 } // namespace ft

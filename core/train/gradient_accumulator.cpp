@@ -3,7 +3,6 @@
 
 #include "common/error.h"
 #include "train/adamw.h"
-#include "train/collate.h"
 #include "train/train_step.h"
 
 #include <ATen/ATen.h>
@@ -20,7 +19,7 @@ bool isOutOfMemory(const std::exception &error)
            || dynamic_cast<const std::bad_alloc *>(&error) != nullptr;
 }
 
-GradientAccumulator::GradientAccumulator(const EncodedSplit &split, GradientAccumulatorOptions options)
+GradientAccumulator::GradientAccumulator(SplitBatches &split, GradientAccumulatorOptions options)
     : mSplit(split), mOptions(std::move(options))
 {
     if (mOptions.classWeights.defined()) {
@@ -35,18 +34,19 @@ double GradientAccumulator::weightOf(std::span<const std::int64_t> rows) const
         return static_cast<double>(rows.size());
     double sum = 0;
     for (const auto row : rows)
-        sum += mClassWeights[static_cast<size_t>(mSplit.labels[static_cast<size_t>(row)])];
+        sum += mClassWeights[static_cast<size_t>(mSplit.labels()[static_cast<size_t>(row)])];
     return sum;
 }
 
-AccumulatedGradients GradientAccumulator::tryAccumulate(BertForSequenceClassificationImpl &model,
+AccumulatedGradients GradientAccumulator::tryAccumulate(Classifier &model,
                                                         const std::vector<std::vector<std::int64_t>> &batches,
-                                                        double lossScale)
+                                                        double lossScale, const std::vector<std::int64_t> &epochs)
 {
     AccumulatedGradients result;
     const double perBatch = 1.0 / static_cast<double>(batches.size());
-    for (const auto &batch : batches) {
-        const std::span<const std::int64_t> rows(batch);
+    for (size_t index = 0; index < batches.size(); ++index) {
+        const std::span<const std::int64_t> rows(batches[index]);
+        const std::int64_t epoch = index < epochs.size() ? epochs[index] : 0;
         const auto chunkRows = static_cast<size_t>(
             mOptions.microBatchRows > 0 ? mOptions.microBatchRows : static_cast<std::int64_t>(rows.size()));
         // nll_loss's mean divides by the batch's summed class weights, so a
@@ -58,7 +58,7 @@ AccumulatedGradients GradientAccumulator::tryAccumulate(BertForSequenceClassific
             const double share = chunk.size() == rows.size() || batchWeight == 0 ? 1.0 : weightOf(chunk) / batchWeight;
             if (mOptions.beforeChunk)
                 mOptions.beforeChunk(static_cast<std::int64_t>(chunk.size()));
-            const TensorBatch tensors = collate(mSplit, chunk, mOptions.padId, mOptions.padTo, mOptions.device);
+            const TensorBatch tensors = mSplit.batch(chunk, epoch, mOptions.device);
             const double loss = forwardBackward(model, tensors, perBatch * share * lossScale, mOptions.classWeights);
             result.loss += loss * perBatch * share;
             result.samples += tensors.size();
@@ -68,14 +68,14 @@ AccumulatedGradients GradientAccumulator::tryAccumulate(BertForSequenceClassific
     return result;
 }
 
-AccumulatedGradients GradientAccumulator::accumulate(BertForSequenceClassificationImpl &model, AdamW &optimizer,
+AccumulatedGradients GradientAccumulator::accumulate(Classifier &model, AdamW &optimizer,
                                                      const std::vector<std::vector<std::int64_t>> &batches,
-                                                     double lossScale)
+                                                     double lossScale, const std::vector<std::int64_t> &epochs)
 {
     for (;;) {
         std::int64_t failedRows = 0;
         try {
-            return tryAccumulate(model, batches, lossScale);
+            return tryAccumulate(model, batches, lossScale, epochs);
         } catch (const std::exception &e) {
             if (!isOutOfMemory(e))
                 throw;
@@ -89,8 +89,8 @@ AccumulatedGradients GradientAccumulator::accumulate(BertForSequenceClassificati
         if (failedRows <= 1)
             throw Error(ErrorKind::Incompatible,
                         "out of memory on " + mOptions.device.str() + " even with one example per micro-batch"
-                            + (mOptions.padTo > 0 ? " at " + std::to_string(mOptions.padTo) + " tokens" : std::string())
-                            + "; lower max_length, train with bf16 or fp16, or use method lora");
+                            + (mSplit.exampleSize().empty() ? std::string() : " at " + mSplit.exampleSize())
+                            + "; lower max_length (or the image size), train with bf16 or fp16, or use method lora");
         mOptions.microBatchRows = failedRows / 2;
         if (mOptions.onShrink)
             mOptions.onShrink(mOptions.microBatchRows);

@@ -7,8 +7,7 @@
 // the effective batch, and so the training recipe, stay the same.
 #pragma once
 
-#include "models/bert_model.h"
-#include "train/encoded_split.h"
+#include "train/split_batches.h"
 
 #include <ATen/Tensor.h>
 #include <c10/core/Device.h>
@@ -20,6 +19,7 @@
 namespace ft {
 
 class AdamW;
+class Classifier;
 
 struct AccumulatedGradients {
     double loss = 0; // mean of the batches' mean losses (unscaled)
@@ -29,8 +29,6 @@ struct AccumulatedGradients {
 
 struct GradientAccumulatorOptions {
     std::int64_t microBatchRows = 0; // chunk size; 0 = whole batches
-    std::int64_t padId = 0;
-    std::int64_t padTo = 0;          // 0: pad each chunk to its longest row
     c10::Device device = c10::Device(c10::kCPU);
     at::Tensor classWeights;         // per label, or undefined
     // Called with a chunk's row count before its forward pass; a test throws
@@ -42,22 +40,25 @@ struct GradientAccumulatorOptions {
 
 class GradientAccumulator {
 public:
-    GradientAccumulator(const EncodedSplit &split, GradientAccumulatorOptions options);
+    GradientAccumulator(SplitBatches &split, GradientAccumulatorOptions options);
 
     // Adds the gradients of mean-over-batches loss x lossScale into the
-    // model's (zeroed) gradients. Throws ft::Error (Incompatible) when even one
-    // row at a time does not fit, naming the sequence length.
-    AccumulatedGradients accumulate(BertForSequenceClassificationImpl &model, AdamW &optimizer,
-                                    const std::vector<std::vector<std::int64_t>> &batches, double lossScale);
+    // model's (zeroed) gradients. `epochs` gives each batch's epoch (which
+    // seeds image augmentations); empty: all 0. Throws ft::Error
+    // (Incompatible) when even one row at a time does not fit, naming the
+    // example size.
+    AccumulatedGradients accumulate(Classifier &model, AdamW &optimizer,
+                                    const std::vector<std::vector<std::int64_t>> &batches, double lossScale,
+                                    const std::vector<std::int64_t> &epochs = {});
 
     std::int64_t microBatchRows() const { return mOptions.microBatchRows; }
 
 private:
-    AccumulatedGradients tryAccumulate(BertForSequenceClassificationImpl &model,
-                                       const std::vector<std::vector<std::int64_t>> &batches, double lossScale);
+    AccumulatedGradients tryAccumulate(Classifier &model, const std::vector<std::vector<std::int64_t>> &batches,
+                                       double lossScale, const std::vector<std::int64_t> &epochs);
     double weightOf(std::span<const std::int64_t> rows) const;
 
-    const EncodedSplit &mSplit;
+    SplitBatches &mSplit;
     GradientAccumulatorOptions mOptions;
     std::vector<double> mClassWeights; // host copy; empty = all 1
 };

@@ -225,6 +225,9 @@ const std::vector<Key> &keys()
         integer("early_stopping_patience", &RunConfig::earlyStoppingPatience, 0, kBig),
         choice("class_weights", &RunConfig::classWeights,
                {{"none", ClassWeights::None}, {"balanced", ClassWeights::Balanced}}),
+        flag("image_random_resized_crop", &RunConfig::imageRandomResizedCrop),
+        flag("image_horizontal_flip", &RunConfig::imageHorizontalFlip),
+        number("image_color_jitter", &RunConfig::imageColorJitter, 0, 1),
         text("device", &RunConfig::device, checkDevice),
         integer("threads", &RunConfig::threads, 0, 1024),
     };

@@ -72,6 +72,11 @@ struct RunConfig {
     std::int64_t earlyStoppingPatience = 0;   // early_stopping_patience: evaluations without improvement before
                                               // stopping; 0 = never stop early
     ClassWeights classWeights = ClassWeights::None; // class_weights: none | balanced (n / (classes * count))
+    bool imageRandomResizedCrop = true;       // image_random_resized_crop: train on random crops of 8-100% of the
+                                              // image's area (torchvision's RandomResizedCrop); images only
+    bool imageHorizontalFlip = true;          // image_horizontal_flip: mirror half the training images
+    double imageColorJitter = 0.0;            // image_color_jitter: brightness, contrast and saturation factors
+                                              // drawn from [1 - j, 1 + j], [0, 1]; 0 = off
     std::string device = "auto";              // device: auto (CUDA if present) | cpu | cuda | cuda:N
     std::int64_t threads = 0;                 // threads: CPU threads; 0 = all cores but one (at least 1)
 

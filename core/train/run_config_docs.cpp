@@ -54,6 +54,11 @@ const std::vector<RunConfigKeyDoc> &runConfigKeyDocs()
         {"early_stopping_patience", eval, false, "Evaluations without improvement before the run stops; 0 never stops early."},
         {"class_weights", opt, false, "balanced weighs each class's loss by n / (classes x its count), for skewed data.",
          {"none", "balanced"}},
+        {"image_random_resized_crop", input, false,
+         "Images: train on random crops of 8-100% of each image, resized to the model's input."},
+        {"image_horizontal_flip", input, false, "Images: mirror a random half of the training images."},
+        {"image_color_jitter", input, false,
+         "Images: vary brightness, contrast and saturation by up to this fraction; 0 turns it off."},
         {"device", device, false, "auto takes CUDA when there is a GPU; or cpu, cuda, cuda:N."},
         {"threads", device, false, "CPU cores the run uses; 0 means all but one."},
     };

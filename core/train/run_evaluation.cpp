@@ -4,7 +4,7 @@
 #include "common/error.h"
 #include "data/column_mapping.h"
 #include "data/row_source.h"
-#include "models/checkpoint.h"
+#include "models/classifier_factory.h"
 #include "store/catalog.h"
 #include "store/datasets.h"
 #include "store/project.h"
@@ -13,8 +13,11 @@
 #include "text/tokenizer.h"
 #include "train/encoded_split.h"
 #include "train/evaluator.h"
+#include "train/image_split_batches.h"
 #include "train/run_config.h"
+#include "train/run_data.h"
 #include "train/run_inputs.h"
+#include "train/token_batches.h"
 
 #include <nlohmann/json.hpp>
 
@@ -86,6 +89,62 @@ std::vector<Example> readLabelledFile(const RunEvaluationRequest &request, RunEv
     return rows;
 }
 
+void checkSplit(const RunDetails &run, const std::string &split)
+{
+    if (split != "train" && split != "validation" && split != "test")
+        throw Error(ErrorKind::InvalidInput, "split '" + split + "' is not train, validation or test");
+    if (!run.datasetId)
+        throw Error(ErrorKind::NotFound, "the dataset of run " + std::to_string(run.id) + " no longer exists");
+}
+
+std::vector<Example> splitExamples(Project &project, const RunDetails &run, const std::string &split)
+{
+    checkSplit(run, split);
+    std::vector<Example> rows;
+    for (Example &example : examples(project, *run.datasetId, 0, std::numeric_limits<std::int64_t>::max()))
+        if (example.split == split)
+            rows.push_back(std::move(example));
+    return rows;
+}
+
+void requireExamples(std::int64_t examples, std::int64_t read)
+{
+    if (examples == 0)
+        throw Error(ErrorKind::InvalidInput, "nothing to evaluate: no example has a label the model knows ("
+                                                 + std::to_string(read) + " rows read)");
+}
+
+std::unique_ptr<SplitBatches> textSplit(Project &project, const RunDetails &run, const RunEvaluationRequest &request,
+                                        const RunConfig &config, RunEvaluation &result)
+{
+    const Tokenizer tokenizer = Tokenizer::fromFolder(tokenizerFolderOf(project, run, result.modelFolder));
+    const std::vector<Example> rows = request.dataFile ? readLabelledFile(request, result)
+                                                       : splitExamples(project, run, request.split);
+    std::unordered_map<std::string, std::int64_t> labelIds;
+    for (size_t i = 0; i < result.labels.size(); ++i)
+        labelIds.emplace(result.labels[i], static_cast<std::int64_t>(i));
+    EncodedSplit split = encodeSplit(tokenizer, rows, labelIds, config.maxLength);
+    result.skipped += static_cast<std::int64_t>(rows.size()) - split.size();
+    requireExamples(split.size(), static_cast<std::int64_t>(rows.size()));
+    return std::make_unique<TokenBatches>(std::move(split), tokenizer.padId(), 0);
+}
+
+std::unique_ptr<SplitBatches> imageSplit(Project &project, const RunDetails &run, const RunEvaluationRequest &request,
+                                         const Classifier &model, RunEvaluation &result)
+{
+    if (request.dataFile)
+        throw Error(ErrorKind::Incompatible, "run " + std::to_string(run.id) + " classifies images: evaluate it on a "
+                                                 "split of its dataset (--split), not on a data file");
+    checkSplit(run, request.split);
+    ImageFiles files = imageFilesBySplit(project, *run.datasetId, datasetNameOf(project, *run.datasetId),
+                                         result.labels)[request.split];
+    result.skipped += files.skipped;
+    requireExamples(static_cast<std::int64_t>(files.files.size()), files.skipped + std::int64_t(files.files.size()));
+    ImageSplitOptions options;
+    options.processor = *model.imageProcessor();
+    return std::make_unique<ImageSplitBatches>(std::move(files.files), std::move(files.labels), options);
+}
+
 } // namespace
 
 RunEvaluation evaluateRun(const RunEvaluationRequest &request)
@@ -98,37 +157,16 @@ RunEvaluation evaluateRun(const RunEvaluationRequest &request)
     result.modelFolder = modelFolderOf(project, run.id);
     setComputeThreads(request.threads > 0 ? request.threads
                                           : resolvedThreads(config, std::thread::hardware_concurrency()));
-    LoadedBert loaded = loadBert(result.modelFolder);
-    const Tokenizer tokenizer = Tokenizer::fromFolder(tokenizerFolderOf(project, run, result.modelFolder));
-    result.labels = loaded.config.id2label;
-
-    std::vector<Example> rows;
-    if (request.dataFile) {
-        rows = readLabelledFile(request, result);
-    } else {
-        if (request.split != "train" && request.split != "validation" && request.split != "test")
-            throw Error(ErrorKind::InvalidInput, "split '" + request.split + "' is not train, validation or test");
-        if (!run.datasetId)
-            throw Error(ErrorKind::NotFound, "the dataset of run " + std::to_string(run.id) + " no longer exists");
-        for (Example &example : examples(project, *run.datasetId, 0, std::numeric_limits<std::int64_t>::max()))
-            if (example.split == request.split)
-                rows.push_back(std::move(example));
-    }
-
-    std::unordered_map<std::string, std::int64_t> labelIds;
-    for (size_t i = 0; i < result.labels.size(); ++i)
-        labelIds.emplace(result.labels[i], static_cast<std::int64_t>(i));
-    const EncodedSplit split = encodeSplit(tokenizer, rows, labelIds, config.maxLength);
-    result.skipped += static_cast<std::int64_t>(rows.size()) - split.size();
-    result.examples = split.size();
-    if (split.size() == 0)
-        throw Error(ErrorKind::InvalidInput, "nothing to evaluate: no example has a label the model knows ("
-                                                 + std::to_string(rows.size()) + " rows read)");
+    const ClassifierPtr model = loadClassifier(result.modelFolder, {}).model;
+    result.labels = model->labels();
+    const std::unique_ptr<SplitBatches> split = model->imageProcessor()
+                                                    ? imageSplit(project, run, request, *model, result)
+                                                    : textSplit(project, run, request, config, result);
+    result.examples = split->size();
 
     EvaluationOptions options;
     options.batchSize = request.batchSize;
-    options.padId = tokenizer.padId();
-    const EvaluationResult evaluation = evaluate(*loaded.model, split, result.labels.size(), options);
+    const EvaluationResult evaluation = evaluate(*model, *split, result.labels.size(), options);
     result.loss = evaluation.loss;
     result.metrics = evaluation.metrics;
     result.report = classificationReport(evaluation.metrics, result.labels, 4);

@@ -2,7 +2,6 @@
 #include "train/run_inputs.h"
 
 #include "common/error.h"
-#include "models/bert_config.h"
 #include "store/catalog.h"
 #include "store/datasets.h"
 #include "store/project.h"
@@ -41,15 +40,12 @@ PreparedData prepareData(Project &project, std::int64_t datasetId, const std::st
     Sha256 key;
     key.update("tokenized v1\x1e" + std::to_string(maxLength) + "\x1e");
     hashTokenizerFiles(key, tokenizerFolder);
-    for (const LabelCount &label : labelCounts(project, datasetId)) {
-        labelIds.emplace(label.name, static_cast<std::int64_t>(data.labels.size()));
-        data.labels.push_back(label.name);
-        key.update(label.name);
+    data.labels = datasetLabels(project, datasetId, datasetName);
+    for (const std::string &label : data.labels) {
+        labelIds.emplace(label, static_cast<std::int64_t>(labelIds.size()));
+        key.update(label);
         key.update("\x1f");
     }
-    if (data.labels.size() < 2)
-        throw Error(ErrorKind::InvalidInput, "dataset '" + datasetName + "' has " + std::to_string(data.labels.size())
-                                                 + " label(s); a classifier needs at least 2");
     std::vector<Example> train, validation, test;
     key.update("\x1e");
     for (Example &example : examples(project, datasetId, 0, std::numeric_limits<std::int64_t>::max())) {
@@ -92,17 +88,29 @@ PreparedData prepareData(Project &project, std::int64_t datasetId, const std::st
     return data;
 }
 
-std::int64_t findOrAddModel(Project &project, const std::string &source, const BertConfig &config)
+std::vector<std::string> datasetLabels(Project &project, std::int64_t datasetId, const std::string &datasetName)
+{
+    std::vector<std::string> labels;
+    for (const LabelCount &label : labelCounts(project, datasetId))
+        labels.push_back(label.name);
+    if (labels.size() < 2)
+        throw Error(ErrorKind::InvalidInput, "dataset '" + datasetName + "' has " + std::to_string(labels.size())
+                                                 + " label(s); a classifier needs at least 2");
+    return labels;
+}
+
+std::int64_t findOrAddModel(Project &project, const std::string &source, const std::string &architecture,
+                            std::int64_t parameters, const std::string &configJson)
 {
     for (const ModelRecord &model : listModels(project))
         if (model.path == source)
             return model.id;
     ModelRecord record;
     record.name = source.rfind(kScratchModelPrefix, 0) == 0 ? source : fs::path(source).filename().string();
-    record.architecture = "BertForSequenceClassification";
+    record.architecture = architecture;
     record.path = source;
-    record.numParameters = bertParameterCount(config);
-    return addModel(project, record, config.toJson().dump());
+    record.numParameters = parameters;
+    return addModel(project, record, configJson);
 }
 
 std::string datasetNameOf(Project &project, std::int64_t datasetId)

@@ -15,7 +15,6 @@ namespace ft {
 
 class Project;
 class Tokenizer;
-struct BertConfig;
 
 inline constexpr const char *kScratchModelPrefix = "scratch:";
 
@@ -44,8 +43,13 @@ PreparedData prepareData(Project &project, std::int64_t datasetId, const std::st
                          const Tokenizer &tokenizer, const std::filesystem::path &tokenizerFolder,
                          std::int64_t maxLength);
 
-// The project's record of a base model (registering it on first use).
-std::int64_t findOrAddModel(Project &project, const std::string &source, const BertConfig &config);
+// The project's record of a base model (registering it on first use with
+// its architecture, parameter count and config.json).
+std::int64_t findOrAddModel(Project &project, const std::string &source, const std::string &architecture,
+                            std::int64_t parameters, const std::string &configJson);
+
+// The dataset's labels in order (the class ids); throws when it has fewer than two.
+std::vector<std::string> datasetLabels(Project &project, std::int64_t datasetId, const std::string &datasetName);
 std::string datasetNameOf(Project &project, std::int64_t datasetId);
 std::string modelSourceOf(Project &project, std::int64_t modelId);
 

@@ -1,6 +1,8 @@
 // train_step.cpp
 #include "train/train_step.h"
 
+#include "models/classifier.h"
+
 #include <ATen/ATen.h>
 
 namespace ft {
@@ -12,11 +14,10 @@ at::Tensor classificationLoss(const at::Tensor &logits, const at::Tensor &labels
     return at::nll_loss(logProbabilities, labels, classWeights.defined() ? classWeights.to(at::kFloat) : at::Tensor());
 }
 
-double forwardBackward(BertForSequenceClassificationImpl &model, const TensorBatch &batch, double lossScale,
+double forwardBackward(Classifier &model, const TensorBatch &batch, double lossScale,
                        const at::Tensor &classWeights)
 {
-    const auto output = model.forward(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
-    const at::Tensor loss = classificationLoss(output.logits, batch.labels, classWeights);
+    const at::Tensor loss = classificationLoss(model.logits(batch), batch.labels, classWeights);
     (lossScale == 1.0 ? loss : loss * lossScale).backward();
     return loss.item<double>();
 }

@@ -5,7 +5,7 @@
 
 #include "common/error.h"
 #include "common/version.h"
-#include "models/checkpoint.h"
+#include "models/classifier_factory.h"
 #include "models/lora.h"
 #include "models/safetensors.h"
 #include "store/catalog.h"
@@ -14,14 +14,12 @@
 #include "store/runs.h"
 #include "store/sqlite.h"
 #include "system/compute_threads.h"
-#include "text/tokenizer.h"
 #include "train/adamw.h"
-#include "train/collate.h"
 #include "train/device_precision.h"
 #include "train/run_capsule.h"
+#include "train/run_data.h"
 #include "train/run_inputs.h"
 #include "train/run_lock.h"
-#include "train/encoded_split.h"
 #include "train/evaluator.h"
 #include "train/gradient_accumulator.h"
 #include "train/loss_scaler.h"
@@ -57,24 +55,6 @@ double peakRssMb()
 // Overflowed fp16 steps in a row after which the run fails: the scale is
 // then 65536 / 2^25, so the loss itself is not finite, not just its scale.
 constexpr std::int64_t kMaxSkippedSteps = 25;
-
-// Freezes the embeddings and the lowest `layers` encoder layers (-1: all of
-// the encoder and the pooler, so only the classifier trains).
-void freezeLayers(BertForSequenceClassificationImpl &model, std::int64_t layers)
-{
-    for (auto &item : model.named_parameters()) {
-        const std::string &name = item.key();
-        bool frozen = name.rfind("bert.embeddings.", 0) == 0;
-        if (layers < 0) {
-            frozen = frozen || name.rfind("bert.", 0) == 0;
-        } else {
-            for (std::int64_t i = 0; i < layers && !frozen; ++i)
-                frozen = name.rfind("bert.encoder.layer." + std::to_string(i) + ".", 0) == 0;
-        }
-        if (frozen)
-            item.value().set_requires_grad(false);
-    }
-}
 
 LoraConfig loraConfigOf(const RunConfig &config)
 {
@@ -118,6 +98,8 @@ private:
     Error divergence(double loss, double gradNorm, double lr) const;
     void evaluateValidation();
     void saveCheckpoint(bool best);
+    void prefetchNextStep();
+    EvaluationOptions evaluationOptions() const;
     void finish();
     Error projectGone() const;
     void requireProject() const;
@@ -142,9 +124,9 @@ private:
     std::string mModelPath;
     ModelSource mSource;
     c10::Device mDevice = c10::Device(c10::kCPU);
-    std::optional<Tokenizer> mTokenizer;
-    PreparedData mData;
-    BertForSequenceClassification mModel{nullptr};
+    std::vector<std::string> mLabels;
+    RunData mData;
+    ClassifierPtr mModel;
     std::unique_ptr<AdamW> mOptimizer;
     std::unique_ptr<BatchSampler> mSampler;
     std::unique_ptr<GradientAccumulator> mAccumulator;
@@ -153,7 +135,6 @@ private:
     at::Tensor mClassWeights;
     TrainerState mState;
     std::int64_t mTotalSteps = 0;
-    std::int64_t mPadTo = 0;
     double mLastLoss = 0;
     double mLastGradNorm = 0;
     std::map<std::string, double> mEvalMetrics;
@@ -196,39 +177,32 @@ void Trainer::setUp()
     setComputeThreads(resolvedThreads(mConfig, std::thread::hardware_concurrency()));
     at::manual_seed(static_cast<std::uint64_t>(mConfig.seed));
 
-    mTokenizer = Tokenizer::fromFolder(mSource.folder);
-    mData = prepareData(mProject, mDatasetId, mDatasetName, *mTokenizer, mSource.folder, mConfig.maxLength);
-    mPadTo = mConfig.padding == Padding::MaxLength ? mConfig.maxLength : 0;
-
-    BertConfig modelConfig;
+    mLabels = datasetLabels(mProject, mDatasetId, mDatasetName);
+    ClassifierOptions modelOptions;
+    modelOptions.labels = mLabels;
+    modelOptions.seed = static_cast<std::uint64_t>(mConfig.seed);
+    modelOptions.device = mDevice;
     if (mSource.scratch) {
-        modelConfig = loadBertConfig(mSource.configFile);
-        modelConfig.setLabels(mData.labels);
-        mModel = makeScratchBert(modelConfig, static_cast<std::uint64_t>(mConfig.seed));
-        mModel->to(mDevice);
+        mModel = makeScratchClassifier(mSource.configFile, modelOptions);
     } else {
-        LoadOptions options;
-        options.labels = mData.labels;
-        options.ignoreMismatchedSizes = true;
-        options.seed = static_cast<std::uint64_t>(mConfig.seed);
-        options.device = mDevice;
-        LoadedBert loaded = loadBert(mSource.folder, options);
-        modelConfig = loaded.config;
-        mModel = loaded.model;
-        for (const auto &name : loaded.report.initialized)
+        LoadedClassifier loaded = loadClassifier(mSource.folder, modelOptions);
+        mModel = std::move(loaded.model);
+        for (const auto &name : loaded.initialised)
             mOuterSink.log(LogLevel::Info, "initialised " + name + " (not in the checkpoint)");
     }
+    mData = prepareRunData(mProject, mDatasetId, mDatasetName, mLabels, *mModel, mSource.folder, mConfig);
     if (mConfig.method == TrainMethod::Freeze)
-        freezeLayers(*mModel, mConfig.freezeLayers);
+        mModel->freeze(mConfig.freezeLayers);
     if (mConfig.method == TrainMethod::Lora)
-        mOuterSink.log(LogLevel::Info, "LoRA: " + applyLora(*mModel, loraConfigOf(mConfig)).describe());
+        mOuterSink.log(LogLevel::Info, "LoRA: " + applyLora(mModel->module(), loraConfigOf(mConfig)).describe());
 
     if (!mRequest.resumeRun) {
         NewRun run;
         run.name = mRequest.runName.empty() ? mDatasetName + " on " + fs::path(mModelPath).filename().string()
                                             : mRequest.runName;
         run.datasetId = mDatasetId;
-        run.modelId = findOrAddModel(mProject, mModelPath, modelConfig);
+        run.modelId = findOrAddModel(mProject, mModelPath, mModel->architecture(), mModel->parameterCount(),
+                                     mModel->configJson().dump());
         run.configJson = toJson(mConfig).dump();
         run.device = mDevice.str();
         const std::string capsule = makeRunCapsule(mProject, mDatasetId, mModelPath, mDevice.str()).dump();
@@ -244,18 +218,18 @@ void Trainer::setUp()
     mOuterSink.runCreated(mRunId);
 
     std::vector<AdamW::NamedParameter> parameters;
-    for (const auto &item : mModel->named_parameters())
+    for (const auto &item : mModel->module().named_parameters())
         parameters.emplace_back(item.key(), item.value());
     mOptimizer = std::make_unique<AdamW>(
         parameters, AdamWOptions{mConfig.adamBeta1, mConfig.adamBeta2, mConfig.adamEpsilon, mConfig.weightDecay});
 
     if (mConfig.classWeights == ClassWeights::Balanced) {
-        std::vector<double> counts(mData.labels.size(), 0.0);
-        for (const auto label : mData.train.labels)
+        std::vector<double> counts(mLabels.size(), 0.0);
+        for (const auto label : mData.train->labels())
             counts[static_cast<size_t>(label)] += 1;
         std::vector<float> weights;
         for (const double count : counts)
-            weights.push_back(count > 0 ? static_cast<float>(mData.train.size() / (counts.size() * count)) : 0.0f);
+            weights.push_back(count > 0 ? static_cast<float>(mData.train->size() / (counts.size() * count)) : 0.0f);
         mClassWeights = at::tensor(weights).to(mDevice);
     }
 
@@ -275,14 +249,12 @@ void Trainer::setUp()
         pruneCheckpoints(mProject, mRunId, mConfig.saveTotalLimit);
     }
 
-    mTotalSteps = totalTrainingSteps(mConfig, mData.train.size());
+    mTotalSteps = totalTrainingSteps(mConfig, mData.train->size());
     const BatchOrder order = mConfig.groupByLength ? BatchOrder::LengthGrouped : BatchOrder::Shuffled;
-    mSampler = std::make_unique<BatchSampler>(mData.train.lengths, mConfig.perDeviceTrainBatchSize, order,
+    mSampler = std::make_unique<BatchSampler>(mData.train->lengths(), mConfig.perDeviceTrainBatchSize, order,
                                               static_cast<std::uint64_t>(mConfig.seed), mState.position);
     GradientAccumulatorOptions accumulation;
     accumulation.microBatchRows = mState.microBatchRows;
-    accumulation.padId = mTokenizer->padId();
-    accumulation.padTo = mPadTo;
     accumulation.device = mDevice;
     accumulation.classWeights = mClassWeights;
     accumulation.beforeChunk = mRequest.beforeMicroBatch;
@@ -293,15 +265,15 @@ void Trainer::setUp()
                                    + std::to_string(mConfig.gradientAccumulationSteps * mConfig.perDeviceTrainBatchSize)
                                    + " as before (the step is redone)");
     };
-    mAccumulator = std::make_unique<GradientAccumulator>(mData.train, std::move(accumulation));
+    mAccumulator = std::make_unique<GradientAccumulator>(*mData.train, std::move(accumulation));
     mScaler.emplace(mConfig.fp16, mState.lossScaler);
 
     mSummary.runId = mRunId;
     mSummary.device = mDevice.str();
     mSummary.totalSteps = mTotalSteps;
-    log(LogLevel::Info, "run " + std::to_string(mRunId) + ": " + std::to_string(mData.train.size()) + " train, "
-                            + std::to_string(mData.validation.size()) + " validation, "
-                            + std::to_string(mData.test.size()) + " test examples"
+    log(LogLevel::Info, "run " + std::to_string(mRunId) + ": " + std::to_string(mData.train->size()) + " train, "
+                            + std::to_string(mData.validation->size()) + " validation, "
+                            + std::to_string(mData.test->size()) + " test examples"
                             + (mData.fromCache ? " (tokenized earlier, from the cache)" : "") + "; "
                             + std::to_string(mTotalSteps) + " steps on " + mDevice.str());
 }
@@ -320,12 +292,16 @@ Error Trainer::divergence(double loss, double gradNorm, double lr) const
 void Trainer::optimiserStep()
 {
     const AutocastScope autocast(mAutocast, mDevice);
-    mModel->train();
+    mModel->module().train();
     std::vector<std::vector<std::int64_t>> batches;
-    for (std::int64_t micro = 0; micro < mConfig.gradientAccumulationSteps; ++micro)
+    std::vector<std::int64_t> epochs;
+    for (std::int64_t micro = 0; micro < mConfig.gradientAccumulationSteps; ++micro) {
+        epochs.push_back(mSampler->position().epoch);
         batches.push_back(mSampler->next());
+    }
+    prefetchNextStep();
     const double lossScale = mScaler->scale();
-    const AccumulatedGradients gradients = mAccumulator->accumulate(*mModel, *mOptimizer, batches, lossScale);
+    const AccumulatedGradients gradients = mAccumulator->accumulate(*mModel, *mOptimizer, batches, lossScale, epochs);
     const double stepLoss = gradients.loss;
     const double lr = learningRateAt(mConfig, mState.step, mTotalSteps);
     if (lossScale != 1.0)
@@ -382,16 +358,32 @@ void Trainer::optimiserStep()
     mSink->progress(progress);
 }
 
-void Trainer::evaluateValidation()
+// Images: the next step's batches are decoded and augmented on the
+// pipeline's threads while this step computes.
+void Trainer::prefetchNextStep()
 {
-    if (mData.validation.size() == 0)
+    if (mModel->inputKind() != InputKind::Image || mState.step + 1 >= mTotalSteps)
         return;
+    BatchSampler ahead = *mSampler;
+    for (std::int64_t micro = 0; micro < mConfig.gradientAccumulationSteps; ++micro) {
+        const std::int64_t epoch = ahead.position().epoch;
+        mData.train->prefetch(ahead.next(), epoch);
+    }
+}
+
+EvaluationOptions Trainer::evaluationOptions() const
+{
     EvaluationOptions options;
     options.batchSize = mConfig.perDeviceEvalBatchSize;
-    options.padId = mTokenizer->padId();
-    options.padTo = mPadTo;
     options.device = mDevice;
-    const EvaluationResult result = evaluate(*mModel, mData.validation, mData.labels.size(), options);
+    return options;
+}
+
+void Trainer::evaluateValidation()
+{
+    if (mData.validation->size() == 0)
+        return;
+    const EvaluationResult result = evaluate(*mModel, *mData.validation, mLabels.size(), evaluationOptions());
     mEvalMetrics = metricMap("eval", result);
     const double epoch = static_cast<double>(mState.position.epoch)
                          + static_cast<double>(mState.position.batch) / static_cast<double>(mSampler->batchesPerEpoch());
@@ -495,30 +487,27 @@ void Trainer::finish()
 {
     if (mConfig.loadBestModelAtEnd && mState.bestStep >= 0 && mState.bestStep != mState.step) {
         const fs::path best = mProject.folder() / ("runs/" + std::to_string(mRunId) + "/checkpoint-" + std::to_string(mState.bestStep));
-        applyCheckpoint(*mModel, loadSafetensors(best / "model.safetensors"), (best / "model.safetensors").string());
+        mModel->loadState(loadSafetensors(best / "model.safetensors"), (best / "model.safetensors").string());
         log(LogLevel::Info, "loaded the best model (step " + std::to_string(mState.bestStep) + ")");
     }
     requireProject();
     const fs::path modelFolder = mProject.folder() / "runs" / std::to_string(mRunId) / "model";
     fs::create_directories(modelFolder);
-    if (hasLora(*mModel)) {
+    if (hasLora(mModel->module())) {
         // The adapter beside the model folder, not in it: transformers would take an adapter_config.json
         // there for a PEFT adapter and load the base model instead of this merged one.
         mSummary.adapterFolder = modelFolder.parent_path() / "adapter";
-        saveLoraAdapter(*mModel, loraConfigOf(mConfig), mModelPath, mSummary.adapterFolder);
-        mergeLora(*mModel);
+        saveLoraAdapter(mModel->module(), loraConfigOf(mConfig), mModelPath, mSummary.adapterFolder,
+                        mModel->peftTaskType());
+        mergeLora(mModel->module());
     }
-    saveBert(*mModel, modelFolder);
-    copyTokenizerFiles(mSource.folder, modelFolder);
+    mModel->save(modelFolder);
+    if (mModel->inputKind() == InputKind::Text)
+        copyTokenizerFiles(mSource.folder, modelFolder);
     mSummary.modelFolder = modelFolder;
 
-    EvaluationOptions options;
-    options.batchSize = mConfig.perDeviceEvalBatchSize;
-    options.padId = mTokenizer->padId();
-    options.padTo = mPadTo;
-    options.device = mDevice;
-    if (mData.test.size() > 0) {
-        mSummary.testMetrics = metricMap("test", evaluate(*mModel, mData.test, mData.labels.size(), options));
+    if (mData.test->size() > 0) {
+        mSummary.testMetrics = metricMap("test", evaluate(*mModel, *mData.test, mLabels.size(), evaluationOptions()));
         for (const auto &[name, value] : mSummary.testMetrics)
             mSink->metric({mState.step, static_cast<double>(mState.position.epoch), "test/" + name.substr(5), value,
                            elapsedSeconds()});

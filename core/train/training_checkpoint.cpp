@@ -3,7 +3,7 @@
 
 #include "common/error.h"
 #include "models/atomic_file.h"
-#include "models/checkpoint.h"
+#include "models/classifier.h"
 #include "models/safetensors.h"
 #include "train/adamw.h"
 
@@ -28,10 +28,10 @@ at::Generator cpuGenerator()
     return at::detail::getDefaultCPUGenerator();
 }
 
-void writeCheckpointFiles(const fs::path &staging, const BertForSequenceClassificationImpl &model,
+void writeCheckpointFiles(const fs::path &staging, const Classifier &model,
                           const AdamW &optimizer, const TrainerState &state)
 {
-    saveBert(model, staging);
+    model.save(staging);
 
     TensorMap optimizerTensors;
     const AdamW::State optimizerState = optimizer.state();
@@ -70,7 +70,7 @@ void writeCheckpointFiles(const fs::path &staging, const BertForSequenceClassifi
 
 } // namespace
 
-void saveTrainingCheckpoint(const fs::path &folder, const BertForSequenceClassificationImpl &model,
+void saveTrainingCheckpoint(const fs::path &folder, const Classifier &model,
                             const AdamW &optimizer, const TrainerState &state)
 {
     const fs::path staging = fs::path(folder.string() + ".partial");
@@ -103,7 +103,7 @@ bool isTrainingCheckpoint(const fs::path &folder)
     return true;
 }
 
-void loadTrainingCheckpoint(const fs::path &folder, BertForSequenceClassificationImpl &model, AdamW &optimizer,
+void loadTrainingCheckpoint(const fs::path &folder, Classifier &model, AdamW &optimizer,
                             TrainerState &state)
 {
     if (!isTrainingCheckpoint(folder))
@@ -142,9 +142,7 @@ void loadTrainingCheckpoint(const fs::path &folder, BertForSequenceClassificatio
     }
 
     const fs::path weights = folder / "model.safetensors";
-    const LoadReport report = applyCheckpoint(model, loadSafetensors(weights), weights.string());
-    if (!report.complete())
-        throw Error(ErrorKind::InvalidInput, weights.string() + " does not hold every weight of the model");
+    model.loadState(loadSafetensors(weights), weights.string());
 
     const fs::path optimizerFile = folder / "optimizer.safetensors";
     TensorMap tensors = loadSafetensors(optimizerFile);

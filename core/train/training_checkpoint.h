@@ -1,6 +1,7 @@
 // training_checkpoint.h: everything a run needs to continue exactly where it
 // stopped, in one folder runs/<id>/checkpoint-<step>/:
 //   model.safetensors + config.json   the weights, loadable by transformers as is
+//   (+ preprocessor_config.json)      for image classifiers
 //   optimizer.safetensors             AdamW moments and the random generator state
 //   trainer_state.json                step, data position, best metric, loss window
 // The folder is written under a temporary name and renamed into place, so a
@@ -17,7 +18,7 @@
 namespace ft {
 
 class AdamW;
-class BertForSequenceClassificationImpl;
+class Classifier;
 
 struct TrainerState {
     std::int64_t step = 0;                  // optimiser steps done
@@ -36,12 +37,12 @@ struct TrainerState {
 
 inline constexpr int kCheckpointFormatVersion = 1;
 
-void saveTrainingCheckpoint(const std::filesystem::path &folder, const BertForSequenceClassificationImpl &model,
+void saveTrainingCheckpoint(const std::filesystem::path &folder, const Classifier &model,
                             const AdamW &optimizer, const TrainerState &state);
 
 // Restores weights, optimiser, random generator and state. Throws ft::Error
 // naming the folder and file when anything is missing or does not fit.
-void loadTrainingCheckpoint(const std::filesystem::path &folder, BertForSequenceClassificationImpl &model,
+void loadTrainingCheckpoint(const std::filesystem::path &folder, Classifier &model,
                             AdamW &optimizer, TrainerState &state);
 
 // True when `folder` holds a complete checkpoint.

@@ -4,6 +4,7 @@
 // fp16 loss scaling follows torch.cuda.amp.GradScaler's policy.
 #include "common/error.h"
 #include "data/sample_dataset.h"
+#include "models/bert_classifier.h"
 #include "models/checkpoint.h"
 #include "testhelpers.h"
 #include "testregistry.h"
@@ -12,6 +13,7 @@
 #include "train/encoded_split.h"
 #include "train/gradient_accumulator.h"
 #include "train/loss_scaler.h"
+#include "train/token_batches.h"
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -30,8 +32,9 @@ const fs::path kTinyModel = fs::path(FT_SHARED_DIR) / "golden" / "tiny-bert-unca
 
 struct Fixture {
     LoadedBert loaded = loadBert(kTinyModel);
+    BertClassifier classifier{loaded.model};
     std::unique_ptr<AdamW> optimizer;
-    EncodedSplit split;
+    std::unique_ptr<TokenBatches> split;
 
     Fixture()
     {
@@ -42,7 +45,8 @@ struct Fixture {
         optimizer = std::make_unique<AdamW>(parameters, AdamWOptions{});
         const Tokenizer tokenizer = Tokenizer::fromFolder(kTinyModel);
         const auto examples = generateSampleReviews(40, 3);
-        split = encodeSplit(tokenizer, examples, {{"negative", 0}, {"neutral", 1}, {"positive", 2}}, 32);
+        split = std::make_unique<TokenBatches>(
+            encodeSplit(tokenizer, examples, {{"negative", 0}, {"neutral", 1}, {"positive", 2}}, 32), tokenizer.padId(), 0);
     }
 
     // The flat gradient of every parameter, after accumulating `batches`.
@@ -50,8 +54,8 @@ struct Fixture {
                          double lossScale = 1.0, AccumulatedGradients *result = nullptr)
     {
         optimizer->zeroGrad();
-        GradientAccumulator accumulator(split, std::move(options));
-        const AccumulatedGradients r = accumulator.accumulate(*loaded.model, *optimizer, batches, lossScale);
+        GradientAccumulator accumulator(*split, std::move(options));
+        const AccumulatedGradients r = accumulator.accumulate(classifier, *optimizer, batches, lossScale);
         if (result)
             *result = r;
         std::vector<at::Tensor> flat;
@@ -86,8 +90,8 @@ private Q_SLOTS:
     void fixtureHasThreeClasses()
     {
         Fixture f;
-        QCOMPARE(f.split.size(), std::int64_t{40});
-        QCOMPARE(std::set<std::int64_t>(f.split.labels.begin(), f.split.labels.end()).size(), size_t{3});
+        QCOMPARE(f.split->size(), std::int64_t{40});
+        QCOMPARE(std::set<std::int64_t>(f.split->labels().begin(), f.split->labels().end()).size(), size_t{3});
     }
 
     void chunksGiveTheWholeBatchGradient_data()
@@ -141,8 +145,8 @@ private Q_SLOTS:
         };
         options.onShrink = [&](std::int64_t rows) { shrunkTo.push_back(rows); };
         f.optimizer->zeroGrad();
-        GradientAccumulator accumulator(f.split, options);
-        accumulator.accumulate(*f.loaded.model, *f.optimizer, kBatches, 1.0);
+        GradientAccumulator accumulator(*f.split, options);
+        accumulator.accumulate(f.classifier, *f.optimizer, kBatches, 1.0);
         QCOMPARE(shrunkTo, (std::vector<std::int64_t>{4, 2}));
         QCOMPARE(accumulator.microBatchRows(), std::int64_t{2});
         QCOMPARE(tried.front(), std::int64_t{8});
@@ -157,10 +161,10 @@ private Q_SLOTS:
     {
         Fixture f;
         GradientAccumulatorOptions options;
-        options.padTo = 32;
         options.beforeChunk = [](std::int64_t) { throwOutOfMemory(); };
-        GradientAccumulator accumulator(f.split, options);
-        FT_VERIFY_ERROR(accumulator.accumulate(*f.loaded.model, *f.optimizer, kBatches, 1.0), ErrorKind::Incompatible,
+        TokenBatches padded(f.split->split(), 0, 32);
+        GradientAccumulator accumulator(padded, options);
+        FT_VERIFY_ERROR(accumulator.accumulate(f.classifier, *f.optimizer, kBatches, 1.0), ErrorKind::Incompatible,
                         QStringLiteral("out of memory on cpu even with one example per micro-batch at 32 tokens"));
     }
 
@@ -169,8 +173,8 @@ private Q_SLOTS:
         Fixture f;
         GradientAccumulatorOptions options;
         options.beforeChunk = [](std::int64_t) { throw std::runtime_error("disk on fire"); };
-        GradientAccumulator accumulator(f.split, options);
-        QVERIFY_THROWS_EXCEPTION(std::runtime_error, accumulator.accumulate(*f.loaded.model, *f.optimizer, kBatches, 1.0));
+        GradientAccumulator accumulator(*f.split, options);
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, accumulator.accumulate(f.classifier, *f.optimizer, kBatches, 1.0));
         QCOMPARE(accumulator.microBatchRows(), std::int64_t{0});
     }
 

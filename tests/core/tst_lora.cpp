@@ -2,6 +2,7 @@
 // training touching only the adapter, merging, checkpoints, adapter files), LoRA and freeze runs end to end.
 #include "common/error.h"
 #include "data/sample_dataset.h"
+#include "models/bert_classifier.h"
 #include "models/bert_config.h"
 #include "models/checkpoint.h"
 #include "models/lora.h"
@@ -268,9 +269,10 @@ private Q_SLOTS:
         AdamW optimizer(parameters, AdamWOptions{});
         QCOMPARE(optimizer.parameterCount(), std::int64_t{1123});
         at::manual_seed(1);
+        BertClassifier classifier(loaded.model);
         for (int step = 0; step < 10; ++step) {
             model.train();
-            forwardBackward(model, batch, 1.0);
+            forwardBackward(classifier, batch, 1.0);
             optimizer.step(1e-2);
             optimizer.zeroGrad();
         }

@@ -87,6 +87,9 @@ private Q_SLOTS:
         QCOMPARE(config.loraTargetModules, (std::vector<std::string>{"query", "value"}));
         QCOMPARE(config.device, std::string("auto"));
         QCOMPARE(config.threads, std::int64_t{0});
+        QVERIFY(config.imageRandomResizedCrop);
+        QVERIFY(config.imageHorizontalFlip);
+        QCOMPARE(config.imageColorJitter, 0.0);
     }
 
     void toJsonWritesEveryKeyAndRoundTrips()
@@ -99,7 +102,8 @@ private Q_SLOTS:
             "bf16", "fp16", "eval_strategy", "eval_steps", "save_steps", "save_total_limit", "metric_for_best_model",
             "load_best_model_at_end", "group_by_length", "logging_steps", "max_length", "padding", "method", "lora_r",
             "lora_alpha", "lora_dropout", "lora_target_modules", "freeze_layers", "early_stopping_patience",
-            "class_weights", "device", "threads"};
+            "class_weights", "image_random_resized_crop", "image_horizontal_flip", "image_color_jitter", "device",
+            "threads"};
         QCOMPARE(written.size(), std::size(keys));
         for (const char *key : keys)
             QVERIFY2(written.contains(key), key);

@@ -3,6 +3,7 @@
 // parameter deltas (weight-decay grouping) and logits after each step, with
 // a constant learning rate and in the Hugging Face Trainer style (clipping,
 // linear schedule with warmup).
+#include "models/bert_classifier.h"
 #include "models/checkpoint.h"
 #include "testregistry.h"
 #include "train/adamw.h"
@@ -154,13 +155,14 @@ private Q_SLOTS:
         const auto totalSteps = static_cast<std::int64_t>(spec["steps"].size());
 
         const TensorBatch batch = goldenBatch(golden);
+        BertClassifier classifier(loaded.model);
         for (const json &expected : spec["steps"]) {
             const auto step = expected["step"].get<std::int64_t>();
             const QString where = scenario + QStringLiteral(" step %1").arg(step);
             const double lr = hfStyle ? peakLr * lrFactor(LrSchedulerType::Linear, step - 1, 1, totalSteps) : peakLr;
             QVERIFY2(std::abs(lr - expected["lr"].get<double>()) < 1e-12, qPrintable(where + " lr"));
 
-            const double loss = forwardBackward(model, batch, 1.0);
+            const double loss = forwardBackward(classifier, batch, 1.0);
             QVERIFY2(std::abs(loss - expected["loss_before_step"].get<double>()) <= tolerances["loss_abs"].get<double>(),
                      qPrintable(where + QStringLiteral(" loss %1").arg(loss, 0, 'g', 9)));
             const double norm = hfStyle ? optimizer.clipGradNorm(spec["max_grad_norm"].get<double>()) : optimizer.gradNorm();

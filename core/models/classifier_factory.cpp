@@ -1,0 +1,50 @@
+// classifier_factory.cpp
+#include "models/classifier_factory.h"
+
+#include "models/bert_classifier.h"
+#include "models/checkpoint.h"
+#include "models/vision_classifier.h"
+#include "text/json_file.h"
+
+namespace fs = std::filesystem;
+
+namespace ft {
+
+InputKind inputKindOf(const fs::path &configFile)
+{
+    const JsonFile file = JsonFile::read(configFile);
+    const std::string type = file.string(file.root(), "", "model_type", "");
+    return type == "vit" || type == "resnet" ? InputKind::Image : InputKind::Text;
+}
+
+LoadedClassifier loadClassifier(const fs::path &folder, const ClassifierOptions &options)
+{
+    LoadedClassifier result;
+    if (inputKindOf(folder / "config.json") == InputKind::Image) {
+        result.model = loadVisionClassifier(folder, options, &result.initialised);
+        return result;
+    }
+    LoadOptions load;
+    load.labels = options.labels;
+    load.ignoreMismatchedSizes = !options.labels.empty();
+    load.seed = options.seed;
+    load.device = options.device;
+    LoadedBert loaded = loadBert(folder, load);
+    result.initialised = loaded.report.initialized;
+    result.model = std::make_unique<BertClassifier>(loaded.model);
+    return result;
+}
+
+ClassifierPtr makeScratchClassifier(const fs::path &configFile, const ClassifierOptions &options)
+{
+    if (inputKindOf(configFile) == InputKind::Image)
+        return makeScratchVisionClassifier(configFile, options);
+    BertConfig config = loadBertConfig(configFile);
+    if (!options.labels.empty())
+        config.setLabels(options.labels);
+    BertForSequenceClassification model = makeScratchBert(config, options.seed);
+    model->to(options.device);
+    return std::make_unique<BertClassifier>(model);
+}
+
+} // namespace ft
