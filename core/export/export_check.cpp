@@ -2,7 +2,6 @@
 #include "export/export_check.h"
 
 #include "common/error.h"
-#include "train/collate.h"
 #include "train/metrics.h"
 
 #include <ATen/ATen.h>
@@ -23,22 +22,21 @@ constexpr std::int64_t kTimedBatches = 3;    // batch-32 calls timed
 // Milliseconds per example of `exported` over consecutive batches of `batchSize` rows, after one untimed call.
 double msPerExample(const ExportCheckInputs &inputs, std::int64_t batchSize, std::int64_t calls)
 {
-    const std::int64_t total = inputs.rows.size();
+    const std::int64_t total = inputs.rows->size();
     calls = std::min(calls, (total + batchSize - 1) / batchSize);
     auto batchAt = [&](std::int64_t call) {
         std::vector<std::int64_t> rows;
         for (std::int64_t r = call * batchSize; r < std::min(total, (call + 1) * batchSize); ++r)
             rows.push_back(r);
-        return collate(inputs.rows, rows, inputs.padId, 0, c10::Device(c10::kCPU));
+        return inputs.rows->batch(rows, 0, c10::Device(c10::kCPU));
     };
-    const TensorBatch warmUp = batchAt(0);
-    inputs.exported(warmUp.inputIds, warmUp.attentionMask, warmUp.tokenTypeIds);
+    inputs.exported(batchAt(0));
     double seconds = 0;
     std::int64_t examples = 0;
     for (std::int64_t call = 0; call < calls; ++call) {
         const TensorBatch batch = batchAt(call);
         const auto start = std::chrono::steady_clock::now();
-        inputs.exported(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
+        inputs.exported(batch);
         seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         examples += batch.size();
     }
@@ -53,7 +51,7 @@ ExportCheck checkExport(const ExportCheckInputs &inputs, const std::function<boo
     ExportCheck check;
     check.split = inputs.split;
     check.labels = inputs.labels;
-    check.examples = inputs.rows.size();
+    check.examples = inputs.rows ? inputs.rows->size() : 0;
     if (check.examples == 0)
         return check;
 
@@ -61,9 +59,9 @@ ExportCheck checkExport(const ExportCheckInputs &inputs, const std::function<boo
     for (std::int64_t start = 0; start < check.examples; start += kBatch) {
         std::vector<std::int64_t> rows(std::size_t(std::min(kBatch, check.examples - start)));
         std::iota(rows.begin(), rows.end(), start);
-        const TensorBatch batch = collate(inputs.rows, rows, inputs.padId, 0, c10::Device(c10::kCPU));
-        const at::Tensor expected = inputs.runModel(batch.inputIds, batch.attentionMask, batch.tokenTypeIds).to(at::kFloat);
-        const at::Tensor actual = inputs.exported(batch.inputIds, batch.attentionMask, batch.tokenTypeIds).to(at::kFloat);
+        const TensorBatch batch = inputs.rows->batch(rows, 0, c10::Device(c10::kCPU));
+        const at::Tensor expected = inputs.runModel(batch).to(at::kFloat);
+        const at::Tensor actual = inputs.exported(batch).to(at::kFloat);
         if (actual.sizes() != expected.sizes())
             throw Error(ErrorKind::Internal, "the export's logits have shape " + c10::str(actual.sizes()) + ", the run's "
                                                  + c10::str(expected.sizes()));

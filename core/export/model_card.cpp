@@ -135,9 +135,23 @@ void checkSection(std::ostringstream &out, const ModelCardFacts &facts)
         << "Latencies were measured on the machine that made the export, on the CPU.\n\n";
 }
 
-void usageSection(std::ostringstream &out, ExportFormat format)
+void imageUsageSection(std::ostringstream &out, ExportFormat format)
+{
+    if (format == ExportFormat::Onnx)
+        out << "```python\nimport onnxruntime as ort\nsession = ort.InferenceSession(\"model.onnx\")\n"
+               "logits, = session.run(None, {\"pixel_values\": pixels})\n```\n\n"
+               "Input is float32 [batch, 3, height, width], made as preprocessor_config.json says (resize, crop, "
+               "rescale, normalise); the labels are config.json's id2label.\n\n";
+    else
+        out << "```python\nfrom transformers import pipeline\nclassify = pipeline(\"image-classification\", "
+               "model=\"path/to/this/folder\")\nprint(classify(\"photo.jpg\"))\n```\n\n";
+}
+
+void usageSection(std::ostringstream &out, ExportFormat format, bool images)
 {
     out << "## How to use\n\n";
+    if (images)
+        return imageUsageSection(out, format);
     switch (format) {
     case ExportFormat::HuggingFace:
     case ExportFormat::Merged:
@@ -175,27 +189,36 @@ std::string modelCard(const ModelCardFacts &facts)
     const bool transformersFolder = facts.format == ExportFormat::HuggingFace || facts.format == ExportFormat::Merged;
     out << "---\n";
     out << "library_name: " << (facts.format == ExportFormat::Peft ? "peft" : transformersFolder ? "transformers" : "finetune-studio") << "\n";
-    out << "pipeline_tag: text-classification\n";
+    out << "pipeline_tag: " << (facts.images ? "image-classification" : "text-classification") << "\n";
     if (!facts.baseModel.empty() && facts.baseModel.rfind("scratch:", 0) != 0)
         out << "base_model: " << yamlQuoted(facts.baseModel) << "\n";
     out << "tags:\n- finetune-studio\n- " << toString(facts.format) << "\n---\n\n";
 
     out << "# " << (facts.runName.empty() ? "Run " + std::to_string(facts.runId) : facts.runName) << "\n\n";
-    out << "A BERT sequence classifier fine-tuned with Finetune Studio " << facts.version << " (run "
+    out << "A " << (facts.images ? "image" : "text") << " classifier (" << facts.architecture
+        << ") fine-tuned with Finetune Studio " << facts.version << " (run "
         << facts.runId << ") from **" << cell(facts.baseModel) << "**, exported as " << describe(facts.format)
         << ".\n\n";
     dataSection(out, facts);
     trainingSection(out, facts);
     resultsSection(out, facts);
     checkSection(out, facts);
-    usageSection(out, facts.format);
-    out << "## Intended use and limits\n\n"
-           "This model sorts texts into the labels above, learned from the dataset above and nothing else. It is "
-           "as good as that data: texts unlike the training examples (other topics, languages, lengths or "
-           "writing styles) and labels that were rare in training will be classified less reliably than the "
-           "metrics suggest, and biases in the data carry over to the predictions. Texts longer than max_length "
-           "tokens are truncated. Check it on data from where it will be used before relying on it, and keep a "
-           "person in the loop for decisions that matter.\n";
+    usageSection(out, facts.format, facts.images);
+    out << "## Intended use and limits\n\n";
+    if (facts.images)
+        out << "This model sorts images into the labels above, learned from the dataset above and nothing else. It "
+               "is as good as that data: photos unlike the training images (other subjects, cameras, lighting or "
+               "framing) and labels that were rare in training will be classified less reliably than the metrics "
+               "suggest, and biases in the data carry over to the predictions. Every image is resized (and "
+               "cropped) to the model's input size first. Check it on images from where it will be used before "
+               "relying on it, and keep a person in the loop for decisions that matter.\n";
+    else
+        out << "This model sorts texts into the labels above, learned from the dataset above and nothing else. It "
+               "is as good as that data: texts unlike the training examples (other topics, languages, lengths or "
+               "writing styles) and labels that were rare in training will be classified less reliably than the "
+               "metrics suggest, and biases in the data carry over to the predictions. Texts longer than "
+               "max_length tokens are truncated. Check it on data from where it will be used before relying on it, "
+               "and keep a person in the loop for decisions that matter.\n";
     return out.str();
 }
 

@@ -32,6 +32,8 @@ struct ModelCardFacts {
     std::int64_t modelBytes = 0;      // the weights file(s)
     std::int64_t floatModelBytes = 0; // onnx-int8: the float32 file's size
     std::string version;              // Finetune Studio's
+    std::string architecture = "BertForSequenceClassification"; // the run's model
+    bool images = false;              // an image classifier
 };
 
 std::string modelCard(const ModelCardFacts &facts);

@@ -9,17 +9,24 @@
 #include "export/onnx_runner.h"
 #include "export/tokenizer_export.h"
 #include "export/torchscript_export.h"
+#include "export/vision_onnx_export.h"
 #include "models/atomic_file.h"
+#include "models/bert_classifier.h"
 #include "models/checkpoint.h"
+#include "models/classifier_factory.h"
 #include "models/lora.h"
+#include "models/vision_folder.h"
 #include "store/catalog.h"
 #include "store/datasets.h"
 #include "store/project.h"
 #include "store/runs.h"
 #include "store/sqlite.h"
 #include "text/tokenizer.h"
+#include "train/image_split_batches.h"
 #include "train/run_config.h"
+#include "train/run_data.h"
 #include "train/run_inputs.h"
+#include "train/token_batches.h"
 
 #include <c10/core/GradMode.h>
 #include <nlohmann/json.hpp>
@@ -36,7 +43,9 @@ namespace ft {
 
 namespace {
 
-const char *const kTokenizerFiles[] = {"vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"};
+// Beside a TorchScript or ONNX model: how to tokenise its text or preprocess its images.
+const char *const kInputFiles[] = {"vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                                   "preprocessor_config.json"};
 
 // Removes the staging folder unless the export reached its place.
 class StagingFolder {
@@ -100,12 +109,12 @@ void copyFolderFiles(const fs::path &from, const fs::path &to)
             copyFile(entry.path(), to / entry.path().filename());
 }
 
-// config.json and the tokenizer files beside a TorchScript or ONNX model: its labels and how to tokenise.
+// config.json and the input files beside a TorchScript or ONNX model: its labels and how to read its input.
 void copyModelCompanions(const fs::path &modelFolder, const fs::path &to, bool withConfig)
 {
     if (withConfig)
         copyFile(modelFolder / "config.json", to / "config.json");
-    for (const char *name : kTokenizerFiles)
+    for (const char *name : kInputFiles)
         if (fs::is_regular_file(modelFolder / name))
             copyFile(modelFolder / name, to / name);
 }
@@ -126,12 +135,14 @@ std::map<std::string, double> finalMetrics(Project &project, std::int64_t runId)
 }
 
 // The labelled rows of the test split (validation when the test split has none), tokenised with the export's files.
-EncodedSplit checkRows(Project &project, const RunDetails &run, const Tokenizer &tokenizer,
-                       const std::vector<std::string> &labels, std::int64_t maxLength, std::string &split)
+std::shared_ptr<SplitBatches> textCheckRows(Project &project, const RunDetails &run, const fs::path &exportFolder,
+                                            const std::vector<std::string> &labels, std::int64_t maxLength,
+                                            std::string &split)
 {
     split.clear();
     if (!run.datasetId)
         return {};
+    const Tokenizer tokenizer = Tokenizer::fromFolder(exportFolder);
     std::unordered_map<std::string, std::int64_t> labelIds;
     for (std::size_t i = 0; i < labels.size(); ++i)
         labelIds.emplace(labels[i], std::int64_t(i));
@@ -144,18 +155,53 @@ EncodedSplit checkRows(Project &project, const RunDetails &run, const Tokenizer 
         EncodedSplit encoded = encodeSplit(tokenizer, rows, labelIds, maxLength);
         if (encoded.size() > 0) {
             split = candidate;
-            return encoded;
+            return std::make_shared<TokenBatches>(std::move(encoded), std::max<std::int64_t>(0, tokenizer.padId()), 0);
         }
     }
     return {};
 }
 
-LogitsFunction bertLogits(const std::shared_ptr<BertForSequenceClassificationImpl> &model)
+// The same for images, preprocessed as the export's preprocessor_config.json says.
+std::shared_ptr<SplitBatches> imageCheckRows(Project &project, const RunDetails &run, const fs::path &exportFolder,
+                                             const std::vector<std::string> &labels, std::string &split)
 {
-    model->eval();
-    return [model](const at::Tensor &ids, const at::Tensor &mask, const at::Tensor &types) {
-        return model->forward(ids, mask, types).logits;
-    };
+    split.clear();
+    if (!run.datasetId)
+        return {};
+    auto splits = imageFilesBySplit(project, *run.datasetId, datasetName(project, *run.datasetId), labels);
+    for (const char *candidate : {"test", "validation"}) {
+        ImageFiles &files = splits[candidate];
+        if (files.files.empty())
+            continue;
+        split = candidate;
+        ImageSplitOptions options;
+        options.processor = loadImageProcessorConfig(exportFolder / "preprocessor_config.json");
+        return std::make_shared<ImageSplitBatches>(std::move(files.files), std::move(files.labels), options);
+    }
+    return {};
+}
+
+LogitsFunction classifierLogits(std::shared_ptr<Classifier> model)
+{
+    model->module().eval();
+    return [model](const TensorBatch &batch) { return model->logits(batch); };
+}
+
+BertForSequenceClassificationImpl &bertOf(Classifier &model)
+{
+    auto *bert = dynamic_cast<BertClassifier *>(&model);
+    if (!bert)
+        throw Error(ErrorKind::Internal, model.architecture() + " is not a BERT classifier");
+    return *bert->bert();
+}
+
+// The run's image classifier as ONNX, from its model folder.
+void writeImageOnnx(const fs::path &modelFolder, const fs::path &file)
+{
+    if (modelTypeOf(modelFolder) == "vit")
+        writeVitOnnx(*loadVit(modelFolder).model, file);
+    else
+        writeResNetOnnx(*loadResNet(modelFolder).model, file);
 }
 
 std::int64_t folderBytes(const fs::path &folder, std::vector<std::string> &files)
@@ -210,6 +256,12 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
         throw Error(ErrorKind::InvalidInput, runName + " was trained without LoRA: it has no adapter; export it as hf");
     const nlohmann::json config = nlohmann::json::parse(run.configJson);
     const std::string baseModel = run.modelId ? modelSourceOf(project, *run.modelId) : std::string();
+    const std::shared_ptr<Classifier> runModel = loadClassifier(modelFolder, {}).model;
+    const bool images = runModel->inputKind() == InputKind::Image;
+    if (images && (request.format == ExportFormat::TorchScript || request.format == ExportFormat::OnnxInt8
+                   || request.format == ExportFormat::Peft))
+        throw Error(ErrorKind::InvalidInput, runName + " classifies images: export it as hf, merged or onnx ("
+                                                 + toString(request.format) + " is for text classifiers so far)");
     if (request.format == ExportFormat::Peft && baseModel.rfind(kScratchModelPrefix, 0) == 0)
         throw Error(ErrorKind::InvalidInput, runName + "'s base model was made from scratch and exists nowhere else, so "
                                                        "its adapter cannot be applied: export it as merged");
@@ -227,7 +279,6 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
     // Write.
     report("writing", 0);
     ExportResult result;
-    LoadedBert runModel = loadBert(modelFolder);
     switch (request.format) {
     case ExportFormat::HuggingFace:
     case ExportFormat::Merged: // a LoRA run's model folder holds the merged weights
@@ -238,39 +289,42 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
         copyModelCompanions(modelFolder, dir, false);
         break;
     case ExportFormat::TorchScript:
-        writeTorchScript(*runModel.model, dir / "model.pt");
+        writeTorchScript(bertOf(*runModel), dir / "model.pt");
         copyModelCompanions(modelFolder, dir, true);
         break;
     case ExportFormat::Onnx:
     case ExportFormat::OnnxInt8: {
         if (request.format == ExportFormat::OnnxInt8) { // the float file's size, for the reduction
-            result.floatModelBytes = writeOnnx(*runModel.model, dir / "float.onnx", {}).bytes;
+            result.floatModelBytes = writeOnnx(bertOf(*runModel), dir / "float.onnx", {}).bytes;
             fs::remove(dir / "float.onnx");
         }
         OnnxExportOptions options;
         options.quantizeInt8 = request.format == ExportFormat::OnnxInt8;
-        writeOnnx(*runModel.model, dir / "model.onnx", options);
+        if (images)
+            writeImageOnnx(modelFolder, dir / "model.onnx");
+        else
+            writeOnnx(bertOf(*runModel), dir / "model.onnx", options);
         copyModelCompanions(modelFolder, dir, true);
         break;
     }
     }
-    completeTokenizerFiles(dir);
+    if (!images)
+        completeTokenizerFiles(dir);
     report("writing", 1);
 
     // Check against the run's own model, with the export's tokenizer files.
     if (request.check) {
         report("checking", 0);
         ExportCheckInputs inputs;
-        inputs.labels = runModel.config.id2label;
-        const Tokenizer tokenizer = Tokenizer::fromFolder(dir);
-        inputs.padId = std::max<std::int64_t>(0, tokenizer.padId());
-        inputs.rows = checkRows(project, run, tokenizer, inputs.labels, config.value("max_length", std::int64_t{128}),
-                                inputs.split);
-        inputs.runModel = bertLogits(runModel.model.ptr());
+        inputs.labels = runModel->labels();
+        inputs.rows = images ? imageCheckRows(project, run, dir, inputs.labels, inputs.split)
+                             : textCheckRows(project, run, dir, inputs.labels,
+                                             config.value("max_length", std::int64_t{128}), inputs.split);
+        inputs.runModel = classifierLogits(runModel);
         switch (request.format) {
         case ExportFormat::HuggingFace:
         case ExportFormat::Merged:
-            inputs.exported = bertLogits(loadBert(dir).model.ptr());
+            inputs.exported = classifierLogits(loadClassifier(dir, {}).model);
             break;
         case ExportFormat::Peft: {
             LoadOptions options;
@@ -278,21 +332,22 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
             options.ignoreMismatchedSizes = true;
             LoadedBert base = loadBert(parseModelSource(baseModel).folder, options);
             mergeLoraAdapterFolder(*base.model, dir);
-            inputs.exported = bertLogits(base.model.ptr());
+            inputs.exported = classifierLogits(std::make_shared<BertClassifier>(base.model));
             break;
         }
         case ExportFormat::TorchScript: {
             auto classifier = std::make_shared<TorchScriptClassifier>(dir / "model.pt");
-            inputs.exported = [classifier](const at::Tensor &ids, const at::Tensor &mask, const at::Tensor &types) {
-                return classifier->logits(ids, mask, types);
+            inputs.exported = [classifier](const TensorBatch &batch) {
+                return classifier->logits(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
             };
             break;
         }
         case ExportFormat::Onnx:
         case ExportFormat::OnnxInt8: {
             auto runner = std::make_shared<OnnxRunner>(dir / "model.onnx");
-            inputs.exported = [runner](const at::Tensor &ids, const at::Tensor &mask, const at::Tensor &types) {
-                return runner->run(ids, mask, types);
+            inputs.exported = [runner](const TensorBatch &batch) {
+                return batch.pixelValues.defined() ? runner->run({{"pixel_values", batch.pixelValues}})
+                                                   : runner->run(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
             };
             break;
         }
@@ -323,6 +378,8 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
     facts.modelBytes = result.modelBytes;
     facts.floatModelBytes = result.floatModelBytes;
     facts.version = kVersion;
+    facts.architecture = runModel->architecture();
+    facts.images = images;
     writeFileAtomically(dir / "README.md", modelCard(facts));
 
     result.folder = output;
