@@ -11,6 +11,7 @@
 #include "models/pickle_checkpoint.h"
 #include "store/catalog.h"
 #include "store/project.h"
+#include "text/json_file.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -260,7 +261,7 @@ void addModelCommands(CLI::App &app, Action &action)
                 record.path = registered.string();
                 record.numParameters = checked->info.numParameters;
                 try {
-                    record.id = addModel(project, record, loadBertConfig(registered / "config.json").original.dump());
+                    record.id = addModel(project, record, JsonFile::read(registered / "config.json").root().dump());
                 } catch (...) {
                     std::error_code ec;
                     if (conversion)

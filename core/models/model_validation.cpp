@@ -6,9 +6,38 @@
 #include "common/error.h"
 #include "models/checkpoint.h"
 #include "models/pickle_checkpoint.h"
+#include "models/vision_classifier.h"
 #include "text/tokenizer.h"
 
 namespace ft {
+
+namespace {
+
+std::uintmax_t safetensorsBytes(const ModelInfo &info)
+{
+    std::uintmax_t bytes = 0;
+    for (const ModelFileInfo &file : info.files) // a .bin beside them is never read
+        if (file.name.ends_with(".safetensors"))
+            bytes += file.bytes;
+    return bytes;
+}
+
+// The image processor must give every image one size (what training batches
+// need); the weights are loaded onto the model when small enough.
+ModelValidation validateImageClassifier(const std::filesystem::path &folder, ModelValidation result,
+                                        std::uintmax_t fullLoadLimitBytes)
+{
+    const std::filesystem::path processorFile = folder / "preprocessor_config.json";
+    if (std::filesystem::exists(processorFile))
+        processorOutputSize(loadImageProcessorConfig(processorFile), processorFile.string());
+    if (safetensorsBytes(result.info) <= fullLoadLimitBytes) {
+        loadVisionClassifier(folder, {});
+        result.weightsLoaded = true;
+    }
+    return result;
+}
+
+} // namespace
 
 ModelValidation validateModelFolder(const std::filesystem::path &folder, std::uintmax_t fullLoadLimitBytes)
 {
@@ -18,14 +47,11 @@ ModelValidation validateModelFolder(const std::filesystem::path &folder, std::ui
     ModelValidation result;
     result.info = inspectModelFolder(folder);
     const ModelInfo &info = result.info;
-    if (info.modelType != "bert") // model info describes image classifiers; a project trains text ones for now
-        throw Error(ErrorKind::Incompatible,
-                    folder.string() + ": a " + info.modelType + " image classifier cannot be added to a project yet "
-                                                                 "(training supports text models: bert); `finetune "
-                                                                 "predict` and `finetune model info` take it as it is");
     if (info.weightsFormat.empty())
         throw Error(ErrorKind::NotFound, folder.string() + ": no weights found (looked for model.safetensors, "
                                                           "model.safetensors.index.json or pytorch_model.bin)");
+    if (info.modelType == "vit" || info.modelType == "resnet")
+        return validateImageClassifier(folder, std::move(result), fullLoadLimitBytes);
     if (!info.hasTokenizer)
         throw Error(ErrorKind::NotFound, folder.string() + ": no tokenizer.json or vocab.txt");
     const Tokenizer tokenizer = Tokenizer::fromFolder(folder);
@@ -37,11 +63,7 @@ ModelValidation validateModelFolder(const std::filesystem::path &folder, std::ui
                                                  std::to_string(result.tokenizerVocabSize) + " ids but config.json's "
                                                  "vocab_size is " + std::to_string(info.vocabSize));
 
-    std::uintmax_t weightBytes = 0;
-    for (const ModelFileInfo &file : info.files) // a .bin beside them is never read
-        if (file.name.ends_with(".safetensors"))
-            weightBytes += file.bytes;
-    if (weightBytes <= fullLoadLimitBytes) {
+    if (safetensorsBytes(info) <= fullLoadLimitBytes) {
         result.report = loadBert(folder).report;
         result.weightsLoaded = true;
     }

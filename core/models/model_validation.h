@@ -1,7 +1,8 @@
 // model_validation.h: the checks a model folder passes before a project
 // registers it (`finetune model import`, the studio's import page): config,
-// weight headers, the tokenizer really loaded, and for checkpoints small
-// enough the weights themselves mapped onto the model. Torch-free.
+// weight headers, the tokenizer (text) or image processor (images) really
+// loaded, and for checkpoints small enough the weights themselves mapped onto
+// the model. Torch-free.
 #pragma once
 
 #include "models/load_report.h"
@@ -14,7 +15,7 @@ namespace ft {
 
 struct ModelValidation {
     ModelInfo info;
-    std::int64_t tokenizerVocabSize = 0;
+    std::int64_t tokenizerVocabSize = 0;    // text classifiers
     std::size_t tokenizerMaxLength = 0; // model_max_length; 0 when tokenizer_config.json does not say
     bool weightsLoaded = false;         // every tensor was read and checked against the config
     LoadReport report;                  // when weightsLoaded: what loading did (missing heads, unused tensors)

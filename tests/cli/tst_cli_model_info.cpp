@@ -161,15 +161,54 @@ private Q_SLOTS:
             QVERIFY2(resnet.out.contains(QLatin1String(line)), qPrintable(resnet.out));
         QVERIFY(!resnet.out.contains(QStringLiteral("Vocab size")));
 
-        // Not yet for training: import says so, and what takes it instead.
+        // Into a project and through the command line: import, train on an image folder, evaluate, export.
         QTemporaryDir dir;
         const QString project = dir.filePath(QStringLiteral("p"));
         QCOMPARE(runFinetune({"project", "init", project}).exitCode, 0);
         const auto import = runFinetune({"model", "import", QString::fromStdString((vision / "vit-tiny").string()),
-                                         "--project", project});
-        QVERIFY(import.exitCode != 0);
-        QVERIFY2(import.err.contains(QStringLiteral("a vit image classifier cannot be added to a project yet")),
-                 qPrintable(import.err));
+                                         "--project", project, "--json"});
+        QVERIFY2(import.exitCode == 0, qPrintable(import.err));
+        const QJsonObject imported = lastJsonLine(import.out);
+        QCOMPARE(imported.value("architecture").toString(), QStringLiteral("ViTForImageClassification"));
+        QVERIFY(imported.value("weights_loaded").toBool());
+
+        const fs::path pictures = ft::test::toPath(dir.filePath(QStringLiteral("pictures")));
+        for (const char *split : {"train", "val"})
+            for (const char *label : {"round", "square"})
+                for (const auto &image : fs::directory_iterator(vision / "images")) {
+                    fs::create_directories(pictures / split / label);
+                    fs::copy_file(image.path(), pictures / split / label / image.path().filename());
+                }
+        const auto datasetImport = runFinetune({"dataset", "import", "--project", project, "--name", "shapes",
+                                                QString::fromStdString(pictures.string()), "--json"});
+        QVERIFY2(datasetImport.exitCode == 0, qPrintable(datasetImport.err));
+        const QString config = dir.filePath(QStringLiteral("run.json"));
+        ft::test::writeBytes(ft::test::toPath(config), R"({"max_steps": 3, "per_device_train_batch_size": 4,
+            "learning_rate": 1e-3, "logging_steps": 1, "threads": 1, "image_color_jitter": 0.1})");
+        const auto trained = runFinetune({"train", "--project", project, "--dataset", "shapes", "--model",
+                                          QString::fromStdString((vision / "vit-tiny").string()), "--config", config,
+                                          "--json"});
+        QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+        const QJsonObject summary = lastJsonLine(trained.out);
+        QCOMPARE(summary.value("state").toString(), QStringLiteral("completed"));
+        QCOMPARE(summary.value("steps").toInt(), 3);
+        QVERIFY(trained.err.contains(QStringLiteral("initialised classifier.weight"))); // 2 classes, not 3
+
+        const auto evaluated = runFinetune({"eval", "--project", project, "--run", "1", "--split", "validation", "--json"});
+        QVERIFY2(evaluated.exitCode == 0, qPrintable(evaluated.err));
+        QCOMPARE(lastJsonLine(evaluated.out).value("examples").toInt(), 8);
+
+        const QString out = dir.filePath(QStringLiteral("onnx"));
+        const auto exported = runFinetune({"export", "--project", project, "--run", "1", "--format", "onnx",
+                                           "--output", out, "--json"});
+        QVERIFY2(exported.exitCode == 0, qPrintable(exported.err));
+        const QJsonObject check = lastJsonLine(exported.out).value("check").toObject();
+        QCOMPARE(check.value("examples").toInt(), 8);
+        QVERIFY(check.value("max_abs_logit_difference").toDouble() < 1e-4);
+        const auto refused = runFinetune({"export", "--project", project, "--run", "1", "--format", "onnx-int8",
+                                          "--output", dir.filePath(QStringLiteral("int8"))});
+        QVERIFY(refused.exitCode != 0);
+        QVERIFY2(refused.err.contains(QStringLiteral("classifies images")), qPrintable(refused.err));
     }
 
     void baseCheckpointHasNoClassifier()
