@@ -3,6 +3,7 @@
 // example its prediction, confidence and loss, so the studio can list the
 // examples of a confusion-matrix cell and flag likely label errors (predicted
 // as another class with high confidence: the label is probably wrong).
+// Text classifiers and image classifiers (ViT, ResNet folders) alike.
 // Torch-free.
 #pragma once
 
@@ -32,6 +33,12 @@ struct SplitEvaluation {
     ClassificationMetrics metrics;   // empty (total 0) when the split has no example to evaluate
     std::vector<ExamplePrediction> examples; // every labelled example of the split whose label the model knows
     std::int64_t skipped = 0;                // labelled with a class the model does not have
+    // Image classifiers: the folder the examples' image paths are relative to,
+    // the images that could not be read or decoded (left out of the metrics),
+    // and the first few of them, each "file: reason".
+    std::filesystem::path imageFolder;
+    std::int64_t unreadable = 0;
+    std::vector<std::string> unreadableReasons;
 
     // The examples of confusion cell [truth][predicted], highest loss first.
     std::vector<ExamplePrediction> cell(std::size_t truth, std::size_t predicted) const;
@@ -39,7 +46,11 @@ struct SplitEvaluation {
 
 using EvaluationProgress = std::function<bool(std::int64_t done, std::int64_t total)>;
 
-// Throws as Predictor::load for a bad model folder, Cancelled when progress returns false.
+// A folder ImagePredictor::handles is run over the examples' images, others
+// through Predictor. Throws as Predictor::load or ImagePredictor's
+// constructor for a bad model folder; InvalidInput naming the model folder
+// and the dataset when an image classifier meets examples without an image;
+// Cancelled when progress returns false.
 SplitEvaluation evaluateSplit(Project &project, std::int64_t datasetId, const std::filesystem::path &modelFolder,
                               Split split, const EvaluationProgress &progress = {});
 

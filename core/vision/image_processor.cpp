@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 namespace ft {
 
@@ -215,6 +216,42 @@ RgbImage resizeForModel(const RgbImage &image, const ImageProcessorConfig &c)
     if (c.doCenterCrop)
         out = centerCrop(out, c.cropHeight, c.cropWidth);
     return out;
+}
+
+ImageRegion modelInputRegion(int imageWidth, int imageHeight, const ImageProcessorConfig &c)
+{
+    // The sizes resizeForModel goes through, without resampling anything.
+    RgbImage shape;
+    shape.width = imageWidth;
+    shape.height = imageHeight;
+    int w = imageWidth, h = imageHeight;
+    int cropW = 0, cropH = 0;
+    if (c.doResize) {
+        if (c.cropPct > 0 && c.shortestEdge < 384) {
+            std::tie(h, w) = shortestEdgeSize(shape, int(c.shortestEdge / c.cropPct));
+            cropW = cropH = c.shortestEdge;
+        } else if (c.cropPct > 0) {
+            w = h = c.shortestEdge;
+        } else if (c.shortestEdge) {
+            std::tie(h, w) = shortestEdgeSize(shape, c.shortestEdge);
+        } else {
+            w = c.width;
+            h = c.height;
+        }
+    }
+    const double sx = double(w) / imageWidth, sy = double(h) / imageHeight;
+    double left = 0, top = 0;
+    const auto crop = [&](int height, int width) {
+        left += floorDiv(w - width, 2);
+        top += floorDiv(h - height, 2);
+        w = width;
+        h = height;
+    };
+    if (cropW)
+        crop(cropH, cropW);
+    if (c.doCenterCrop)
+        crop(c.cropHeight, c.cropWidth);
+    return {left / sx, top / sy, w / sx, h / sy};
 }
 
 PixelValues toPixelValues(const RgbImage &image, const ImageProcessorConfig &c)

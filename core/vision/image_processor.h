@@ -57,6 +57,14 @@ PixelValues preprocessImage(const RgbImage &image, const ImageProcessorConfig &c
 // Only the rescale and normalisation of an already resized image.
 PixelValues toPixelValues(const RgbImage &image, const ImageProcessorConfig &config);
 
+// Where resizeForModel's output lies in the original image, in its pixel
+// coordinates (beyond its edges where a crop pads): for drawing what is
+// computed on the model's input, such as an occlusion map, over the image.
+struct ImageRegion {
+    double left = 0, top = 0, width = 0, height = 0;
+};
+ImageRegion modelInputRegion(int imageWidth, int imageHeight, const ImageProcessorConfig &config);
+
 // The centre crop of Hugging Face's image_transforms.center_crop: offsets
 // (size - crop) // 2, zero padding where the image is smaller than the crop.
 RgbImage centerCrop(const RgbImage &image, int height, int width);

@@ -2,10 +2,16 @@
 // agrees with the examples, the confusion matrix shows every cell's count,
 // clicking a cell lists exactly its examples (highest loss first), a listed
 // example is relabelled right there, and likely label errors are listed.
+// For an image classifier on an image dataset, the listed examples show
+// thumbnails decoded off the UI thread, and unreadable images are reported.
+#include "data/dataset_import.h"
 #include "data/sample_dataset.h"
+#include "models/thumbnailloader.h"
 #include "runs/evaluationview.h"
+#include "store/datasets.h"
 #include "store/labels.h"
 #include "store/project.h"
+#include "store/runs.h"
 #include "tempproject.h"
 #include "nullsink.h"
 #include "testregistry.h"
@@ -16,7 +22,9 @@
 #include <qcustomplot.h>
 
 #include <QComboBox>
+#include <QHeaderView>
 #include <QLabel>
+#include <QPainter>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -27,6 +35,34 @@ using namespace ft::ui;
 namespace {
 
 using QuietSink = ft::test::NullSink;
+
+// The colour of each generated image's background, by class and number.
+QColor backgroundOf(int cls, int i)
+{
+    return QColor::fromHsv((cls * 120 + i * 25) % 360, 150, 235);
+}
+
+// val/<class>/<n>.png for the tiny classifiers' classes, and one of each in
+// train: a coloured square with a dark shape, different for every file.
+std::filesystem::path writeImageFolder(const std::filesystem::path &root)
+{
+    const char *classes[] = {"ant", "bee", "wasp"};
+    for (int cls = 0; cls < 3; ++cls)
+        for (int i = 0; i < 5; ++i) {
+            const auto folder = root / (i == 4 ? "train" : "val") / classes[cls];
+            std::filesystem::create_directories(folder);
+            QImage image(120, 90, QImage::Format_RGB32);
+            image.fill(backgroundOf(cls, i));
+            QPainter painter(&image);
+            painter.setRenderHint(QPainter::Antialiasing);
+            painter.setBrush(QColor(40, 30, 20));
+            painter.setPen(Qt::NoPen);
+            painter.drawEllipse(QPointF(30 + i * 15, 45), 14 + cls * 4, 10 + i * 2);
+            painter.end();
+            image.save(QString::fromStdString((folder / (std::to_string(i) + ".png")).string()));
+        }
+    return root;
+}
 
 } // namespace
 
@@ -104,6 +140,81 @@ private Q_SLOTS:
         view.evaluate(Split::Test);
         QTRY_VERIFY_WITH_TIMEOUT(view.isReady(), 30000);
         QCOMPARE(view.splitBox()->currentText(), QStringLiteral("Test"));
+    }
+
+    void imageExamplesShowThumbnails()
+    {
+        QTemporaryDir dir;
+        const auto pictures = writeImageFolder(ft::test::toPath(dir.filePath(QStringLiteral("insects"))));
+        Project project = Project::create(ft::test::toPath(dir.filePath(QStringLiteral("project"))));
+        ImportOptions options;
+        options.file = pictures;
+        const ImportResult imported = importDataset(project, options);
+        QCOMPARE(imported.rows, std::int64_t{15});
+        // A run whose model is the tiny ViT, as a finished run leaves it.
+        NewRun record;
+        record.name = "vit-tiny";
+        record.datasetId = imported.datasetId;
+        record.configJson = "{}";
+        const std::int64_t runId = createRun(project, record);
+        const auto model = project.folder() / "runs" / std::to_string(runId) / "model";
+        std::filesystem::create_directories(model.parent_path());
+        std::filesystem::copy(ft::test::visionGolden() / "vit-tiny", model, std::filesystem::copy_options::recursive);
+        setRunState(project, runId, RunState::Completed);
+        // An image that went bad after the import.
+        const auto broken = pictures / "val" / "bee" / "2.png";
+        ft::test::writeBytes(broken, "no longer a picture");
+
+        EvaluationView view(project, runId);
+        view.resize(980, 760);
+        view.show();
+        QTRY_VERIFY_WITH_TIMEOUT(view.isReady(), 30000);
+        const SplitEvaluation &e = view.evaluation();
+        QCOMPARE(e.metrics.total, std::int64_t{11});
+        QCOMPARE(e.unreadable, std::int64_t{1});
+        QVERIFY2(view.status()->text().contains(QStringLiteral("1 image(s) could not be read")),
+                 qPrintable(view.status()->text()));
+        QVERIFY(view.status()->toolTip().contains(QString::fromStdString(broken.string())));
+
+        // The predicted column of the tiny model: list every example of its largest cell.
+        std::size_t truth = 0, predicted = 0;
+        for (std::size_t t = 0; t < 3; ++t)
+            for (std::size_t p = 0; p < 3; ++p)
+                if (e.metrics.confusion[t][p] > e.metrics.confusion[truth][predicted]) {
+                    truth = t;
+                    predicted = p;
+                }
+        view.showCell(truth, predicted);
+        QTableWidget *list = view.examplesList();
+        const int rows = list->rowCount();
+        QCOMPARE(rows, int(e.metrics.confusion[truth][predicted]));
+        QVERIFY(rows >= 2);
+        QCOMPARE(list->horizontalHeaderItem(0)->text(), QStringLiteral("Image"));
+        const auto allThumbnails = [&] {
+            for (int row = 0; row < rows; ++row)
+                if (list->item(row, 0)->icon().isNull())
+                    return false;
+            return true;
+        };
+        QTRY_VERIFY(allThumbnails());
+        const std::vector<Example> shown =
+            examplesById(project, std::vector<std::int64_t>{e.cell(truth, predicted).front().exampleId});
+        QCOMPARE(list->item(0, 0)->text(), QString::fromStdString(*shown.front().imagePath));
+        for (int row = 0; row < rows; ++row) {
+            // The thumbnail is the file's: 64 pixels wide, its corner the file's background.
+            const QString relative = list->item(row, 0)->text();
+            const QImage file(QString::fromStdString((pictures / relative.toStdString()).string()));
+            const QImage thumbnail = list->item(row, 0)->icon().pixmap(QSize(64, 64)).toImage();
+            QCOMPARE(thumbnail.width(), 64);
+            const QColor want = file.pixelColor(2, 2), got = thumbnail.pixelColor(1, 1);
+            QVERIFY2(std::abs(want.red() - got.red()) + std::abs(want.green() - got.green())
+                             + std::abs(want.blue() - got.blue()) < 24,
+                     qPrintable(relative));
+        }
+        QVERIFY(view.thumbnails()->decodes() >= rows);
+        QCOMPARE(view.thumbnails()->decodesOnUiThread(), 0);
+        QVERIFY(list->rowHeight(0) >= 64);
+        view.grab().save(ft::test::artifactPath(QStringLiteral("evaluation-images.png")));
     }
 };
 

@@ -1,5 +1,5 @@
 // uitesthelpers.h: what the UI tests share: delivering a file-manager drop
-// onto a widget, and where screenshots go.
+// onto a widget, where screenshots go, and the tiny image classifiers.
 #pragma once
 
 #include <QApplication>
@@ -9,6 +9,8 @@
 #include <QStringList>
 #include <QUrl>
 #include <QWidget>
+
+#include <filesystem>
 
 namespace ft::test {
 
@@ -36,6 +38,14 @@ inline QString artifactPath(const QString &name)
 {
     QDir().mkpath(QStringLiteral(FT_TEST_ARTIFACTS));
     return QStringLiteral(FT_TEST_ARTIFACTS "/") + name;
+}
+
+// tests/vision/golden: tiny ViT and ResNet classifiers (classes ant, bee,
+// wasp) and a few images; found beside this file, as the UI tests have no
+// other path to the test sources.
+inline std::filesystem::path visionGolden()
+{
+    return std::filesystem::path(__FILE__).parent_path().parent_path() / "vision" / "golden";
 }
 
 } // namespace ft::test

@@ -1,6 +1,7 @@
 // evaluationview.cpp
 #include "runs/evaluationview.h"
 
+#include "models/thumbnailloader.h"
 #include "store/datasets.h"
 #include "store/labels.h"
 #include "store/project.h"
@@ -9,6 +10,7 @@
 #include <qcustomplot.h>
 
 #include <QComboBox>
+#include <QDir>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -27,6 +29,8 @@ namespace {
 
 enum ListColumn { TextColumn, TruthColumn, PredictedColumn, ConfidenceColumn, LossColumn, ListColumns };
 constexpr int kExampleIdRole = Qt::UserRole + 1;
+constexpr int kImageFileRole = Qt::UserRole + 2;
+constexpr int kThumbnailSize = 64;
 
 QTableWidgetItem *number(double value, int decimals)
 {
@@ -47,7 +51,8 @@ EvaluationView::EvaluationView(Project &project, std::int64_t runId, QWidget *pa
       mPlot(new QCustomPlot(this)),
       mListTitle(new QLabel(tr("Click a cell of the confusion matrix to see its examples."), this)),
       mExamples(new QTableWidget(this)),
-      mRelabel(new QToolButton(this))
+      mRelabel(new QToolButton(this)),
+      mThumbnails(new ThumbnailLoader(kThumbnailSize, this))
 {
     setWindowTitle(tr("Evaluation of run %1").arg(runId));
     mDatasetId = runDetails(project, runId).datasetId.value_or(0);
@@ -63,6 +68,7 @@ EvaluationView::EvaluationView(Project &project, std::int64_t runId, QWidget *pa
     mExamples->setSelectionBehavior(QAbstractItemView::SelectRows);
     mExamples->verticalHeader()->hide();
     mExamples->horizontalHeader()->setSectionResizeMode(TextColumn, QHeaderView::Stretch);
+    mExamples->setIconSize(QSize(kThumbnailSize, kThumbnailSize));
     mRelabel->setText(tr("Relabel as"));
     mRelabel->setPopupMode(QToolButton::InstantPopup);
     mRelabel->setMenu(new QMenu(mRelabel));
@@ -102,6 +108,7 @@ EvaluationView::EvaluationView(Project &project, std::int64_t runId, QWidget *pa
         }
     connect(mSplit, &QComboBox::activated, this, [this] { evaluate(Split(mSplit->currentData().toInt())); });
     connect(errors, &QToolButton::clicked, this, &EvaluationView::showLikelyLabelErrors);
+    connect(mThumbnails, &ThumbnailLoader::ready, this, &EvaluationView::showThumbnail);
     connect(mPlot, &QCustomPlot::mousePress, this, [this](QMouseEvent *event) {
         if (!isReady())
             return;
@@ -160,7 +167,9 @@ void EvaluationView::showEvaluation()
     const SplitEvaluation &e = *mEvaluation;
     const ClassificationMetrics &m = e.metrics;
     if (m.total == 0) {
-        mStatus->setText(tr("This split has no labelled example the model can be checked on."));
+        mStatus->setText(e.unreadable ? tr("None of the split's images could be read: %1")
+                                            .arg(QString::fromStdString(e.unreadableReasons.front()))
+                                      : tr("This split has no labelled example the model can be checked on."));
         mReport->setRowCount(0);
         mPlot->clearPlottables();
         mPlot->clearItems();
@@ -168,7 +177,16 @@ void EvaluationView::showEvaluation()
         return;
     }
     mStatus->setText(tr("%n example(s), accuracy %1 %", nullptr, int(m.total)).arg(m.accuracy * 100, 0, 'f', 1)
-                     + (e.skipped ? tr("; %1 skipped (labels the model does not know)").arg(e.skipped) : QString()));
+                     + (e.skipped ? tr("; %1 skipped (labels the model does not know)").arg(e.skipped) : QString())
+                     + (e.unreadable ? tr("; %n image(s) could not be read, left out", nullptr, int(e.unreadable))
+                                     : QString()));
+    // Which images, and why: the first few, each naming its file.
+    QStringList reasons;
+    for (const std::string &reason : e.unreadableReasons)
+        reasons << QString::fromStdString(reason);
+    if (e.unreadable > std::int64_t(reasons.size()))
+        reasons << tr("… and %1 more").arg(e.unreadable - std::int64_t(reasons.size()));
+    mStatus->setToolTip(reasons.join(QLatin1Char('\n')));
     // The report, as scikit-learn's classification_report lays it out.
     const int k = int(e.labels.size());
     mReport->setRowCount(k + 2);
@@ -255,6 +273,8 @@ void EvaluationView::listExamples(const std::vector<ExamplePrediction> &examples
     for (const ExamplePrediction &e : examples)
         ids.push_back(e.exampleId);
     const std::vector<Example> rows = examplesById(mProject, ids);
+    const QDir imageFolder(QString::fromStdString(mEvaluation->imageFolder.string()));
+    bool anyImage = false;
     mExamples->setRowCount(0);
     for (size_t i = 0; i < examples.size() && i < rows.size(); ++i) {
         const ExamplePrediction &e = examples[i];
@@ -262,6 +282,16 @@ void EvaluationView::listExamples(const std::vector<ExamplePrediction> &examples
         mExamples->insertRow(row);
         auto *text = new QTableWidgetItem(QString::fromStdString(rows[i].text));
         text->setData(kExampleIdRole, qlonglong(e.exampleId));
+        if (rows[i].imagePath) {
+            // The image's path beside its thumbnail; the thumbnail follows when decoded.
+            const QString path = imageFolder.filePath(QString::fromStdString(*rows[i].imagePath));
+            text->setText(QString::fromStdString(*rows[i].imagePath));
+            text->setData(kImageFileRole, path);
+            const QPixmap thumbnail = mThumbnails->thumbnail(path);
+            if (!thumbnail.isNull())
+                text->setIcon(QIcon(thumbnail));
+            anyImage = true;
+        }
         text->setToolTip(text->text());
         mExamples->setItem(row, TextColumn, text);
         mExamples->setItem(row, TruthColumn,
@@ -270,6 +300,21 @@ void EvaluationView::listExamples(const std::vector<ExamplePrediction> &examples
                            new QTableWidgetItem(QString::fromStdString(mEvaluation->labels[e.predicted])));
         mExamples->setItem(row, ConfidenceColumn, number(e.confidence, 3));
         mExamples->setItem(row, LossColumn, number(e.loss, 3));
+    }
+    mExamples->horizontalHeaderItem(TextColumn)->setText(anyImage ? tr("Image") : tr("Text"));
+    if (anyImage)
+        mExamples->verticalHeader()->setDefaultSectionSize(kThumbnailSize + 6);
+    else
+        mExamples->verticalHeader()->resetDefaultSectionSize();
+}
+
+void EvaluationView::showThumbnail(const QString &path)
+{
+    const QPixmap thumbnail = mThumbnails->thumbnail(path);
+    for (int row = 0; row < mExamples->rowCount(); ++row) {
+        QTableWidgetItem *item = mExamples->item(row, TextColumn);
+        if (item && item->data(kImageFileRole).toString() == path)
+            item->setIcon(QIcon(thumbnail));
     }
 }
 

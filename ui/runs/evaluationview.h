@@ -3,7 +3,8 @@
 // class, macro and weighted averages), the confusion matrix as a heat map
 // with counts, the examples behind a clicked cell with their loss (which can
 // be relabelled right there), and the likely label errors of the split.
-// The evaluation runs on a worker thread with its own store connection.
+// Image examples are listed with a thumbnail (decoded on ThumbnailLoader's
+// threads). The evaluation runs on a worker thread with its own store connection.
 #pragma once
 
 #include "infer/split_evaluation.h"
@@ -24,6 +25,8 @@ class Project;
 }
 
 namespace ft::ui {
+
+class ThumbnailLoader;
 
 class EvaluationView : public QWidget {
     Q_OBJECT
@@ -47,6 +50,8 @@ public:
     QCustomPlot *confusionPlot() const { return mPlot; }
     QTableWidget *examplesList() const { return mExamples; }
     QLabel *listTitle() const { return mListTitle; }
+    QLabel *status() const { return mStatus; }
+    ThumbnailLoader *thumbnails() const { return mThumbnails; }
 
 Q_SIGNALS:
     void evaluated();
@@ -55,6 +60,7 @@ Q_SIGNALS:
 private:
     void showEvaluation();
     void listExamples(const std::vector<ExamplePrediction> &examples);
+    void showThumbnail(const QString &path);
 
     Project &mProject;
     std::int64_t mRunId;
@@ -68,6 +74,7 @@ private:
     QLabel *mListTitle;
     QTableWidget *mExamples;
     QToolButton *mRelabel;
+    ThumbnailLoader *mThumbnails;
 };
 
 } // namespace ft::ui

@@ -1,7 +1,9 @@
 // playground.cpp
 #include "runs/playground.h"
 
+#include "infer/image_predictor.h"
 #include "labelling/balancechart.h"
+#include "runs/imageplayground.h"
 #include "text/tokenizer.h"
 
 #include <QLabel>
@@ -31,7 +33,8 @@ Playground::Playground(QWidget *parent)
       mVerdict(new QLabel(this)),
       mTokens(new QLabel(this)),
       mChart(new BalanceChart(this)),
-      mDelay(new QTimer(this))
+      mDelay(new QTimer(this)),
+      mTextPage(new QWidget(this))
 {
     setWindowTitle(tr("Playground"));
     mInput->setPlaceholderText(tr("Type or paste a text to classify"));
@@ -49,12 +52,15 @@ Playground::Playground(QWidget *parent)
     mDelay->setSingleShot(true);
     mDelay->setInterval(250); // predict when typing pauses
 
+    auto *text = new QVBoxLayout(mTextPage);
+    text->setContentsMargins(0, 0, 0, 0);
+    text->addWidget(mInput);
+    text->addWidget(mVerdict);
+    text->addWidget(mTokens);
+    text->addWidget(mChart, 1);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(mStatus);
-    layout->addWidget(mInput);
-    layout->addWidget(mVerdict);
-    layout->addWidget(mTokens);
-    layout->addWidget(mChart, 1);
+    layout->addWidget(mTextPage, 1);
 
     connect(mInput, &QPlainTextEdit::textChanged, mDelay, qOverload<>(&QTimer::start));
     connect(mDelay, &QTimer::timeout, this, &Playground::requestExplanation);
@@ -66,15 +72,51 @@ Playground::~Playground()
     QThreadPool::globalInstance()->waitForDone(30000);
 }
 
+bool Playground::isReady() const
+{
+    return mImageMode ? mImage->isReady() : mReady;
+}
+
+bool Playground::isBusy() const
+{
+    return mBusy || (mImageMode && mImage->isBusy());
+}
+
+void Playground::showImageMode(bool on)
+{
+    mImageMode = on;
+    if (on && !mImage) {
+        mImage = new ImagePlayground(this);
+        static_cast<QVBoxLayout *>(layout())->addWidget(mImage, 1);
+    }
+    mStatus->setVisible(!on); // the image view has its own
+    mTextPage->setVisible(!on);
+    if (mImage)
+        mImage->setVisible(on);
+}
+
 void Playground::setModelFolder(const std::filesystem::path &folder, const QString &title)
 {
     mReady = false;
     mBusy = true;
+    showImageMode(false);
     mStatus->setText(tr("Loading %1…").arg(title));
     const auto engine = mEngine;
     QThreadPool::globalInstance()->start([this, engine, folder, title] {
         QString failure;
         QStringList labels;
+        // Reading config.json is the worker's too: the folder may be on a slow disk.
+        if (ImagePredictor::handles(folder)) {
+            QMetaObject::invokeMethod(
+                this,
+                [this, folder, title] {
+                    mBusy = false;
+                    showImageMode(true);
+                    mImage->setModelFolder(folder, title);
+                },
+                Qt::QueuedConnection);
+            return;
+        }
         try {
             const std::lock_guard lock(engine->mutex);
             engine->predictor.load(folder);

@@ -1,7 +1,9 @@
 // playground.h: trying a trained model: type or paste text and see the class
 // probabilities as a bar chart, and the wordpieces of the text shaded by how
 // much their word drove the prediction (occlusion, infer/token_attribution).
-// Loading and predicting run on a worker thread; typing never waits on them.
+// An image classifier's folder switches it to ImagePlayground (images
+// dropped or picked instead of text). Loading and predicting run on a worker
+// thread; typing never waits on them.
 #pragma once
 
 #include "infer/token_attribution.h"
@@ -18,6 +20,7 @@ class QTimer;
 namespace ft::ui {
 
 class BalanceChart;
+class ImagePlayground;
 
 class Playground : public QWidget {
     Q_OBJECT
@@ -28,8 +31,11 @@ public:
 
     // Loads a fine-tuned model folder (a run's runs/<id>/model) in the background.
     void setModelFolder(const std::filesystem::path &folder, const QString &title);
-    bool isReady() const { return mReady; }
-    bool isBusy() const { return mBusy; }
+    bool isReady() const;
+    bool isBusy() const;
+    // Whether the folder loaded last is an image classifier; its view then.
+    bool isImageMode() const { return mImageMode; }
+    ImagePlayground *imagePlayground() const { return mImage; }
 
     QPlainTextEdit *input() const { return mInput; }
     QLabel *verdict() const { return mVerdict; }
@@ -44,11 +50,13 @@ private:
     struct Engine;
     void requestExplanation();
     void showExplanation(const Explanation &explanation);
+    void showImageMode(bool on);
 
     std::shared_ptr<Engine> mEngine;
     bool mReady = false;
     bool mBusy = false;
     bool mPending = false; // the text changed while the worker was busy
+    bool mImageMode = false;
     Explanation mExplanation;
     QPlainTextEdit *mInput;
     QLabel *mStatus;
@@ -56,6 +64,8 @@ private:
     QLabel *mTokens;
     BalanceChart *mChart;
     QTimer *mDelay;
+    QWidget *mTextPage;
+    ImagePlayground *mImage = nullptr; // made for the first image classifier
 };
 
 } // namespace ft::ui
