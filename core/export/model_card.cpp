@@ -142,6 +142,11 @@ void imageUsageSection(std::ostringstream &out, ExportFormat format)
                "logits, = session.run(None, {\"pixel_values\": pixels})\n```\n\n"
                "Input is float32 [batch, 3, height, width], made as preprocessor_config.json says (resize, crop, "
                "rescale, normalise); the labels are config.json's id2label.\n\n";
+    else if (format == ExportFormat::TorchScript)
+        out << "```python\nimport torch\nmodel = torch.jit.load(\"model.pt\")\n"
+               "logits = model(pixel_values)  # float32 [batch, 3, height, width]\n```\n\n"
+               "In C++: `torch::jit::load(\"model.pt\")`. Make the pixel values as preprocessor_config.json says "
+               "(resize, crop, rescale, normalise); the labels are config.json's id2label.\n\n";
     else
         out << "```python\nfrom transformers import pipeline\nclassify = pipeline(\"image-classification\", "
                "model=\"path/to/this/folder\")\nprint(classify(\"photo.jpg\"))\n```\n\n";

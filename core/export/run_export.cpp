@@ -10,6 +10,7 @@
 #include "export/tokenizer_export.h"
 #include "export/torchscript_export.h"
 #include "export/vision_onnx_export.h"
+#include "export/vision_torchscript_export.h"
 #include "models/atomic_file.h"
 #include "models/bert_classifier.h"
 #include "models/checkpoint.h"
@@ -195,13 +196,16 @@ BertForSequenceClassificationImpl &bertOf(Classifier &model)
     return *bert->bert();
 }
 
-// The run's image classifier as ONNX, from its model folder.
-void writeImageOnnx(const fs::path &modelFolder, const fs::path &file)
+// The run's image classifier as ONNX or TorchScript, from its model folder.
+void writeImageModel(const fs::path &modelFolder, ExportFormat format, const fs::path &file)
 {
-    if (modelTypeOf(modelFolder) == "vit")
-        writeVitOnnx(*loadVit(modelFolder).model, file);
+    const bool vit = modelTypeOf(modelFolder) == "vit";
+    if (format == ExportFormat::TorchScript)
+        vit ? writeVitTorchScript(*loadVit(modelFolder).model, file)
+            : writeResNetTorchScript(*loadResNet(modelFolder).model, file);
     else
-        writeResNetOnnx(*loadResNet(modelFolder).model, file);
+        vit ? (void)writeVitOnnx(*loadVit(modelFolder).model, file)
+            : (void)writeResNetOnnx(*loadResNet(modelFolder).model, file);
 }
 
 std::int64_t folderBytes(const fs::path &folder, std::vector<std::string> &files)
@@ -258,9 +262,8 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
     const std::string baseModel = run.modelId ? modelSourceOf(project, *run.modelId) : std::string();
     const std::shared_ptr<Classifier> runModel = loadClassifier(modelFolder, {}).model;
     const bool images = runModel->inputKind() == InputKind::Image;
-    if (images && (request.format == ExportFormat::TorchScript || request.format == ExportFormat::OnnxInt8
-                   || request.format == ExportFormat::Peft))
-        throw Error(ErrorKind::InvalidInput, runName + " classifies images: export it as hf, merged or onnx ("
+    if (images && (request.format == ExportFormat::OnnxInt8 || request.format == ExportFormat::Peft))
+        throw Error(ErrorKind::InvalidInput, runName + " classifies images: export it as hf, merged, torchscript or onnx ("
                                                  + toString(request.format) + " is for text classifiers so far)");
     if (request.format == ExportFormat::Peft && baseModel.rfind(kScratchModelPrefix, 0) == 0)
         throw Error(ErrorKind::InvalidInput, runName + "'s base model was made from scratch and exists nowhere else, so "
@@ -289,7 +292,10 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
         copyModelCompanions(modelFolder, dir, false);
         break;
     case ExportFormat::TorchScript:
-        writeTorchScript(bertOf(*runModel), dir / "model.pt");
+        if (images)
+            writeImageModel(modelFolder, request.format, dir / "model.pt");
+        else
+            writeTorchScript(bertOf(*runModel), dir / "model.pt");
         copyModelCompanions(modelFolder, dir, true);
         break;
     case ExportFormat::Onnx:
@@ -301,7 +307,7 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
         OnnxExportOptions options;
         options.quantizeInt8 = request.format == ExportFormat::OnnxInt8;
         if (images)
-            writeImageOnnx(modelFolder, dir / "model.onnx");
+            writeImageModel(modelFolder, request.format, dir / "model.onnx");
         else
             writeOnnx(bertOf(*runModel), dir / "model.onnx", options);
         copyModelCompanions(modelFolder, dir, true);
@@ -338,7 +344,9 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
         case ExportFormat::TorchScript: {
             auto classifier = std::make_shared<TorchScriptClassifier>(dir / "model.pt");
             inputs.exported = [classifier](const TensorBatch &batch) {
-                return classifier->logits(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
+                return batch.pixelValues.defined()
+                           ? classifier->logits(batch.pixelValues)
+                           : classifier->logits(batch.inputIds, batch.attentionMask, batch.tokenTypeIds);
             };
             break;
         }

@@ -210,6 +210,20 @@ private:
     std::shared_ptr<torch::jit::NativeResolver> mNative = torch::jit::nativeResolver();
 };
 
+} // namespace
+
+std::shared_ptr<torch::jit::Resolver> scriptResolver()
+{
+    return std::make_shared<ScriptResolver>();
+}
+
+std::string scriptFloat(double value)
+{
+    return floatLiteral(value);
+}
+
+namespace {
+
 // Builds the module tree under HF's names. Modules of one kind share one class type, as
 // torch.jit.script shares them, so each forward is compiled once however many layers there are.
 class ScriptBuilder {
@@ -228,7 +242,7 @@ public:
         if (!mWeights.empty())
             throw Error(ErrorKind::Internal,
                         "the TorchScript export has no place for the model's '" + mWeights.begin()->first + "'");
-        const auto resolver = std::make_shared<ScriptResolver>();
+        const auto resolver = scriptResolver();
         for (const auto &[kind, source] : forwardSources(mConfig))
             if (const auto instance = mFirstOfKind.find(kind); instance != mFirstOfKind.end())
                 instance->second.define(source, resolver); // a model without layers has no BertLayer
@@ -364,6 +378,8 @@ private:
     std::string mFailure;
 };
 
+} // namespace
+
 std::string reasonOf(const std::exception &error)
 {
     if (const auto *torchError = dynamic_cast<const c10::Error *>(&error))
@@ -371,7 +387,21 @@ std::string reasonOf(const std::exception &error)
     return error.what();
 }
 
-} // namespace
+void saveScriptModule(const Module &module, const fs::path &file)
+{
+    AtomicFile output(file); // throws Io naming the file when the folder is missing or read-only
+    AtomicFileBuffer buffer(output);
+    std::ostream stream(&buffer);
+    try {
+        module.save(stream);
+    } catch (const std::exception &e) {
+        if (buffer.failure().empty())
+            throw Error(ErrorKind::Io, "cannot write " + file.string() + ": " + reasonOf(e));
+    }
+    if (!buffer.failure().empty() || !stream)
+        throw Error(ErrorKind::Io, buffer.failure().empty() ? "cannot write " + file.string() : buffer.failure());
+    output.commit();
+}
 
 void writeTorchScript(const BertForSequenceClassificationImpl &model, const fs::path &file)
 {
@@ -388,19 +418,7 @@ void writeTorchScript(const BertForSequenceClassificationImpl &model, const fs::
                                                  reasonOf(e));
         }
     }();
-
-    AtomicFile output(file); // throws Io naming the file when the folder is missing or read-only
-    AtomicFileBuffer buffer(output);
-    std::ostream stream(&buffer);
-    try {
-        module.save(stream);
-    } catch (const std::exception &e) {
-        if (buffer.failure().empty())
-            throw Error(ErrorKind::Io, "cannot write " + file.string() + ": " + reasonOf(e));
-    }
-    if (!buffer.failure().empty() || !stream)
-        throw Error(ErrorKind::Io, buffer.failure().empty() ? "cannot write " + file.string() : buffer.failure());
-    output.commit();
+    saveScriptModule(module, file);
 }
 
 TorchScriptClassifier::TorchScriptClassifier(const fs::path &file) : mFile(file)
@@ -421,10 +439,20 @@ TorchScriptClassifier::TorchScriptClassifier(const fs::path &file) : mFile(file)
 at::Tensor TorchScriptClassifier::logits(const at::Tensor &inputIds, const at::Tensor &attentionMask,
                                          const at::Tensor &tokenTypeIds)
 {
+    return forward({inputIds, attentionMask, tokenTypeIds});
+}
+
+at::Tensor TorchScriptClassifier::logits(const at::Tensor &pixelValues)
+{
+    return forward({pixelValues});
+}
+
+at::Tensor TorchScriptClassifier::forward(std::vector<c10::IValue> inputs)
+{
     at::NoGradGuard noGrad;
     c10::IValue output;
     try {
-        output = mModule.forward({inputIds, attentionMask, tokenTypeIds});
+        output = mModule.forward(std::move(inputs));
     } catch (const std::exception &e) {
         throw Error(ErrorKind::InvalidInput, "TorchScript model " + mFile.string() + " failed: " + reasonOf(e));
     }

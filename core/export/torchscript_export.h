@@ -9,8 +9,12 @@
 
 #include <ATen/core/Tensor.h>
 #include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/frontend/resolver.h>
 
 #include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace ft {
 
@@ -23,7 +27,16 @@ namespace ft {
 // Io when the file cannot be written (then no partial file is left and an existing one is kept).
 void writeTorchScript(const BertForSequenceClassificationImpl &model, const std::filesystem::path &file);
 
-// A .pt with that forward, loaded on the CPU: the post-export check and prediction.
+// Shared by the TorchScript writers: a resolver that knows Exception, a float literal that parses
+// back to the same double, a message without LibTorch's backtrace, and an atomic save (a failed
+// write leaves no partial file and keeps an existing one; ft::Error Io names the file).
+std::shared_ptr<torch::jit::Resolver> scriptResolver();
+std::string scriptFloat(double value);
+std::string reasonOf(const std::exception &error);
+void saveScriptModule(const torch::jit::Module &module, const std::filesystem::path &file);
+
+// A .pt with that forward (or an image classifier's forward(pixel_values), export/
+// vision_torchscript_export.h), loaded on the CPU: the post-export check and prediction.
 class TorchScriptClassifier {
 public:
     // ft::Error naming the file: NotFound when it does not exist, InvalidInput when it is not a
@@ -33,10 +46,14 @@ public:
     // float32 logits [batch, num_labels], computed without autograd. Inputs are int64
     // [batch, sequence] on the CPU. ft::Error (InvalidInput) naming the file when the module refuses them.
     at::Tensor logits(const at::Tensor &inputIds, const at::Tensor &attentionMask, const at::Tensor &tokenTypeIds);
+    // Image classifiers: float32 pixel values [batch, 3, height, width].
+    at::Tensor logits(const at::Tensor &pixelValues);
 
     const std::filesystem::path &file() const { return mFile; }
 
 private:
+    at::Tensor forward(std::vector<c10::IValue> inputs);
+
     std::filesystem::path mFile;
     torch::jit::Module mModule;
 };

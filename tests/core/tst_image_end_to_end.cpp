@@ -1,8 +1,8 @@
 // tst_image_end_to_end.cpp: a real photo dataset (../shared/data's
 // hymenoptera subset: ants and bees, class folders under train/ and val/)
 // imported, a scratch ResNet trained on it on the CPU, evaluated, exported to
-// ONNX, and the export run by ONNX Runtime (for Node) on the validation
-// images agreeing with the run's own model.
+// ONNX (and TorchScript), and the export run by ONNX Runtime (for Node) on
+// the validation images agreeing with the run's own model.
 #include "data/dataset_import.h"
 #include "export/run_export.h"
 #include "infer/image_predictor.h"
@@ -109,6 +109,13 @@ private Q_SLOTS:
         QCOMPARE(exported.check->runAccuracy, evaluated.metrics.accuracy);
         for (const char *file : {"model.onnx", "config.json", "preprocessor_config.json", "README.md"})
             QVERIFY2(fs::is_regular_file(exported.folder / file), file);
+        // TorchScript too, checked the same way.
+        exportRequest.format = ExportFormat::TorchScript;
+        exportRequest.output = test::toPath(dir.filePath("torchscript"));
+        const ExportResult script = exportRun(exportRequest);
+        QVERIFY(fs::is_regular_file(script.folder / "model.pt"));
+        QVERIFY2(script.check->maxAbsLogitDifference < 1e-4, qPrintable(QString::number(script.check->maxAbsLogitDifference)));
+        QCOMPARE(script.check->exportAccuracy, script.check->runAccuracy);
 
         // ONNX Runtime on the validation photos, preprocessed as the export's processor says, against the
         // run's model folder through the predictor.

@@ -5,7 +5,7 @@
 #include "testhelpers.h"
 #include "testregistry.h"
 #include "vision/augment.h"
-#include "vision/image_batches.h"
+#include "vision/image_prefetcher.h"
 #include "vision/image_cache.h"
 #include "vision/image_processor.h"
 
@@ -13,6 +13,8 @@
 #include <QTest>
 
 #include <atomic>
+#include <chrono>
+#include <numeric>
 #include <set>
 #include <thread>
 
@@ -145,65 +147,74 @@ private Q_SLOTS:
         QCOMPARE(failing.loads(), std::int64_t(2));
     }
 
-    void loaderKeepsOrderAndMatchesOneThread()
+    void prefetcherGivesWhatPreparingHereGives()
     {
         const std::vector<fs::path> files{kImages / "alpha_rgba.png", kImages / "gradient_rgb.png",
                                           kImages / "gray_l.png", kImages / "tiny_rgb.png"};
         ImageCache cache([&](std::int64_t e) { return readRgbImage(files[std::size_t(e % 4)]); }, 1 << 20);
-        const PrepareImage augmented = [](const RgbImage &image, std::int64_t example) {
-            return plain(augmentImage(image, 12, 12, AugmentOptions{}, augmentSeed(42, 0, example)));
+        const ImagePrefetcher::Prepare prepare = [&](std::int64_t example, std::int64_t epoch) {
+            return plain(augmentImage(*cache.get(example), 12, 12, AugmentOptions{}, augmentSeed(42, epoch, example)));
         };
         std::vector<std::vector<std::int64_t>> batches;
-        std::vector<std::int64_t> labels;
-        for (std::int64_t e = 0; e < 40; ++e)
-            labels.push_back(e % 3);
         for (std::int64_t b = 0; b < 10; ++b)
             batches.push_back({(b * 7) % 40, (b * 7 + 1) % 40, (b * 7 + 2) % 40, (b * 7 + 3) % 40});
 
-        bool endStays = true;
-        const auto collect = [&](int threads, int prefetch) {
-            ImageBatchLoader loader(cache, augmented, batches, labels, threads, prefetch);
-            std::vector<ImageBatch> out;
-            while (auto batch = loader.next())
-                out.push_back(std::move(*batch));
-            endStays = endStays && !loader.next();
-            return out;
+        // As the trainer uses it: the next batch requested while this one is taken.
+        const auto collect = [&](int threads, bool ahead, ImagePrefetcher::Prepare how) {
+            ImagePrefetcher prefetcher(how, threads);
+            std::vector<std::vector<float>> out;
+            for (std::size_t b = 0; b < batches.size(); ++b) {
+                const std::int64_t epoch = std::int64_t(b / 5);
+                if (ahead && b + 1 < batches.size())
+                    prefetcher.request(batches[b + 1], std::int64_t((b + 1) / 5));
+                for (const std::int64_t example : batches[b])
+                    out.push_back(prefetcher.take(example, epoch).chw);
+            }
+            return std::make_pair(out, std::make_pair(prefetcher.preparedAhead(), prefetcher.preparedOnDemand()));
         };
-        const std::vector<ImageBatch> one = collect(1, 1);
-        const std::vector<ImageBatch> three = collect(3, 4);
-        QVERIFY(endStays);
-        QCOMPARE(one.size(), batches.size());
-        for (std::size_t b = 0; b < one.size(); ++b) {
-            QCOMPARE(one[b].examples, batches[b]);
-            QCOMPARE(three[b].examples, batches[b]);
-            QCOMPARE(one[b].count, std::int64_t(4));
-            QCOMPARE(one[b].pixels.size(), std::size_t(4 * 3 * 12 * 12));
-            QCOMPARE(three[b].pixels, one[b].pixels); // threads change nothing
-            for (std::size_t i = 0; i < 4; ++i)
-                QCOMPARE(one[b].labels[i], labels[std::size_t(batches[b][i])]);
+        const auto here = collect(1, false, prepare);
+        QCOMPARE(here.second.first, std::int64_t(0)); // nothing requested: all made in the caller's thread
+        QCOMPARE(here.second.second, std::int64_t(40));
+        // Workers slowed down, so some requests are still queued or in progress when taken.
+        const auto slow = [&](std::int64_t example, std::int64_t epoch) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            return prepare(example, epoch);
+        };
+        for (const int threads : {1, 3}) {
+            const auto ahead = collect(threads, true, slow);
+            QCOMPARE(ahead.first, here.first); // threads and timing change nothing
+            QCOMPARE(ahead.second.first + ahead.second.second, std::int64_t(40));
+            QVERIFY(ahead.second.first > 0); // how many depends on timing; the values do not
         }
         QVERIFY(cache.loads() <= 40); // each example decoded at most once
     }
 
-    void loaderErrorsReachTheCallerAndStopCleanly()
+    void prefetcherErrorsReachTheTakerAndStopCleanly()
     {
         QTemporaryDir dir;
         const fs::path broken = ft::test::toPath(dir.filePath(QStringLiteral("broken.jpg")));
         ft::test::writeBytes(broken, "\xff\xd8\xff not a jpeg");
-        ImageCache cache(
-            [&](std::int64_t e) { return readRgbImage(e == 5 ? broken : kImages / "tiny_rgb.png"); }, 1 << 20);
-        const PrepareImage prepare = [](const RgbImage &image, std::int64_t) { return plain(resample(image, 4, 4, ResampleFilter::Bilinear)); };
-        std::vector<std::vector<std::int64_t>> batches{{0, 1}, {2, 3}, {4, 5}, {6, 7}};
+        const ImagePrefetcher::Prepare prepare = [&](std::int64_t e, std::int64_t) {
+            return plain(resample(readRgbImage(e == 5 ? broken : kImages / "tiny_rgb.png"), 4, 4,
+                                  ResampleFilter::Bilinear));
+        };
         {
-            ImageBatchLoader loader(cache, prepare, batches, std::vector<std::int64_t>(8, 0), 2);
-            QVERIFY(loader.next());
-            QVERIFY(loader.next());
-            FT_VERIFY_ERROR(loader.next(), ErrorKind::InvalidInput, "broken.jpg");
-            QVERIFY(loader.next()); // the batches after it are still there
+            ImagePrefetcher prefetcher(prepare, 2);
+            const std::vector<std::int64_t> examples{0, 1, 2, 3, 4, 5, 6, 7};
+            prefetcher.request(examples, 0);
+            for (const std::int64_t e : {0, 1, 2, 3, 4})
+                QCOMPARE(prefetcher.take(e, 0).chw.size(), std::size_t(48));
+            FT_VERIFY_ERROR(prefetcher.take(5, 0), ErrorKind::InvalidInput, "broken.jpg");
+            QCOMPARE(prefetcher.take(6, 0).chw.size(), std::size_t(48)); // the examples after it are still there
+            FT_VERIFY_ERROR(prefetcher.take(5, 1), ErrorKind::InvalidInput, "broken.jpg"); // not requested: here
         }
-        // Destroyed with batches unread: the workers stop, nothing hangs.
-        std::vector<std::vector<std::int64_t>> many(200, std::vector<std::int64_t>{0, 1});
-        { ImageBatchLoader loader(cache, prepare, many, std::vector<std::int64_t>(8, 0), 2, 2); }
+        // Destroyed with requests pending: the workers stop, nothing hangs.
+        std::vector<std::int64_t> many(200);
+        std::iota(many.begin(), many.end(), 0);
+        {
+            ImagePrefetcher prefetcher(prepare, 2);
+            prefetcher.request(many, 0);
+        }
     }
 };
 
