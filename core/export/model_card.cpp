@@ -142,6 +142,11 @@ void imageUsageSection(std::ostringstream &out, ExportFormat format)
                "logits, = session.run(None, {\"pixel_values\": pixels})\n```\n\n"
                "Input is float32 [batch, 3, height, width], made as preprocessor_config.json says (resize, crop, "
                "rescale, normalise); the labels are config.json's id2label.\n\n";
+    else if (format == ExportFormat::Peft)
+        out << "```python\nfrom transformers import AutoModelForImageClassification\nfrom peft import PeftModel\n"
+               "base = AutoModelForImageClassification.from_pretrained(BASE_MODEL, num_labels=NUM_LABELS, "
+               "ignore_mismatched_sizes=True)\nmodel = PeftModel.from_pretrained(base, \"path/to/this/folder\")\n"
+               "```\n\n`BASE_MODEL` is `base_model_name_or_path` in adapter_config.json.\n\n";
     else if (format == ExportFormat::TorchScript)
         out << "```python\nimport torch\nmodel = torch.jit.load(\"model.pt\")\n"
                "logits = model(pixel_values)  # float32 [batch, 3, height, width]\n```\n\n"

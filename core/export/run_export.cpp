@@ -262,8 +262,8 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
     const std::string baseModel = run.modelId ? modelSourceOf(project, *run.modelId) : std::string();
     const std::shared_ptr<Classifier> runModel = loadClassifier(modelFolder, {}).model;
     const bool images = runModel->inputKind() == InputKind::Image;
-    if (images && (request.format == ExportFormat::OnnxInt8 || request.format == ExportFormat::Peft))
-        throw Error(ErrorKind::InvalidInput, runName + " classifies images: export it as hf, merged, torchscript or onnx ("
+    if (images && request.format == ExportFormat::OnnxInt8)
+        throw Error(ErrorKind::InvalidInput, runName + " classifies images: export it as hf, merged, peft, torchscript or onnx ("
                                                  + toString(request.format) + " is for text classifiers so far)");
     if (request.format == ExportFormat::Peft && baseModel.rfind(kScratchModelPrefix, 0) == 0)
         throw Error(ErrorKind::InvalidInput, runName + "'s base model was made from scratch and exists nowhere else, so "
@@ -333,12 +333,11 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
             inputs.exported = classifierLogits(loadClassifier(dir, {}).model);
             break;
         case ExportFormat::Peft: {
-            LoadOptions options;
+            ClassifierOptions options;
             options.labels = inputs.labels;
-            options.ignoreMismatchedSizes = true;
-            LoadedBert base = loadBert(parseModelSource(baseModel).folder, options);
-            mergeLoraAdapterFolder(*base.model, dir);
-            inputs.exported = classifierLogits(std::make_shared<BertClassifier>(base.model));
+            const std::shared_ptr<Classifier> base = loadClassifier(parseModelSource(baseModel).folder, options).model;
+            mergeLoraAdapterFolder(*base, dir);
+            inputs.exported = classifierLogits(base);
             break;
         }
         case ExportFormat::TorchScript: {

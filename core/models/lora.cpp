@@ -3,7 +3,7 @@
 
 #include "common/error.h"
 #include "models/atomic_file.h"
-#include "models/checkpoint.h"
+#include "models/classifier.h"
 #include "models/safetensors.h"
 #include "text/json_file.h"
 
@@ -265,7 +265,7 @@ void saveLoraAdapter(const torch::nn::Module &model, const LoraConfig &config,
     writeFileAtomically(folder / "adapter_config.json", json.dump(2) + "\n");
 }
 
-void mergeLoraAdapterFolder(BertForSequenceClassificationImpl &model, const fs::path &folder)
+void mergeLoraAdapterFolder(Classifier &model, const fs::path &folder)
 {
     const fs::path configFile = folder / "adapter_config.json";
     const fs::path weightsFile = folder / "adapter_model.safetensors";
@@ -281,7 +281,7 @@ void mergeLoraAdapterFolder(BertForSequenceClassificationImpl &model, const fs::
     }
     const TensorMap adapter = loadSafetensors(weightsFile);
 
-    TensorMap state = bertStateDict(model);
+    TensorMap state = model.state();
     const std::string aSuffix = ".lora_A.weight";
     for (const auto &[key, tensor] : adapter) {
         if (key.rfind(kPeftPrefix, 0) != 0)
@@ -304,7 +304,7 @@ void mergeLoraAdapterFolder(BertForSequenceClassificationImpl &model, const fs::
             state[name] = tensor; // a module the adapter saves whole (the classifier)
         }
     }
-    applyCheckpoint(model, state, weightsFile.string());
+    model.loadState(state, weightsFile.string());
 }
 
 } // namespace ft

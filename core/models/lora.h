@@ -28,6 +28,8 @@
 
 namespace ft {
 
+class Classifier;
+
 // PEFT's shorthand for every linear layer but the output layer.
 inline constexpr const char *kLoraAllLinear = "all-linear";
 
@@ -92,6 +94,6 @@ void saveLoraAdapter(const torch::nn::Module &model, const LoraConfig &config, c
 // (lora_alpha / r) * B A from `folder`'s adapter_model.safetensors, and the modules it saves (the classifier)
 // replace the model's. `model` is the base without LoRA, loaded with the adapter's labels. Throws ft::Error
 // naming the file and tensor for a missing or misshapen tensor or an adapter type other than LoRA.
-void mergeLoraAdapterFolder(BertForSequenceClassificationImpl &model, const std::filesystem::path &folder);
+void mergeLoraAdapterFolder(Classifier &model, const std::filesystem::path &folder);
 
 } // namespace ft

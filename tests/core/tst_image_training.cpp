@@ -5,6 +5,7 @@
 // model folder predicts as its evaluation says.
 #include "common/error.h"
 #include "data/dataset_import.h"
+#include "export/run_export.h"
 #include "infer/image_predictor.h"
 #include "models/safetensors.h"
 #include "nullsink.h"
@@ -248,6 +249,20 @@ private Q_SLOTS:
                                    || name.rfind("classifier.", 0) == 0;
             QVERIFY2(adaptable != at::equal(tensor, after.at(name)), name.c_str());
         }
+
+        // Exported as PEFT's adapter: the base with it merged gives the run's model.
+        ExportRequest peft;
+        peft.project = f.project;
+        peft.runId = adapted.runId;
+        peft.format = ExportFormat::Peft;
+        peft.output = toPath(f.dir.filePath("peft"));
+        const ExportResult exported = exportRun(peft);
+        for (const char *file : {"adapter_config.json", "adapter_model.safetensors", "preprocessor_config.json"})
+            QVERIFY2(fs::is_regular_file(exported.folder / file), file);
+        QVERIFY(!fs::exists(exported.folder / "model.safetensors"));
+        QVERIFY2(exported.check->maxAbsLogitDifference < 1e-5,
+                 qPrintable(QString::number(exported.check->maxAbsLogitDifference)));
+        QCOMPARE(exported.check->predictionsChanged, std::int64_t{0});
     }
 
     void freezeKeepsTheLowerStagesAndLoraNeedsLinearLayers()
