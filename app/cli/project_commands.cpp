@@ -90,7 +90,8 @@ void addProjectCommands(CLI::App &app, Action &action)
     });
 
     auto *sample = project->add_subcommand(
-        "sample", "Create the sample project (generated product reviews) in PATH, unless one is there already");
+        "sample", "Create the sample project (generated product reviews and shape pictures) in PATH, unless one is there "
+                  "already");
     sample->add_option("PATH", options->path, "Project folder")->required();
     sample->callback([&action, options] {
         action = [options] {

@@ -66,9 +66,16 @@ ImportResult importDataset(Project &project, const ImportOptions &options, const
     result.imageColumn = nameOf(use.image);
     result.splitsFromFile = use.split.has_value();
     // Image paths are relative to the folder imported, or to the data file's
-    // folder; the dataset's source says where that is.
+    // folder; the dataset's source says where that is: relative to the
+    // project when inside it, so the project can move with its images.
     const fs::path imageRoot = folder ? options.file : options.file.parent_path();
-    result.source = use.image ? fs::absolute(options.file).lexically_normal().string() : file;
+    result.source = file;
+    if (use.image) {
+        const fs::path absolute = fs::absolute(options.file).lexically_normal();
+        const fs::path inProject = absolute.lexically_relative(fs::absolute(project.folder()).lexically_normal());
+        const bool inside = !inProject.empty() && *inProject.begin() != ".." && inProject != ".";
+        result.source = inside ? inProject.generic_string() : absolute.string();
+    }
     // createDataset checks this too, but only after a first pass over what may be a large file.
     if (findDataset(project, result.datasetName))
         throw Error(ErrorKind::InvalidInput, "a dataset named '" + result.datasetName + "' already exists in "

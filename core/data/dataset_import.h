@@ -93,6 +93,7 @@ struct ImportResult {
     char delimiter = 0;             // for csv and tsv
     std::string encoding;           // utf-8, utf-16le, gbk, ...: as read (a byte-order mark may have chosen it)
     std::string source;             // as stored with the dataset: the file, or the folder images are under
+                                    // (relative to the project's folder when inside it)
     std::vector<std::string> columns; // all columns of the file
     std::string textColumn;         // the columns used; "" for a role without one
     std::string textPairColumn;

@@ -2,6 +2,8 @@
 #include "data/sample_dataset.h"
 
 #include "common/error.h"
+#include "data/dataset_import.h"
+#include "data/sample_images.h"
 #include "store/project.h"
 
 #include <nlohmann/json.hpp>
@@ -184,17 +186,32 @@ void writeSampleScratchModel(const std::filesystem::path &folder)
 
 bool ensureSampleProject(const std::filesystem::path &folder)
 {
-    if (Project::looksLikeProject(folder)) {
-        Project::open(folder); // validates it; throws if it is damaged or too new
+    const auto writeModels = [&folder] {
         if (!std::filesystem::exists(folder / "scratch-model" / "config.json"))
             writeSampleScratchModel(folder / "scratch-model");
+        if (!std::filesystem::exists(folder / "scratch-cnn" / "config.json"))
+            writeSampleScratchResNet(folder / "scratch-cnn");
+        if (!std::filesystem::exists(folder / "scratch-vit" / "config.json"))
+            writeSampleScratchVit(folder / "scratch-vit");
+    };
+    if (Project::looksLikeProject(folder)) {
+        Project::open(folder); // validates it; throws if it is damaged or too new
+        writeModels();
         return false;
     }
     Project project = Project::create(folder);
     const auto dataset = createDataset(project, "product-reviews", "generated sample (seed 2024)");
     const auto rows = generateSampleReviews(1200, 2024);
     addExamples(project, dataset, rows);
-    writeSampleScratchModel(folder / "scratch-model");
+    // The pictures live in the project, so the project can be copied or moved whole.
+    writeSampleShapes(folder / "sample-images", 200, 2024);
+    ImportOptions images;
+    images.file = folder / "sample-images";
+    images.datasetName = "shapes";
+    const ImportResult imported = importDataset(project, images);
+    if (imported.errorCount > 0)
+        throw Error(ErrorKind::Internal, "the sample's pictures did not import: " + imported.errors.front().describe());
+    writeModels();
     return true;
 }
 

@@ -23,8 +23,11 @@ std::vector<Example> generateSampleReviews(int count, std::uint32_t seed);
 // --model scratch:<folder>/config.json --config <folder>/run.json.
 void writeSampleScratchModel(const std::filesystem::path &folder);
 
-// Creates the sample project in `folder`, or leaves an existing project there
-// untouched (adding the scratch model if it lacks one). Returns true when it
+// Creates the sample project in `folder`: the reviews as dataset
+// "product-reviews", the shapes pictures (data/sample_images.h, in
+// sample-images/) as dataset "shapes", and the scratch models scratch-model
+// (BERT), scratch-cnn (ResNet) and scratch-vit. An existing project there is
+// left untouched but for the scratch models it lacks. Returns true when it
 // created the project.
 bool ensureSampleProject(const std::filesystem::path &folder);
 

@@ -46,7 +46,9 @@ std::filesystem::path datasetImageFolder(Project &project, std::int64_t datasetI
     if (!query.step())
         throw Error(ErrorKind::NotFound, "no dataset with id " + std::to_string(datasetId) + " in "
                                              + project.folder().string());
-    const std::filesystem::path source = query.text(0);
+    std::filesystem::path source = query.text(0);
+    if (source.is_relative()) // imported from inside the project
+        source = project.folder() / source;
     std::error_code error;
     return std::filesystem::is_regular_file(source, error) ? source.parent_path() : source;
 }

@@ -50,7 +50,8 @@ std::optional<std::int64_t> findDataset(Project &project, const std::string &nam
 // The dataset's name; ft::Error (NotFound) naming the id and the project when there is none.
 std::string datasetName(Project &project, std::int64_t datasetId);
 // The folder its examples' image paths are relative to: the folder imported,
-// or the folder of the data file imported (the source names the file then).
+// or the folder of the data file imported (the source names the file then);
+// a source inside the project is stored relative to the project's folder.
 std::filesystem::path datasetImageFolder(Project &project, std::int64_t datasetId);
 // Adds examples in one transaction; labels are created in order of first use.
 void addExamples(Project &project, std::int64_t datasetId, std::span<const Example> examples);

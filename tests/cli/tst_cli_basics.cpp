@@ -126,9 +126,11 @@ private Q_SLOTS:
 
         auto json = runFinetune({QStringLiteral("project"), QStringLiteral("info"), folder, QStringLiteral("--json")});
         const QJsonArray datasets = lastJsonLine(json.out).value(QStringLiteral("datasets")).toArray();
-        QCOMPARE(datasets.size(), 1);
+        QCOMPARE(datasets.size(), 2);
         QCOMPARE(datasets[0].toObject().value(QStringLiteral("examples")).toInt(), 1200);
         QCOMPARE(datasets[0].toObject().value(QStringLiteral("labels")).toInt(), 3);
+        QCOMPARE(datasets[1].toObject().value(QStringLiteral("name")).toString(), QStringLiteral("shapes"));
+        QCOMPARE(datasets[1].toObject().value(QStringLiteral("examples")).toInt(), 600);
     }
 
     void doctorReportsTheMachine()

@@ -5,6 +5,7 @@
 #include "data/sample_dataset.h"
 #include "mainwindow.h"
 #include "messagebar.h"
+#include "models/examplesmodel.h"
 #include "pages/datasetspage.h"
 #include "pages/exportpage.h"
 #include "pages/runspage.h"
@@ -28,6 +29,7 @@
 #include <QPushButton>
 #include <QSystemTrayIcon>
 #include <QMimeData>
+#include <QPixmap>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
@@ -129,8 +131,9 @@ private Q_SLOTS:
         auto *datasets = qobject_cast<DatasetsPage *>(window.page(MainWindow::DatasetsPageIndex));
         QCOMPARE(window.currentPage(), int(MainWindow::DatasetsPageIndex));
         QTableView *table = datasets->datasetsTable();
-        QCOMPARE(table->model()->rowCount(), 1);
+        QCOMPARE(table->model()->rowCount(), 2);
         QCOMPARE(table->model()->index(0, 0).data().toString(), QStringLiteral("product-reviews"));
+        QCOMPARE(table->model()->index(1, 0).data().toString(), QStringLiteral("shapes"));
         QCOMPARE(table->model()->index(0, 1).data().toString(), QLocale().toString(1200));
         QVERIFY(datasets->labelSummary()->text().contains(QStringLiteral("negative")));
 
@@ -142,6 +145,12 @@ private Q_SLOTS:
 
         window.grab().save(artifactPath(QStringLiteral("mainwindow-datasets.png")));
         QVERIFY(QFileInfo(artifactPath(QStringLiteral("mainwindow-datasets.png"))).size() > 10000);
+
+        // The shapes: pictures stored in the project, shown as a grid of thumbnails.
+        datasets->datasetsTable()->selectRow(1);
+        QCOMPARE(datasets->examplesModel()->imageFolder(), folder + QStringLiteral("/sample-images"));
+        QTRY_VERIFY(!datasets->examplesModel()->index(0, 0).data(Qt::DecorationRole).value<QPixmap>().isNull());
+        window.grab().save(artifactPath(QStringLiteral("mainwindow-shapes.png")));
     }
 
     void closingWhileTrainingAsksFirst()

@@ -255,8 +255,10 @@ void DatasetsPage::showDataset(int row)
     mSuggestStatus->clear();
     mSearch->clear();
     mSplitFilter->setCurrentIndex(0);
-    // An image dataset's paths are relative to the folder it was imported from.
-    mExamplesModel->setImageFolder(valid ? mDatasetsModel->row(row).value(SourceColumn).toString() : QString());
+    // An image dataset's paths are relative to the folder it was imported from
+    // (or that data file's folder; sources inside the project are stored relative to it).
+    mExamplesModel->setImageFolder(
+        valid ? QString::fromStdString(datasetImageFolder(*mProject, mDatasetId).string()) : QString());
     fillLabelMenus();
     applyFilter();
     updateLabelSummary();
