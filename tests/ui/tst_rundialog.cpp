@@ -71,6 +71,36 @@ private Q_SLOTS:
         QCOMPARE(dialog.taskLabel()->text(), QStringLiteral("Text classification into 3 labels"));
     }
 
+    void imageDatasetsTakeImageModels()
+    {
+        QTemporaryDir dir;
+        const auto folder = ft::test::toPath(dir.filePath(QStringLiteral("sample")));
+        QVERIFY(ensureSampleProject(folder));
+        Project project = Project::open(folder);
+        RunDialog dialog(project);
+        QVERIFY(dialog.modelBox()->currentText().startsWith(QStringLiteral("Sample scratch model")));
+        QVERIFY(dialog.problem().isEmpty());
+
+        // The shapes: the model follows, to the first image classifier.
+        dialog.datasetBox()->setCurrentText(QStringLiteral("shapes"));
+        QCOMPARE(dialog.taskLabel()->text(), QStringLiteral("Image classification into 3 labels"));
+        QCOMPARE(dialog.modelBox()->currentText(), QStringLiteral("Sample scratch CNN for images (random init)"));
+        QVERIFY2(dialog.problem().isEmpty(), qPrintable(dialog.problem()));
+        // As many as the module the trainer builds has (it records 79,507 for this config).
+        QVERIFY2(dialog.estimateLabel()->text().startsWith(QStringLiteral("An image classifier of 79,507 parameters")),
+                 qPrintable(dialog.estimateLabel()->text()));
+        QVERIFY(dialog.launchButton()->isEnabled());
+        const TrainingRequest request = dialog.request();
+        QCOMPARE(request.dataset, std::string("shapes"));
+        QVERIFY(request.model.ends_with("scratch-cnn/config.json"));
+
+        // A text model on the pictures is refused, saying why.
+        dialog.modelBox()->setCurrentIndex(0);
+        QVERIFY(dialog.problem().contains(QStringLiteral("holds images")));
+        QVERIFY(!dialog.launchButton()->isEnabled());
+        dialog.grab().save(ft::test::artifactPath(QStringLiteral("rundialog-images.png")));
+    }
+
     void configureSaveCopyAndLaunch()
     {
         QTemporaryDir dir;

@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "models/bert_config.h"
+#include "models/vision_config.h"
 #include "store/catalog.h"
 #include "store/datasets.h"
 #include "store/labels.h"
@@ -11,6 +12,7 @@
 #include "train/run_config_docs.h"
 #include "train/time_estimate.h"
 #include "train/run_inputs.h"
+#include "text/json_file.h"
 
 #include <QCheckBox>
 #include <QClipboard>
@@ -61,6 +63,42 @@ double physicalMemoryBytes()
     return double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGESIZE));
 }
 
+// Item data of the dataset and model boxes: whether it holds (or classifies) images.
+constexpr int kImagesRole = Qt::UserRole + 1;
+
+fs::path configFileOf(const std::string &model)
+{
+    return model.rfind(kScratchModelPrefix, 0) == 0 ? fs::path(model.substr(std::string(kScratchModelPrefix).size()))
+                                                      : fs::path(model) / "config.json";
+}
+
+// ViT and ResNet classify images; the rest (BERT) text. An unreadable config counts as text: the
+// estimate below then says what is wrong with it.
+bool classifiesImages(const std::string &model)
+{
+    try {
+        const JsonFile config = JsonFile::read(configFileOf(model));
+        const std::string type = config.string(config.root(), "", "model_type", "");
+        return type == "vit" || type == "resnet";
+    } catch (const std::exception &) {
+        return false;
+    }
+}
+
+// The parameter count of an image classifier's config with `labels` classes.
+std::int64_t imageModelParameters(const std::string &model, std::size_t labels)
+{
+    const fs::path file = configFileOf(model);
+    nlohmann::json config = JsonFile::read(file).root();
+    nlohmann::json id2label = nlohmann::json::object();
+    for (std::size_t i = 0; i < std::max<std::size_t>(labels, 1); ++i)
+        id2label[std::to_string(i)] = "class " + std::to_string(i);
+    config["id2label"] = id2label;
+    config.erase("label2id");
+    return config.value("model_type", "") == "vit" ? parameterCount(vitConfigFromJson(config, file.string()))
+                                                   : parameterCount(resNetConfigFromJson(config, file.string()));
+}
+
 } // namespace
 
 RunDialog::RunDialog(Project &project, QWidget *parent)
@@ -82,22 +120,34 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
     resize(760, 640);
     for (const DatasetSummary &dataset : listDatasets(project)) {
         mDataset->addItem(QString::fromStdString(dataset.name), qlonglong(dataset.train));
-        // Sequence classification is the one task; a second text per example makes it a pair task.
-        const QString task = dataset.withTextPair > 0
+        const std::vector<Example> first = examples(project, dataset.id, 0, 1);
+        const bool images = !first.empty() && first.front().imagePath.has_value();
+        // Classification is the one task: of images, of texts, or of text pairs.
+        const QString task = images ? tr("Image classification into %n labels", nullptr, int(dataset.labels))
+                             : dataset.withTextPair > 0
                                  ? tr("Text-pair classification into %n labels (%1 examples have a second text, "
                                       "read with the first)", nullptr, int(dataset.labels))
                                        .arg(dataset.withTextPair)
                                  : tr("Text classification into %n labels", nullptr, int(dataset.labels));
         mDataset->setItemData(mDataset->count() - 1, task, Qt::ToolTipRole);
+        mDataset->setItemData(mDataset->count() - 1, images, kImagesRole);
     }
-    // Base models: those the project knows, and the sample's scratch model when there is one.
-    const fs::path scratch = project.folder() / "scratch-model" / "config.json";
-    if (fs::is_regular_file(scratch))
-        mModel->addItem(tr("Sample scratch model (random init)"),
-                        QString::fromStdString(std::string(kScratchModelPrefix) + scratch.string()));
+    // Base models: those the project knows, and the sample's scratch models when there are some.
+    const auto addModel = [this](const QString &name, const std::string &model) {
+        if (mModel->findData(QString::fromStdString(model)) >= 0)
+            return;
+        mModel->addItem(name, QString::fromStdString(model));
+        mModel->setItemData(mModel->count() - 1, classifiesImages(model), kImagesRole);
+    };
+    for (const auto &[folder, name] : {std::pair{"scratch-model", tr("Sample scratch model (random init)")},
+                                       std::pair{"scratch-cnn", tr("Sample scratch CNN for images (random init)")},
+                                       std::pair{"scratch-vit", tr("Sample scratch ViT for images (random init)")}}) {
+        const fs::path scratch = project.folder() / folder / "config.json";
+        if (fs::is_regular_file(scratch))
+            addModel(name, std::string(kScratchModelPrefix) + scratch.string());
+    }
     for (const ModelRecord &model : listModels(project))
-        if (mModel->findData(QString::fromStdString(model.path)) < 0)
-            mModel->addItem(QString::fromStdString(model.name), QString::fromStdString(model.path));
+        addModel(QString::fromStdString(model.name), model.path);
     mPreset->addItem(tr("Quick: a first result in minutes"), int(Preset::Quick));
     mPreset->addItem(tr("Balanced"), int(Preset::Balanced));
     mPreset->addItem(tr("Thorough: more epochs, keep the best"), int(Preset::Thorough));
@@ -143,8 +193,10 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
     connect(mPreset, &QComboBox::activated, this, [this] { applyPreset(Preset(mPreset->currentData().toInt())); });
     connect(mDataset, &QComboBox::currentIndexChanged, this, [this] {
         mTask->setText(mDataset->currentData(Qt::ToolTipRole).toString());
+        selectModelForDataset();
         applyPreset(Preset(mPreset->currentData().toInt()));
     });
+    selectModelForDataset();
     mTask->setText(mDataset->currentData(Qt::ToolTipRole).toString());
     connect(mModel, &QComboBox::currentIndexChanged, this, &RunDialog::revalidate);
     connect(save, &QPushButton::clicked, this, [this] {
@@ -367,6 +419,34 @@ void RunDialog::applyPreset(Preset preset)
     setConfig(config);
 }
 
+// Memory is estimated for text models; for an image classifier the dialog
+// says how large it is for this dataset's classes.
+void RunDialog::showImageModelSize()
+{
+    try {
+        const auto dataset = findDataset(mProject, mDataset->currentText().toStdString());
+        const std::size_t labels = dataset ? listLabels(mProject, *dataset).size() : 0;
+        const std::int64_t parameters = imageModelParameters(mModel->currentData().toString().toStdString(), labels);
+        mEstimate->setText(tr("An image classifier of %1 parameters; memory is estimated for text models only.")
+                               .arg(QLocale().toString(qlonglong(parameters))));
+    } catch (const std::exception &e) {
+        mEstimate->setText(tr("No estimate: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+// A model of the dataset's kind (images or text): the current one when it fits.
+void RunDialog::selectModelForDataset()
+{
+    const bool images = mDataset->currentData(kImagesRole).toBool();
+    if (mModel->count() == 0 || mModel->currentData(kImagesRole).toBool() == images)
+        return;
+    for (int i = 0; i < mModel->count(); ++i)
+        if (mModel->itemData(i, kImagesRole).toBool() == images) {
+            mModel->setCurrentIndex(i);
+            return;
+        }
+}
+
 void RunDialog::revalidate()
 {
     if (mFilling)
@@ -382,6 +462,12 @@ void RunDialog::revalidate()
         mProblem = tr("The project has no dataset to train on; import one first.");
     if (mProblem.isEmpty() && mModel->count() == 0)
         mProblem = tr("The project has no base model; import one (finetune model import) first.");
+    const bool images = mDataset->currentData(kImagesRole).toBool();
+    if (mProblem.isEmpty() && images != mModel->currentData(kImagesRole).toBool())
+        mProblem = images ? tr("Dataset %1 holds images: choose an image classifier (ViT or ResNet) as the base model.")
+                                .arg(mDataset->currentText())
+                          : tr("Dataset %1 holds texts: choose a text model (BERT) as the base model.")
+                                .arg(mDataset->currentText());
 
     mEstimate->clear();
     mSummary->clear();
@@ -392,16 +478,16 @@ void RunDialog::revalidate()
                                    : current.evalStrategy == EvalStrategy::Epoch ? tr("evaluated every epoch")
                                                                                  : tr("evaluated every %1 steps")
                                                                                        .arg(current.evalSteps);
-        mSummary->setText(tr("%1 · learning rate %2 · batch %3 · max_length %4 · method %5 · %6%7")
+        mSummary->setText(tr("%1 · learning rate %2 · batch %3 · %4 · method %5 · %6%7")
                               .arg(epochs)
                               .arg(current.learningRate)
                               .arg(current.perDeviceTrainBatchSize)
-                              .arg(current.maxLength)
+                              .arg(images ? tr("augmented images") : tr("max_length %1").arg(current.maxLength))
                               .arg(QString::fromStdString(toJson(current).at("method").get<std::string>()), evaluation)
                               .arg(current.loadBestModelAtEnd ? tr(" · keeps the best by %1")
                                                                     .arg(QString::fromStdString(current.metricForBestModel))
                                                               : QString()));
-        try {
+        if (!images) try {
             const ModelSource source = parseModelSource(mModel->currentData().toString().toStdString());
             BertConfig model = loadBertConfig(source.scratch ? source.configFile : source.folder / "config.json");
             const auto datasetId = findDataset(mProject, mDataset->currentText().toStdString());
@@ -430,6 +516,8 @@ void RunDialog::revalidate()
             mEstimate->setText(tr("No estimate: %1").arg(QString::fromStdString(e.what())));
         }
     }
+    if (mProblem.isEmpty() && images)
+        showImageModelSize();
     mProblemLabel->setText(mProblem.isEmpty() ? QString()
                                               : QStringLiteral("<span style='color:#b00020'>%1</span>")
                                                     .arg(mProblem.toHtmlEscaped()));

@@ -68,6 +68,8 @@ Q_SIGNALS:
 
 private:
     void buildAdvancedPage(QTabWidget *tabs);
+    void selectModelForDataset();
+    void showImageModelSize();
     void revalidate();
     std::int64_t trainExamples() const;
 
