@@ -14,6 +14,8 @@ packages=(
   libtorch-dev libopenblas0-pthread libsqlite3-dev sqlite3 nlohmann-json3-dev
   libcli11-dev libutf8proc-dev libsentencepiece-dev libfmt-dev libspdlog-dev
   libstb-dev libicu-dev libonnx-dev libcpp-httplib-dev libssl-dev
+  # distributed training: the headers of Gloo, which LibTorch's c10d uses on CPUs
+  libgloo-dev
   # studio
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   qt6-qpa-plugins fonts-dejavu-core

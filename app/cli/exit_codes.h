@@ -16,6 +16,12 @@ enum ExitCode : int {
     kCancelled = 130,   // interrupted by the user (as a shell reports SIGINT)
 };
 
+// Thrown by a command that ends with another process's status (the local
+// workers of a data-parallel run), which has said what went wrong itself.
+struct ExitStatus {
+    int code = kFailure;
+};
+
 inline ExitCode exitCodeFor(ErrorKind kind)
 {
     switch (kind) {

@@ -39,6 +39,9 @@ int main(int argc, char **argv)
         if (action)
             action();
         return kSuccess;
+    } catch (const ExitStatus &status) {
+        std::cout.flush();
+        return status.code;
     } catch (const ft::Error &e) {
         std::cout.flush();
         std::cerr << "finetune: error: " << e.what() << '\n';

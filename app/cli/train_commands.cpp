@@ -2,7 +2,9 @@
 #include "cli/commands.h"
 
 #include "cli/cli_sink.h"
+#include "cli/exit_codes.h"
 #include "cli/interrupt.h"
+#include "cli/local_workers.h"
 #include "common/error.h"
 #include "store/catalog.h"
 #include "store/project.h"
@@ -51,9 +53,29 @@ void addTrain(CLI::App &app, Action &action)
         std::string configFile;
         std::int64_t resume = 0;
         std::int64_t stopAfterSteps = 0;
+        int nprocPerNode = 1;
         bool json = false;
     };
     auto args = std::make_shared<Arguments>();
+    // The command line of each local worker: this one without --nproc-per-node.
+    const auto workerArguments = [](const Arguments &a) {
+        std::vector<std::string> out{"train", "--project", a.project};
+        const auto add = [&out](const char *option, const std::string &value) {
+            if (!value.empty()) {
+                out.push_back(option);
+                out.push_back(value);
+            }
+        };
+        add("--dataset", a.request.dataset);
+        add("--model", a.request.model);
+        add("--config", a.configFile);
+        add("--name", a.request.runName);
+        add("--resume", a.resume > 0 ? std::to_string(a.resume) : std::string());
+        add("--stop-after-steps", a.stopAfterSteps > 0 ? std::to_string(a.stopAfterSteps) : std::string());
+        if (a.json)
+            out.push_back("--json");
+        return out;
+    };
     auto *command = app.add_subcommand("train", "Fine-tune a model on a dataset of a project");
     command->add_option("--project", args->project, "Project folder")->required();
     command->add_option("--dataset", args->request.dataset, "Dataset name in the project");
@@ -65,9 +87,24 @@ void addTrain(CLI::App &app, Action &action)
     command->add_option("--resume", args->resume, "Resume this run from its last checkpoint");
     command->add_option("--stop-after-steps", args->stopAfterSteps,
                       "Stop (as interrupted, resumable) once this many optimiser steps are done");
+    command->add_option("--nproc-per-node", args->nprocPerNode,
+                        "Train data-parallel with this many worker processes on this machine (Gloo on CPUs); "
+                        "torchrun and Slurm set RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT instead")
+        ->check(CLI::Range(1, 1024));
     command->add_flag("--json", args->json, "Print a JSON summary as the last line of stdout");
-    command->callback([&action, args] {
-        action = [args] {
+    command->callback([&action, args, workerArguments] {
+        action = [args, workerArguments] {
+            if (args->nprocPerNode > 1) {
+                if (distributedSetupFromEnvironment().active())
+                    throw Error(ErrorKind::InvalidInput, "--nproc-per-node starts its own workers; it cannot be "
+                                                         "used inside a launched worker (WORLD_SIZE is set)");
+                installInterruptHandler(); // Ctrl+C reaches the workers themselves; this process waits for them
+                const int code = runLocalWorkers(args->nprocPerNode, workerArguments(*args));
+                if (code != 0)
+                    throw ExitStatus{code};
+                return;
+            }
+            args->request.distributed = distributedSetupFromEnvironment();
             if (args->resume > 0) {
                 args->request.resumeRun = args->resume;
             } else {
@@ -101,6 +138,8 @@ void addTrain(CLI::App &app, Action &action)
             done = true;
             watcher.join();
             sink.finish();
+            if (!args->request.distributed.writes())
+                return; // rank 0 reports the run
             if (args->json)
                 std::cout << summaryJson(summary).dump() << '\n';
             else

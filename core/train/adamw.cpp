@@ -61,6 +61,15 @@ AdamW::AdamW(const std::vector<NamedParameter> &parameters, AdamWOptions options
     mGroups.push_back(makeGroup(plain, 0.0));
 }
 
+std::vector<at::Tensor> AdamW::gradientBuffers() const
+{
+    std::vector<at::Tensor> buffers;
+    for (const auto &group : mGroups)
+        if (group.grads.numel() > 0)
+            buffers.push_back(group.grads);
+    return buffers;
+}
+
 std::int64_t AdamW::parameterCount() const
 {
     std::int64_t count = 0;

@@ -42,6 +42,10 @@ public:
     double gradNorm() const;
     // Multiplies every gradient by `factor` (unscaling after loss scaling).
     void scaleGradients(double factor);
+    // The flat buffers every gradient is a view into (one per parameter
+    // group): what data-parallel training sums over the workers, in one
+    // collective per buffer.
+    std::vector<at::Tensor> gradientBuffers() const;
 
     std::int64_t stepCount() const { return mStep; }
     std::int64_t parameterCount() const;

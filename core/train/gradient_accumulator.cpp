@@ -44,18 +44,23 @@ AccumulatedGradients GradientAccumulator::tryAccumulate(Classifier &model,
 {
     AccumulatedGradients result;
     const double perBatch = 1.0 / static_cast<double>(batches.size());
+    const auto workers = static_cast<size_t>(std::max(1, mOptions.worldSize));
+    const auto rank = static_cast<size_t>(mOptions.rank);
     for (size_t index = 0; index < batches.size(); ++index) {
-        const std::span<const std::int64_t> rows(batches[index]);
+        const std::span<const std::int64_t> batch(batches[index]);
+        const std::span<const std::int64_t> rows =
+            batch.subspan(batch.size() * rank / workers, batch.size() * (rank + 1) / workers - batch.size() * rank / workers);
         const std::int64_t epoch = index < epochs.size() ? epochs[index] : 0;
-        const auto chunkRows = static_cast<size_t>(
-            mOptions.microBatchRows > 0 ? mOptions.microBatchRows : static_cast<std::int64_t>(rows.size()));
+        const auto chunkRows = std::max<size_t>(
+            1, static_cast<size_t>(mOptions.microBatchRows > 0 ? mOptions.microBatchRows
+                                                               : static_cast<std::int64_t>(rows.size())));
         // nll_loss's mean divides by the batch's summed class weights, so a
         // chunk's mean counts by its share of that sum (its share of rows
         // without class weights).
-        const double batchWeight = weightOf(rows);
+        const double batchWeight = weightOf(batch);
         for (size_t begin = 0; begin < rows.size(); begin += chunkRows) {
             const auto chunk = rows.subspan(begin, std::min(chunkRows, rows.size() - begin));
-            const double share = chunk.size() == rows.size() || batchWeight == 0 ? 1.0 : weightOf(chunk) / batchWeight;
+            const double share = chunk.size() == batch.size() || batchWeight == 0 ? 1.0 : weightOf(chunk) / batchWeight;
             if (mOptions.beforeChunk)
                 mOptions.beforeChunk(static_cast<std::int64_t>(chunk.size()));
             const TensorBatch tensors = mSplit.batch(chunk, epoch, mOptions.device);

@@ -29,6 +29,12 @@ struct AccumulatedGradients {
 
 struct GradientAccumulatorOptions {
     std::int64_t microBatchRows = 0; // chunk size; 0 = whole batches
+    // Data-parallel training: each batch is the global one, cut into
+    // worldSize slices as evenly as its rows allow; this worker computes
+    // slice `rank`, weighted by its share of the batch, so that summing the
+    // workers' gradients gives the single-process gradient.
+    int rank = 0;
+    int worldSize = 1;
     c10::Device device = c10::Device(c10::kCPU);
     at::Tensor classWeights;         // per label, or undefined
     // Called with a chunk's row count before its forward pass; a test throws

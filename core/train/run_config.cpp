@@ -230,6 +230,7 @@ const std::vector<Key> &keys()
         number("image_color_jitter", &RunConfig::imageColorJitter, 0, 1),
         text("device", &RunConfig::device, checkDevice),
         integer("threads", &RunConfig::threads, 0, 1024),
+        integer("ddp_timeout", &RunConfig::ddpTimeout, 1, 7 * 24 * 3600),
     };
     return table;
 }

@@ -79,6 +79,8 @@ struct RunConfig {
                                               // drawn from [1 - j, 1 + j], [0, 1]; 0 = off
     std::string device = "auto";              // device: auto (CUDA if present) | cpu | cuda | cuda:N
     std::int64_t threads = 0;                 // threads: CPU threads; 0 = all cores but one (at least 1)
+    std::int64_t ddpTimeout = 1800;           // ddp_timeout: seconds a data-parallel worker waits for the others
+                                              // before the run fails (HF)
 
     bool operator==(const RunConfig &) const = default;
 };

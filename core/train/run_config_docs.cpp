@@ -61,6 +61,8 @@ const std::vector<RunConfigKeyDoc> &runConfigKeyDocs()
          "Images: vary brightness, contrast and saturation by up to this fraction; 0 turns it off."},
         {"device", device, false, "auto takes CUDA when there is a GPU; or cpu, cuda, cuda:N."},
         {"threads", device, false, "CPU cores the run uses; 0 means all but one."},
+        {"ddp_timeout", device, false,
+         "Data-parallel runs: seconds a worker waits for the others before the run fails."},
     };
     return docs;
 }

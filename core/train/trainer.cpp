@@ -16,6 +16,7 @@
 #include "system/compute_threads.h"
 #include "train/adamw.h"
 #include "train/device_precision.h"
+#include "train/distributed.h"
 #include "train/run_capsule.h"
 #include "train/run_data.h"
 #include "train/run_inputs.h"
@@ -82,6 +83,25 @@ double bestMetricOf(const RunConfig &config, const std::map<std::string, double>
     return found->second;
 }
 
+// The sink of a data-parallel worker other than rank 0: its warnings and
+// errors reach the console (prefixed with its rank), nothing else does.
+class WorkerSink : public ProgressSink {
+public:
+    WorkerSink(ProgressSink &next, int rank) : mNext(next), mRank(rank) {}
+    void metric(const MetricPoint &) override {}
+    void progress(const TrainingProgress &) override {}
+    void log(LogLevel level, const std::string &message) override
+    {
+        if (level != LogLevel::Info)
+            mNext.log(level, "rank " + std::to_string(mRank) + ": " + message);
+    }
+    void stateChanged(RunState, const std::string &) override {}
+
+private:
+    ProgressSink &mNext;
+    int mRank;
+};
+
 class Trainer {
 public:
     Trainer(const TrainingRequest &request, ProgressSink &sink, RunControl &control)
@@ -99,6 +119,7 @@ private:
     void evaluateValidation();
     void saveCheckpoint(bool best);
     void prefetchNextStep();
+    void saveFinalModel(const std::filesystem::path &modelFolder);
     EvaluationOptions evaluationOptions() const;
     void finish();
     Error projectGone() const;
@@ -114,7 +135,11 @@ private:
     RunControl &mControl;
     Project mProject;
     ProgressSink &mOuterSink;
-    std::unique_ptr<StoreSink> mSink;
+    std::unique_ptr<StoreSink> mStore; // rank 0 (or a single process): the run's record
+    std::unique_ptr<ProgressSink> mQuiet; // other ranks: errors only
+    ProgressSink *mSink = nullptr;
+    std::unique_ptr<ProcessGroup> mGroup; // data-parallel runs
+    bool mCancelAgreed = false;           // a worker of the group was cancelled
     std::optional<RunLock> mLock; // held while this process trains the run
 
     RunConfig mConfig;
@@ -176,6 +201,15 @@ void Trainer::setUp()
         mAutocast = mConfig.fp16 ? at::kHalf : at::kBFloat16;
     setComputeThreads(resolvedThreads(mConfig, std::thread::hardware_concurrency()));
     at::manual_seed(static_cast<std::uint64_t>(mConfig.seed));
+    if (mRequest.distributed.active()) {
+        if (!mDevice.is_cpu())
+            throw Error(ErrorKind::Incompatible, "data-parallel training runs on CPUs (Gloo) in this build; set device "
+                                                 "to cpu");
+        DistributedSetup setup = mRequest.distributed;
+        setup.timeout = std::chrono::seconds(mConfig.ddpTimeout);
+        mGroup = std::make_unique<ProcessGroup>(setup);
+    }
+    const bool writes = mRequest.distributed.writes();
 
     mLabels = datasetLabels(mProject, mDatasetId, mDatasetName);
     ClassifierOptions modelOptions;
@@ -196,7 +230,7 @@ void Trainer::setUp()
     if (mConfig.method == TrainMethod::Lora)
         mOuterSink.log(LogLevel::Info, "LoRA: " + applyLora(mModel->module(), loraConfigOf(mConfig)).describe());
 
-    if (!mRequest.resumeRun) {
+    if (!mRequest.resumeRun && writes) {
         NewRun run;
         run.name = mRequest.runName.empty() ? mDatasetName + " on " + fs::path(mModelPath).filename().string()
                                             : mRequest.runName;
@@ -212,10 +246,21 @@ void Trainer::setUp()
         setRunCapsule(mProject, mRunId, capsule);
         transaction.commit();
     }
-    mLock.emplace(mProject.folder(), mRunId); // before anything is written to the run
-    setRunDevice(mProject, mRunId, mDevice.str());
-    mSink = std::make_unique<StoreSink>(mProject, mRunId, &mOuterSink);
-    mOuterSink.runCreated(mRunId);
+    if (mGroup && !mRequest.resumeRun) { // the other workers learn the new run's id
+        std::vector<at::Tensor> id{at::tensor({mRunId}, at::kLong)};
+        mGroup->broadcast(id);
+        mRunId = id[0].item<std::int64_t>();
+    }
+    if (writes) {
+        mLock.emplace(mProject.folder(), mRunId); // before anything is written to the run
+        setRunDevice(mProject, mRunId, mDevice.str());
+        mStore = std::make_unique<StoreSink>(mProject, mRunId, &mOuterSink);
+        mSink = mStore.get();
+        mOuterSink.runCreated(mRunId);
+    } else {
+        mQuiet = std::make_unique<WorkerSink>(mOuterSink, mRequest.distributed.rank);
+        mSink = mQuiet.get();
+    }
 
     std::vector<AdamW::NamedParameter> parameters;
     for (const auto &item : mModel->module().named_parameters())
@@ -245,16 +290,23 @@ void Trainer::setUp()
             log(LogLevel::Info, "resumed from " + it->path + " (step " + std::to_string(mState.step) + ")");
             break;
         }
-        deleteMetricsAfter(mProject, mRunId, mState.step);
-        pruneCheckpoints(mProject, mRunId, mConfig.saveTotalLimit);
+        if (writes) {
+            deleteMetricsAfter(mProject, mRunId, mState.step);
+            pruneCheckpoints(mProject, mRunId, mConfig.saveTotalLimit);
+        }
     }
 
-    mTotalSteps = totalTrainingSteps(mConfig, mData.train->size());
+    // Batches are global: each of the workers of a data-parallel run takes its slice of every one.
+    RunConfig global = mConfig;
+    global.perDeviceTrainBatchSize *= mRequest.distributed.worldSize;
+    mTotalSteps = totalTrainingSteps(global, mData.train->size());
     const BatchOrder order = mConfig.groupByLength ? BatchOrder::LengthGrouped : BatchOrder::Shuffled;
-    mSampler = std::make_unique<BatchSampler>(mData.train->lengths(), mConfig.perDeviceTrainBatchSize, order,
+    mSampler = std::make_unique<BatchSampler>(mData.train->lengths(), global.perDeviceTrainBatchSize, order,
                                               static_cast<std::uint64_t>(mConfig.seed), mState.position);
     GradientAccumulatorOptions accumulation;
     accumulation.microBatchRows = mState.microBatchRows;
+    accumulation.rank = mRequest.distributed.rank;
+    accumulation.worldSize = mRequest.distributed.worldSize;
     accumulation.device = mDevice;
     accumulation.classWeights = mClassWeights;
     accumulation.beforeChunk = mRequest.beforeMicroBatch;
@@ -301,7 +353,22 @@ void Trainer::optimiserStep()
     }
     prefetchNextStep();
     const double lossScale = mScaler->scale();
-    const AccumulatedGradients gradients = mAccumulator->accumulate(*mModel, *mOptimizer, batches, lossScale, epochs);
+    AccumulatedGradients gradients = mAccumulator->accumulate(*mModel, *mOptimizer, batches, lossScale, epochs);
+    if (mGroup) {
+        // Each worker computed its slice's share: the sums are the whole batches' gradient and loss.
+        std::vector<at::Tensor> buffers = mOptimizer->gradientBuffers();
+        mGroup->allReduceSum(buffers);
+        // A cancel on any worker (Ctrl+C reaches each at its own moment) stops all of them after this step.
+        std::vector<at::Tensor> totals{at::tensor({gradients.loss, double(gradients.samples), double(gradients.tokens),
+                                                   mControl.cancel ? 1.0 : 0.0},
+                                                  at::kDouble)};
+        mGroup->allReduceSum(totals);
+        const at::Tensor sums = totals[0];
+        gradients.loss = sums[0].item<double>();
+        gradients.samples = std::llround(sums[1].item<double>());
+        gradients.tokens = std::llround(sums[2].item<double>());
+        mCancelAgreed = sums[3].item<double>() > 0;
+    }
     const double stepLoss = gradients.loss;
     const double lr = learningRateAt(mConfig, mState.step, mTotalSteps);
     if (lossScale != 1.0)
@@ -421,13 +488,15 @@ void Trainer::requireProject() const
 
 void Trainer::saveCheckpoint(bool best)
 {
+    if (!mStore)
+        return; // rank 0 writes the checkpoints of a data-parallel run
     requireProject();
     const std::string relative = "runs/" + std::to_string(mRunId) + "/checkpoint-" + std::to_string(mState.step);
     const fs::path folder = mProject.folder() / relative;
     fs::create_directories(folder.parent_path());
     mState.trainingSeconds = elapsedSeconds();
     saveTrainingCheckpoint(folder, *mModel, *mOptimizer, mState);
-    mSink->flush();
+    mStore->flush();
     addCheckpoint(mProject, mRunId, {mState.step, relative, false});
     if (best)
         markBestCheckpoint(mProject, mRunId, mState.step);
@@ -439,12 +508,13 @@ void Trainer::loop()
     mThroughput.start();
     while (mState.step < mTotalSteps) {
         requireProject();
-        if (mControl.cancel) {
+        // Workers of a data-parallel run stop together, at the step they agreed on.
+        if (mGroup ? mCancelAgreed : mControl.cancel.load()) {
             mSink->stateChanged(RunState::Cancelled, "cancelled at step " + std::to_string(mState.step));
             mSummary.state = RunState::Cancelled;
             return;
         }
-        if (mControl.pause) {
+        if (mControl.pause && !mGroup) {
             mSink->stateChanged(RunState::Paused, "paused at step " + std::to_string(mState.step));
             while (mControl.pause && !mControl.cancel)
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -483,15 +553,11 @@ void Trainer::loop()
     finish();
 }
 
-void Trainer::finish()
+// The final model as a Hugging Face folder; with LoRA, the adapter beside it
+// and the weights merged.
+void Trainer::saveFinalModel(const fs::path &modelFolder)
 {
-    if (mConfig.loadBestModelAtEnd && mState.bestStep >= 0 && mState.bestStep != mState.step) {
-        const fs::path best = mProject.folder() / ("runs/" + std::to_string(mRunId) + "/checkpoint-" + std::to_string(mState.bestStep));
-        mModel->loadState(loadSafetensors(best / "model.safetensors"), (best / "model.safetensors").string());
-        log(LogLevel::Info, "loaded the best model (step " + std::to_string(mState.bestStep) + ")");
-    }
     requireProject();
-    const fs::path modelFolder = mProject.folder() / "runs" / std::to_string(mRunId) / "model";
     fs::create_directories(modelFolder);
     if (hasLora(mModel->module())) {
         // The adapter beside the model folder, not in it: transformers would take an adapter_config.json
@@ -504,6 +570,18 @@ void Trainer::finish()
     mModel->save(modelFolder);
     if (mModel->inputKind() == InputKind::Text)
         copyTokenizerFiles(mSource.folder, modelFolder);
+}
+
+void Trainer::finish()
+{
+    if (mConfig.loadBestModelAtEnd && mState.bestStep >= 0 && mState.bestStep != mState.step) {
+        const fs::path best = mProject.folder() / ("runs/" + std::to_string(mRunId) + "/checkpoint-" + std::to_string(mState.bestStep));
+        mModel->loadState(loadSafetensors(best / "model.safetensors"), (best / "model.safetensors").string());
+        log(LogLevel::Info, "loaded the best model (step " + std::to_string(mState.bestStep) + ")");
+    }
+    const fs::path modelFolder = mProject.folder() / "runs" / std::to_string(mRunId) / "model";
+    if (mStore)
+        saveFinalModel(modelFolder);
     mSummary.modelFolder = modelFolder;
 
     if (mData.test->size() > 0) {
@@ -560,7 +638,8 @@ TrainingSummary Trainer::run()
     mSummary.finalTrainLoss = mLastLoss;
     mSummary.evalMetrics = mEvalMetrics;
     mSummary.peakRssMb = peakRssMb();
-    mSink->flush();
+    if (mStore)
+        mStore->flush();
     return mSummary;
 }
 

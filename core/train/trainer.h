@@ -3,6 +3,7 @@
 // the studio includes it without LibTorch's headers.
 #pragma once
 
+#include "train/distributed_setup.h"
 #include "train/progress_sink.h"
 #include "train/run_config.h"
 
@@ -24,6 +25,10 @@ struct TrainingRequest {
     RunConfig config;
     std::string runName;                   // empty: "<dataset> on <model>"
     std::optional<std::int64_t> resumeRun; // continue this run from its last checkpoint
+    // Data-parallel training: this process is one worker of several, each
+    // with a slice of every batch; rank 0 alone writes to the project (the
+    // run, metrics, checkpoints, the model). Single-process by default.
+    DistributedSetup distributed;
     // Fault injection for tests: called with each micro-batch's row count
     // before its forward pass (throw c10::OutOfMemoryError to simulate OOM).
     std::function<void(std::int64_t rows)> beforeMicroBatch;

@@ -103,7 +103,7 @@ private Q_SLOTS:
             "load_best_model_at_end", "group_by_length", "logging_steps", "max_length", "padding", "method", "lora_r",
             "lora_alpha", "lora_dropout", "lora_target_modules", "freeze_layers", "early_stopping_patience",
             "class_weights", "image_random_resized_crop", "image_horizontal_flip", "image_color_jitter", "device",
-            "threads"};
+            "threads", "ddp_timeout"};
         QCOMPARE(written.size(), std::size(keys));
         for (const char *key : keys)
             QVERIFY2(written.contains(key), key);

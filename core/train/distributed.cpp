@@ -1,0 +1,86 @@
+// distributed.cpp
+#include "train/distributed.h"
+
+#include "common/error.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+
+namespace ft {
+
+namespace {
+
+std::string reasonOf(const std::exception &error)
+{
+    if (const auto *torchError = dynamic_cast<const c10::Error *>(&error))
+        return torchError->what_without_backtrace();
+    return error.what();
+}
+
+} // namespace
+
+struct ProcessGroup::Impl {
+    c10::intrusive_ptr<c10d::TCPStore> store;
+    c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+
+    // Runs a collective to its end; its failures as ft::Error.
+    template <typename Start>
+    void run(Start start, const char *operation, int rank)
+    {
+        try {
+            start()->wait();
+        } catch (const std::exception &e) {
+            throw Error(ErrorKind::Io, std::string(operation) + " across the workers failed on rank "
+                                           + std::to_string(rank) + " (a worker died, hangs or lost its connection): "
+                                           + reasonOf(e));
+        }
+    }
+};
+
+ProcessGroup::ProcessGroup(const DistributedSetup &setup) : mSetup(setup), mImpl(std::make_unique<Impl>())
+{
+    const std::string where = setup.masterAddr + ":" + std::to_string(setup.masterPort);
+    try {
+        c10d::TCPStoreOptions options;
+        options.port = static_cast<std::uint16_t>(setup.masterPort);
+        options.isServer = setup.rank == 0;
+        options.numWorkers = static_cast<std::size_t>(setup.worldSize);
+        options.timeout = setup.timeout;
+        mImpl->store = c10::make_intrusive<c10d::TCPStore>(setup.masterAddr, options);
+        auto groupOptions = c10d::ProcessGroupGloo::Options::create(setup.timeout);
+        groupOptions->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+        mImpl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(mImpl->store, setup.rank, setup.worldSize,
+                                                                   groupOptions);
+    } catch (const std::exception &e) {
+        throw Error(ErrorKind::Io, "worker " + std::to_string(setup.rank) + " of " + std::to_string(setup.worldSize)
+                                       + " could not join the others at " + where + ": " + reasonOf(e));
+    }
+}
+
+ProcessGroup::~ProcessGroup() = default;
+
+// c10d takes a list of tensors as one tensor per device: one collective each.
+void ProcessGroup::allReduceSum(std::vector<at::Tensor> &tensors)
+{
+    for (at::Tensor &tensor : tensors) {
+        std::vector<at::Tensor> one{tensor};
+        mImpl->run([&] { return mImpl->group->allreduce(one); }, "summing", mSetup.rank);
+    }
+}
+
+void ProcessGroup::broadcast(std::vector<at::Tensor> &tensors)
+{
+    for (at::Tensor &tensor : tensors) {
+        std::vector<at::Tensor> one{tensor};
+        mImpl->run([&] { return mImpl->group->broadcast(one); }, "broadcasting", mSetup.rank);
+    }
+}
+
+void ProcessGroup::barrier()
+{
+    mImpl->run([&] { return mImpl->group->barrier(); }, "waiting for", mSetup.rank);
+}
+
+} // namespace ft

@@ -1,0 +1,41 @@
+// distributed.h: the collectives of data-parallel training, on PyTorch's own
+// distributed runtime (c10d): a TCPStore for the rendezvous at rank 0's
+// address and a Gloo process group on CPUs.
+#pragma once
+
+#include "train/distributed_setup.h"
+
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <vector>
+
+namespace ft {
+
+// A process group of every worker of the run.
+class ProcessGroup {
+public:
+    // Waits for all workers (up to the timeout). Throws ft::Error (Io) when
+    // the rendezvous fails, naming the address.
+    explicit ProcessGroup(const DistributedSetup &setup);
+    ~ProcessGroup();
+    ProcessGroup(const ProcessGroup &) = delete;
+    ProcessGroup &operator=(const ProcessGroup &) = delete;
+
+    int rank() const { return mSetup.rank; }
+    int worldSize() const { return mSetup.worldSize; }
+
+    // Sums each tensor over the workers, in place (CPU tensors). A worker that
+    // died or timed out: ft::Error (Io) saying so, naming the operation.
+    void allReduceSum(std::vector<at::Tensor> &tensors);
+    // Rank 0's values into every worker's tensors, in place.
+    void broadcast(std::vector<at::Tensor> &tensors);
+    void barrier();
+
+private:
+    struct Impl;
+    DistributedSetup mSetup;
+    std::unique_ptr<Impl> mImpl;
+};
+
+} // namespace ft
