@@ -4,6 +4,7 @@
 #include "common/error.h"
 
 #include <ATen/ATen.h>
+#include <cmath>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -81,6 +82,20 @@ void ProcessGroup::broadcast(std::vector<at::Tensor> &tensors)
 void ProcessGroup::barrier()
 {
     mImpl->run([&] { return mImpl->group->barrier(); }, "waiting for", mSetup.rank);
+}
+
+bool sumOverWorkers(ProcessGroup &group, std::vector<at::Tensor> gradientBuffers, AccumulatedGradients &step,
+                    bool cancelled)
+{
+    group.allReduceSum(gradientBuffers);
+    std::vector<at::Tensor> totals{at::tensor(
+        {step.loss, double(step.samples), double(step.tokens), cancelled ? 1.0 : 0.0}, at::kDouble)};
+    group.allReduceSum(totals);
+    const at::Tensor sums = totals[0];
+    step.loss = sums[0].item<double>();
+    step.samples = std::llround(sums[1].item<double>());
+    step.tokens = std::llround(sums[2].item<double>());
+    return sums[3].item<double>() > 0;
 }
 
 } // namespace ft

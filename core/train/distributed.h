@@ -4,6 +4,7 @@
 #pragma once
 
 #include "train/distributed_setup.h"
+#include "train/gradient_accumulator.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -37,5 +38,13 @@ private:
     DistributedSetup mSetup;
     std::unique_ptr<Impl> mImpl;
 };
+
+// After each worker accumulated its slice's share of a step: the gradients
+// (the optimiser's flat buffers) and the step's loss, samples and tokens
+// summed over the workers, in place, so every worker holds the whole step's.
+// Returns whether any worker was cancelled (Ctrl+C reaches each at its own
+// moment; they stop together after this step).
+bool sumOverWorkers(ProcessGroup &group, std::vector<at::Tensor> gradientBuffers, AccumulatedGradients &step,
+                    bool cancelled);
 
 } // namespace ft

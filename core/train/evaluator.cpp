@@ -55,4 +55,13 @@ EvaluationResult evaluate(Classifier &model, SplitBatches &split, std::size_t nu
     return result;
 }
 
+std::map<std::string, double> metricMap(const std::string &prefix, const EvaluationResult &result)
+{
+    return {{prefix + "_loss", result.loss},
+            {prefix + "_accuracy", result.metrics.accuracy},
+            {prefix + "_f1", result.metrics.macro.f1},
+            {prefix + "_precision", result.metrics.macro.precision},
+            {prefix + "_recall", result.metrics.macro.recall}};
+}
+
 } // namespace ft

@@ -9,6 +9,8 @@
 #include <c10/core/Device.h>
 
 #include <functional>
+#include <map>
+#include <string>
 
 namespace ft {
 
@@ -27,6 +29,10 @@ struct EvaluationOptions {
     // Called after each batch with examples done; false stops (throws Cancelled).
     std::function<bool(std::int64_t)> progress;
 };
+
+// "<prefix>_loss", "_accuracy", "_f1", "_precision", "_recall" (macro averages): the names the run's
+// metrics are recorded under.
+std::map<std::string, double> metricMap(const std::string &prefix, const EvaluationResult &result);
 
 // Leaves the model in eval mode.
 EvaluationResult evaluate(Classifier &model, SplitBatches &split, std::size_t numClasses,

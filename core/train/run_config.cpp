@@ -375,4 +375,15 @@ bool greaterIsBetter(const RunConfig &config)
     return config.metricForBestModel != "loss" && config.metricForBestModel != "eval_loss";
 }
 
+double bestMetricOf(const RunConfig &config, const std::map<std::string, double> &metrics)
+{
+    std::string name = config.metricForBestModel;
+    if (name.rfind("eval_", 0) == 0)
+        name = name.substr(5);
+    const auto found = metrics.find("eval_" + name);
+    if (found == metrics.end())
+        throw Error(ErrorKind::InvalidInput, "metric_for_best_model '" + config.metricForBestModel + "' is not computed");
+    return found->second;
+}
+
 } // namespace ft

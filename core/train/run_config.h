@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -109,5 +110,8 @@ double learningRateAt(const RunConfig &config, std::int64_t step, std::int64_t t
 int resolvedThreads(const RunConfig &config, unsigned hardwareThreads);
 // Whether a larger metric_for_best_model is better (everything but loss).
 bool greaterIsBetter(const RunConfig &config);
+// metric_for_best_model's value among evaluation metrics named "eval_<name>";
+// ft::Error (InvalidInput) when it is not among them.
+double bestMetricOf(const RunConfig &config, const std::map<std::string, double> &metrics);
 
 } // namespace ft

@@ -28,6 +28,7 @@
 #include "train/throughput_meter.h"
 #include "train/train_step.h"
 #include "train/training_checkpoint.h"
+#include "train/worker_sink.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -62,45 +63,6 @@ LoraConfig loraConfigOf(const RunConfig &config)
     return {config.loraR, config.loraAlpha, config.loraDropout, config.loraTargetModules,
             static_cast<std::uint64_t>(config.seed)};
 }
-
-std::map<std::string, double> metricMap(const std::string &prefix, const EvaluationResult &result)
-{
-    return {{prefix + "_loss", result.loss},
-            {prefix + "_accuracy", result.metrics.accuracy},
-            {prefix + "_f1", result.metrics.macro.f1},
-            {prefix + "_precision", result.metrics.macro.precision},
-            {prefix + "_recall", result.metrics.macro.recall}};
-}
-
-double bestMetricOf(const RunConfig &config, const std::map<std::string, double> &metrics)
-{
-    std::string name = config.metricForBestModel;
-    if (name.rfind("eval_", 0) == 0)
-        name = name.substr(5);
-    const auto found = metrics.find("eval_" + name);
-    if (found == metrics.end())
-        throw Error(ErrorKind::InvalidInput, "metric_for_best_model '" + config.metricForBestModel + "' is not computed");
-    return found->second;
-}
-
-// The sink of a data-parallel worker other than rank 0: its warnings and
-// errors reach the console (prefixed with its rank), nothing else does.
-class WorkerSink : public ProgressSink {
-public:
-    WorkerSink(ProgressSink &next, int rank) : mNext(next), mRank(rank) {}
-    void metric(const MetricPoint &) override {}
-    void progress(const TrainingProgress &) override {}
-    void log(LogLevel level, const std::string &message) override
-    {
-        if (level != LogLevel::Info)
-            mNext.log(level, "rank " + std::to_string(mRank) + ": " + message);
-    }
-    void stateChanged(RunState, const std::string &) override {}
-
-private:
-    ProgressSink &mNext;
-    int mRank;
-};
 
 class Trainer {
 public:
@@ -354,21 +316,8 @@ void Trainer::optimiserStep()
     prefetchNextStep();
     const double lossScale = mScaler->scale();
     AccumulatedGradients gradients = mAccumulator->accumulate(*mModel, *mOptimizer, batches, lossScale, epochs);
-    if (mGroup) {
-        // Each worker computed its slice's share: the sums are the whole batches' gradient and loss.
-        std::vector<at::Tensor> buffers = mOptimizer->gradientBuffers();
-        mGroup->allReduceSum(buffers);
-        // A cancel on any worker (Ctrl+C reaches each at its own moment) stops all of them after this step.
-        std::vector<at::Tensor> totals{at::tensor({gradients.loss, double(gradients.samples), double(gradients.tokens),
-                                                   mControl.cancel ? 1.0 : 0.0},
-                                                  at::kDouble)};
-        mGroup->allReduceSum(totals);
-        const at::Tensor sums = totals[0];
-        gradients.loss = sums[0].item<double>();
-        gradients.samples = std::llround(sums[1].item<double>());
-        gradients.tokens = std::llround(sums[2].item<double>());
-        mCancelAgreed = sums[3].item<double>() > 0;
-    }
+    if (mGroup)
+        mCancelAgreed = sumOverWorkers(*mGroup, mOptimizer->gradientBuffers(), gradients, mControl.cancel);
     const double stepLoss = gradients.loss;
     const double lr = learningRateAt(mConfig, mState.step, mTotalSteps);
     if (lossScale != 1.0)
