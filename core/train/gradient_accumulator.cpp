@@ -13,6 +13,14 @@
 
 namespace ft {
 
+std::span<const std::int64_t> workerSlice(std::span<const std::int64_t> batch, int rank, int worldSize)
+{
+    const auto workers = static_cast<size_t>(std::max(1, worldSize));
+    const auto begin = batch.size() * static_cast<size_t>(rank) / workers;
+    const auto end = batch.size() * static_cast<size_t>(rank + 1) / workers;
+    return batch.subspan(begin, end - begin);
+}
+
 bool isOutOfMemory(const std::exception &error)
 {
     return dynamic_cast<const c10::OutOfMemoryError *>(&error) != nullptr
@@ -44,12 +52,9 @@ AccumulatedGradients GradientAccumulator::tryAccumulate(Classifier &model,
 {
     AccumulatedGradients result;
     const double perBatch = 1.0 / static_cast<double>(batches.size());
-    const auto workers = static_cast<size_t>(std::max(1, mOptions.worldSize));
-    const auto rank = static_cast<size_t>(mOptions.rank);
     for (size_t index = 0; index < batches.size(); ++index) {
         const std::span<const std::int64_t> batch(batches[index]);
-        const std::span<const std::int64_t> rows =
-            batch.subspan(batch.size() * rank / workers, batch.size() * (rank + 1) / workers - batch.size() * rank / workers);
+        const std::span<const std::int64_t> rows = workerSlice(batch, mOptions.rank, mOptions.worldSize);
         const std::int64_t epoch = index < epochs.size() ? epochs[index] : 0;
         const auto chunkRows = std::max<size_t>(
             1, static_cast<size_t>(mOptions.microBatchRows > 0 ? mOptions.microBatchRows

@@ -69,6 +69,10 @@ private:
     std::vector<double> mClassWeights; // host copy; empty = all 1
 };
 
+// Worker `rank`'s slice of a global batch of a data-parallel run: the rows cut
+// into `worldSize` parts as evenly as they allow.
+std::span<const std::int64_t> workerSlice(std::span<const std::int64_t> batch, int rank, int worldSize);
+
 // Whether an exception is the device (or host) running out of memory.
 bool isOutOfMemory(const std::exception &error);
 

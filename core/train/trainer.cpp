@@ -383,7 +383,8 @@ void Trainer::prefetchNextStep()
     BatchSampler ahead = *mSampler;
     for (std::int64_t micro = 0; micro < mConfig.gradientAccumulationSteps; ++micro) {
         const std::int64_t epoch = ahead.position().epoch;
-        mData.train->prefetch(ahead.next(), epoch);
+        const std::vector<std::int64_t> rows = ahead.next();
+        mData.train->prefetch(workerSlice(rows, mRequest.distributed.rank, mRequest.distributed.worldSize), epoch);
     }
 }
 

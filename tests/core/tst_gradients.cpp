@@ -120,6 +120,44 @@ private Q_SLOTS:
         QVERIFY(expected.abs().sum().item<double>() > 0);
     }
 
+    // Data-parallel: the workers' slices, their gradients and losses summed, give the whole batches'.
+    void workerSlicesSumToTheWholeBatchGradient_data() { chunksGiveTheWholeBatchGradient_data(); }
+    void workerSlicesSumToTheWholeBatchGradient()
+    {
+        QFETCH(bool, classWeights);
+        Fixture f;
+        GradientAccumulatorOptions options;
+        if (classWeights)
+            options.classWeights = at::tensor({0.5f, 3.0f, 1.25f});
+        AccumulatedGradients whole;
+        const at::Tensor expected = f.gradients(options, kBatches, 1.0, &whole);
+        for (const int workers : {2, 3, 16}) {
+            at::Tensor sum = at::zeros_like(expected);
+            double loss = 0;
+            std::int64_t samples = 0;
+            for (int rank = 0; rank < workers; ++rank) {
+                options.rank = rank;
+                options.worldSize = workers;
+                AccumulatedGradients part;
+                sum += f.gradients(options, kBatches, 1.0, &part);
+                loss += part.loss;
+                samples += part.samples;
+            }
+            QVERIFY2(sameGradients(sum, expected), qPrintable(QStringLiteral("%1 workers").arg(workers)));
+            QVERIFY(std::abs(loss - whole.loss) < 1e-5);
+            QCOMPARE(samples, std::int64_t{16});
+        }
+        // The slices partition a batch, as evenly as its rows allow.
+        const std::vector<std::int64_t> batch{5, 6, 7, 8, 9};
+        std::vector<std::int64_t> joined;
+        for (int rank = 0; rank < 3; ++rank) {
+            const auto slice = workerSlice(batch, rank, 3);
+            QVERIFY(slice.size() == 1 || slice.size() == 2);
+            joined.insert(joined.end(), slice.begin(), slice.end());
+        }
+        QCOMPARE(joined, batch);
+    }
+
     void lossScaleScalesTheGradients()
     {
         Fixture f;
