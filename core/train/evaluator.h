@@ -28,6 +28,12 @@ struct EvaluationOptions {
     c10::Device device = c10::Device(c10::kCPU);
     // Called after each batch with examples done; false stops (throws Cancelled).
     std::function<bool(std::int64_t)> progress;
+    // Data-parallel runs: this worker computes every workers-th batch from
+    // `worker` on, and `sumOverWorkers` sums tensors over the workers in
+    // place, so that every worker ends with the whole split's result.
+    int worker = 0;
+    int workers = 1;
+    std::function<void(std::vector<at::Tensor> &)> sumOverWorkers;
 };
 
 // "<prefix>_loss", "_accuracy", "_f1", "_precision", "_recall" (macro averages): the names the run's

@@ -393,6 +393,11 @@ EvaluationOptions Trainer::evaluationOptions() const
     EvaluationOptions options;
     options.batchSize = mConfig.perDeviceEvalBatchSize;
     options.device = mDevice;
+    if (mGroup) { // each worker evaluates its share of the batches
+        options.worker = mRequest.distributed.rank;
+        options.workers = mRequest.distributed.worldSize;
+        options.sumOverWorkers = [this](std::vector<at::Tensor> &tensors) { mGroup->allReduceSum(tensors); };
+    }
     return options;
 }
 
