@@ -1,4 +1,4 @@
-// train_commands.cpp: `finetune train` and `finetune runs list|show`.
+// train_commands.cpp: `finetune train` and `finetune runs list|show|import`.
 #include "cli/commands.h"
 
 #include "cli/cli_sink.h"
@@ -11,6 +11,7 @@
 #include "store/runs.h"
 #include "train/run_capsule.h"
 #include "train/run_evaluation.h"
+#include "train/run_import.h"
 #include "train/trainer.h"
 
 #include <CLI/CLI.hpp>
@@ -157,6 +158,7 @@ void addRuns(CLI::App &app, Action &action)
         std::string project;
         std::int64_t run = 0;
         std::int64_t other = 0;
+        std::string from;
         bool json = false;
     };
     auto args = std::make_shared<Arguments>();
@@ -179,6 +181,30 @@ void addRuns(CLI::App &app, Action &action)
             }
             if (args->json)
                 std::cout << rows.dump() << '\n';
+        };
+    });
+
+    auto *import = runs->add_subcommand(
+        "import", "Bring a run trained elsewhere (in a copy of this project) into this project, with its metrics, "
+                  "checkpoints and model");
+    import->add_option("--project", args->project, "Project folder")->required();
+    import->add_option("--from", args->from, "The other copy's project folder")->required();
+    import->add_option("RUN", args->run, "Run id in the other copy")->required();
+    import->add_flag("--json", args->json, "Print JSON");
+    import->callback([&action, args] {
+        action = [args] {
+            Project project = Project::open(args->project);
+            const ImportedRun imported = importRun(project, args->from, args->run);
+            if (args->json)
+                std::cout << nlohmann::json{{"run_id", imported.runId},
+                                            {"metrics", imported.metrics},
+                                            {"checkpoints", imported.checkpoints}}
+                                 .dump()
+                          << '\n';
+            else
+                std::cout << "Imported run " << args->run << " of " << args->from << " as run " << imported.runId
+                          << " (" << imported.metrics << " metric points, " << imported.checkpoints
+                          << " checkpoints)\n";
         };
     });
 

@@ -1,8 +1,9 @@
 // tst_cli_distributed.cpp: data-parallel training with `finetune train
 // --nproc-per-node 2` (two worker processes on loopback with Gloo): the run
 // equals single-process training with the same global batch, only rank 0
-// writes to the project, and a worker killed mid-run ends the run cleanly,
-// which then resumes from its last checkpoint.
+// writes to the project, a worker killed mid-run ends the run cleanly, which
+// then resumes from its last checkpoint; and a run trained in a copy of the
+// project comes back with `finetune runs import`.
 #include "clirunner.h"
 #include "tempproject.h"
 #include "testregistry.h"
@@ -176,6 +177,44 @@ private Q_SLOTS:
         QCOMPARE(summary.value("run_id").toInt(), 1);
         QCOMPARE(summary.value("steps").toInt(), 60);
         QCOMPARE(summary.value("state").toString(), QStringLiteral("completed"));
+    }
+
+    // "Run elsewhere": a copy of the project trains (data-parallel) elsewhere; the run comes back whole.
+    void aRunTrainedElsewhereComesBack()
+    {
+        QTemporaryDir dir;
+        const QString project = sampleWithoutDropout(dir);
+        QVERIFY(!project.isEmpty());
+        const QString elsewhere = dir.filePath(QStringLiteral("cluster-copy"));
+        fs::copy(ft::test::toPath(project), ft::test::toPath(elsewhere), fs::copy_options::recursive);
+        const QString config = writeFile(dir, "run.json", R"({"max_steps": 6, "save_steps": 3, "logging_steps": 1,
+            "threads": 1, "per_device_train_batch_size": 8, "max_length": 48, "eval_strategy": "steps", "eval_steps": 3})");
+        const auto trained = runFinetune({"train", "--project", elsewhere, "--dataset", "product-reviews", "--model",
+                                          QStringLiteral("scratch:") + elsewhere + QStringLiteral("/scratch-model/config.json"),
+                                          "--config", config, "--nproc-per-node", "2", "--json"});
+        QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+
+        const auto imported = runFinetune({"runs", "import", "--project", project, "--from", elsewhere, "1", "--json"});
+        QVERIFY2(imported.exitCode == 0, qPrintable(imported.err));
+        const QJsonObject result = lastJsonLine(imported.out);
+        QCOMPARE(result.value("run_id").toInt(), 1);
+        QCOMPARE(result.value("checkpoints").toInt(), 2);
+        QVERIFY(result.value("metrics").toInt() >= 6 * 3); // loss, learning rate and gradient norm per step, and more
+        const auto shown = runFinetune({"runs", "show", "--project", project, "1", "--json"});
+        const QJsonObject run = QJsonDocument::fromJson(shown.out.trimmed().toUtf8()).object();
+        QCOMPARE(run.value("state").toString(), QStringLiteral("completed"));
+        QCOMPARE(run.value("checkpoints").toArray().size(), 2);
+        QVERIFY(run.value("checkpoints").toArray()[0].toObject().value("path").toString().startsWith(
+            QStringLiteral("runs/1/checkpoint-")));
+        // Its model here evaluates as it did there.
+        const auto there = runFinetune({"eval", "--project", elsewhere, "--run", "1", "--json"});
+        const auto here = runFinetune({"eval", "--project", project, "--run", "1", "--json"});
+        QVERIFY2(here.exitCode == 0, qPrintable(here.err));
+        QCOMPARE(lastJsonLine(here.out).value("loss").toDouble(), lastJsonLine(there.out).value("loss").toDouble());
+
+        const auto itself = runFinetune({"runs", "import", "--project", project, "--from", project, "1"});
+        QCOMPARE(itself.exitCode, 3);
+        QVERIFY2(itself.err.contains(QStringLiteral("is this project")), qPrintable(itself.err));
     }
 };
 
