@@ -14,6 +14,8 @@
 #include "uitesthelpers.h"
 
 #include <QComboBox>
+#include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -69,6 +71,32 @@ private Q_SLOTS:
                  qPrintable(dialog.taskLabel()->text()));
         dialog.datasetBox()->setCurrentText(QStringLiteral("product-reviews"));
         QCOMPARE(dialog.taskLabel()->text(), QStringLiteral("Text classification into 3 labels"));
+    }
+
+    void runElsewhereWritesTheLaunchFiles()
+    {
+        QTemporaryDir dir;
+        const auto folder = ft::test::toPath(dir.filePath(QStringLiteral("sample")));
+        QVERIFY(ensureSampleProject(folder));
+        Project project = Project::open(folder);
+        RunDialog dialog(project);
+        QVERIFY(dialog.elsewhereButton()->isEnabled());
+        const QString out = dir.filePath(QStringLiteral("launch"));
+        QVERIFY(dialog.writeRunElsewhere(out));
+        for (const char *file : {"run.json", "launch-torchrun.sh", "finetune-train.sbatch", "README.txt"})
+            QVERIFY2(QFileInfo::exists(out + QLatin1Char('/') + QLatin1String(file)), file);
+        QVERIFY(dialog.problemLabel()->text().contains(QStringLiteral("finetune runs import")));
+        // The run.json there is the dialog's configuration.
+        QFile written(out + QStringLiteral("/run.json"));
+        QVERIFY(written.open(QIODevice::ReadOnly));
+        QVERIFY(nlohmann::json::parse(written.readAll().toStdString()) == toJson(dialog.config()));
+
+        // Not for a run the dialog would refuse.
+        dialog.datasetBox()->setCurrentText(QStringLiteral("shapes"));
+        dialog.modelBox()->setCurrentIndex(0);
+        QVERIFY(!dialog.elsewhereButton()->isEnabled());
+        QVERIFY(!dialog.writeRunElsewhere(dir.filePath(QStringLiteral("refused"))));
+        QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("refused"))));
     }
 
     void imageDatasetsTakeImageModels()

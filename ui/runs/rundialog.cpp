@@ -10,6 +10,7 @@
 #include "store/project.h"
 #include "train/memory_estimate.h"
 #include "train/run_config_docs.h"
+#include "train/remote_launch.h"
 #include "train/time_estimate.h"
 #include "train/run_inputs.h"
 #include "text/json_file.h"
@@ -20,6 +21,7 @@
 #include <QLocale>
 #include <QComboBox>
 #include <QFile>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -114,7 +116,8 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
       mTime(new QLabel(this)),
       mTimeButton(new QPushButton(tr("Estimate Time"), this)),
       mTabs(new QTabWidget(this)),
-      mLaunch(new QPushButton(tr("Launch"), this))
+      mLaunch(new QPushButton(tr("Launch"), this)),
+      mElsewhere(new QPushButton(tr("Run Elsewhere…"), this))
 {
     setWindowTitle(tr("New Run"));
     resize(760, 640);
@@ -177,9 +180,12 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
     buildAdvancedPage(tabs);
 
     auto *save = new QPushButton(tr("Copy as CLI command"), this);
+    mElsewhere->setToolTip(tr("Write this run's configuration and launch scripts (torchrun, Slurm) to a folder, to "
+                              "train it on another machine or a cluster"));
     auto *cancel = new QPushButton(tr("Cancel"), this);
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(save);
+    buttons->addWidget(mElsewhere);
     buttons->addStretch();
     buttons->addWidget(cancel);
     buttons->addWidget(mLaunch);
@@ -202,6 +208,11 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
     connect(save, &QPushButton::clicked, this, [this] {
         if (auto *clipboard = QGuiApplication::clipboard())
             clipboard->setText(cliCommand());
+    });
+    connect(mElsewhere, &QPushButton::clicked, this, [this] {
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("Run Elsewhere: a folder for the launch files"));
+        if (!folder.isEmpty())
+            writeRunElsewhere(folder);
     });
     connect(cancel, &QPushButton::clicked, this, &QDialog::reject);
     connect(mLaunch, &QPushButton::clicked, this, [this] {
@@ -522,6 +533,7 @@ void RunDialog::revalidate()
                                               : QStringLiteral("<span style='color:#b00020'>%1</span>")
                                                     .arg(mProblem.toHtmlEscaped()));
     mLaunch->setEnabled(mProblem.isEmpty());
+    mElsewhere->setEnabled(mProblem.isEmpty());
 }
 
 TrainingRequest RunDialog::request() const
@@ -551,6 +563,28 @@ bool RunDialog::loadConfig(const QString &file)
         return true;
     } catch (const Error &e) {
         mProblemLabel->setText(QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+bool RunDialog::writeRunElsewhere(const QString &folder)
+{
+    if (!mProblem.isEmpty())
+        return false;
+    try {
+        RemoteLaunch launch;
+        launch.project = mProject.folder();
+        launch.dataset = mDataset->currentText().toStdString();
+        launch.model = mModel->currentData().toString().toStdString();
+        launch.configJson = toJson(config()).dump(2);
+        writeRemoteLaunch(folder.toStdString(), launch);
+        mProblemLabel->setText(tr("Wrote run.json, launch-torchrun.sh, finetune-train.sbatch and README.txt to %1; "
+                                  "bring the finished run back with finetune runs import.")
+                                   .arg(folder.toHtmlEscaped()));
+        return true;
+    } catch (const std::exception &e) {
+        mProblemLabel->setText(QStringLiteral("<span style='color:#b00020'>%1</span>")
+                                   .arg(QString::fromStdString(e.what()).toHtmlEscaped()));
         return false;
     }
 }

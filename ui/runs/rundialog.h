@@ -47,6 +47,9 @@ public:
     bool saveConfig(const QString &file) const;
     bool loadConfig(const QString &file);
     QString cliCommand() const;
+    // "Run Elsewhere…": run.json and launch scripts for another machine or a
+    // cluster (train/remote_launch.h) in `folder`; says where, or what failed.
+    bool writeRunElsewhere(const QString &folder);
 
     QComboBox *datasetBox() const { return mDataset; }
     QComboBox *modelBox() const { return mModel; }
@@ -62,6 +65,7 @@ public:
     bool isEstimating() const { return mEstimating; }
     QTabWidget *tabs() const { return mTabs; }
     QPushButton *launchButton() const { return mLaunch; }
+    QPushButton *elsewhereButton() const { return mElsewhere; }
 
 Q_SIGNALS:
     void launchRequested(const ft::TrainingRequest &request, const QString &title);
@@ -87,6 +91,7 @@ private:
     bool mEstimating = false;
     QTabWidget *mTabs;
     QPushButton *mLaunch;
+    QPushButton *mElsewhere;
     QString mProblem;
     bool mFilling = false; // setting fields from a configuration: no revalidation per field
 };
