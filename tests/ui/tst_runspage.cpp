@@ -11,7 +11,10 @@
 #include "runs/runqueue.h"
 #include "store/project.h"
 #include "store/runs.h"
+#include "nullsink.h"
 #include "tempproject.h"
+#include "train/run_inputs.h"
+#include "train/trainer.h"
 #include "testregistry.h"
 #include "uitesthelpers.h"
 
@@ -217,6 +220,42 @@ private Q_SLOTS:
         QCOMPARE(stateOf(page, 0), QStringLiteral("interrupted"));
         page.runList()->selectRow(0);
         QVERIFY(button(page, QStringLiteral("Resume"))->isEnabled());
+    }
+
+    // A run trained in a copy of the project (elsewhere) comes in, listed and selected.
+    void importRunFromACopy()
+    {
+        QTemporaryDir dir;
+        const auto folder = ft::test::toPath(dir.filePath(QStringLiteral("sample")));
+        QVERIFY(ensureSampleProject(folder));
+        const auto copy = ft::test::toPath(dir.filePath(QStringLiteral("copy")));
+        std::filesystem::copy(folder, copy, std::filesystem::copy_options::recursive);
+        {
+            TrainingRequest request;
+            request.project = copy;
+            request.dataset = "product-reviews";
+            request.model = kScratchModelPrefix + (copy / "scratch-model" / "config.json").string();
+            request.config.maxSteps = 2;
+            request.config.threads = 1;
+            request.config.evalStrategy = EvalStrategy::No;
+            ft::test::NullSink sink;
+            RunControl control;
+            QCOMPARE(int(train(request, sink, control).state), int(RunState::Completed));
+        }
+        Project project = Project::open(folder);
+        RunsPage page;
+        page.setProject(&project);
+        QCOMPARE(page.runList()->rowCount(), 0);
+        QVERIFY(page.importButton()->isEnabled());
+        QVERIFY(page.importRunFrom(QString::fromStdString(copy.string()), 1));
+        QCOMPARE(page.runList()->rowCount(), 1);
+        QCOMPARE(stateOf(page, 0), QStringLiteral("completed"));
+        QVERIFY(page.runList()->item(0, 1)->text().endsWith(QStringLiteral("(imported)")));
+        QVERIFY(page.runList()->selectionModel()->isRowSelected(0, {}));
+        QVERIFY(std::filesystem::is_regular_file(folder / "runs" / "1" / "model" / "model.safetensors"));
+
+        QVERIFY(!page.importRunFrom(QString::fromStdString(copy.string()), 9));
+        QCOMPARE(page.runList()->rowCount(), 1);
     }
 };
 

@@ -11,6 +11,7 @@
 #include "store/catalog.h"
 #include "store/project.h"
 #include "store/runs.h"
+#include "train/run_import.h"
 #include "train/run_config.h"
 #include "train/run_inputs.h"
 #include "train/run_lock.h"
@@ -20,6 +21,8 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QFileDialog>
+#include <QInputDialog>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QSplitter>
@@ -89,6 +92,10 @@ RunsPage::RunsPage(QWidget *parent)
       mExport(toolButton(tr("Export…"), tr("Export the selected run's model for other tools"), this)),
       mDuplicate(toolButton(tr("Run Again…"), tr("A new run from the selected one's configuration, to change"), this)),
       mDelete(toolButton(tr("Delete…"), tr("Delete the selected run with its checkpoints"), this)),
+      mImport(toolButton(tr("Import Run…"),
+                         tr("Bring in a run trained elsewhere, in a copy of this project (Run Elsewhere… in the run "
+                            "dialog writes its launch files)"),
+                         this)),
       mChart(new MetricsChart(this)),
       mDesktop(new DesktopSession(QDBusConnection::sessionBus(), this))
 {
@@ -112,6 +119,7 @@ RunsPage::RunsPage(QWidget *parent)
     for (QToolButton *button : {mNew, mPause, mResume, mCancel, mUp, mDown, mEvaluate, mTry, mExport, mDuplicate, mDelete})
         toolbar->addWidget(button);
     toolbar->addStretch();
+    toolbar->addWidget(mImport);
 
     auto *detail = new QWidget(this);
     auto *detailLayout = new QVBoxLayout(detail);
@@ -152,6 +160,26 @@ RunsPage::RunsPage(QWidget *parent)
     });
     connect(mEvaluate, &QToolButton::clicked, this, &RunsPage::evaluateSelected);
     connect(mDelete, &QToolButton::clicked, this, &RunsPage::deleteSelected);
+    connect(mImport, &QToolButton::clicked, this, [this] {
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("Import Run: the project copy it trained in"));
+        if (folder.isEmpty())
+            return;
+        QStringList choices;
+        try {
+            Project other = Project::open(folder.toStdString());
+            for (const RunRecord &run : listRuns(other))
+                choices << QStringLiteral("%1: %2 (%3)").arg(run.id).arg(QString::fromStdString(run.name),
+                                                                          QString::fromStdString(run.state));
+        } catch (const std::exception &e) {
+            QMessageBox::warning(this, tr("Import Run"), QString::fromStdString(e.what()));
+            return;
+        }
+        bool chosen = false;
+        const QString choice = QInputDialog::getItem(this, tr("Import Run"), tr("Run of %1").arg(folder), choices, 0,
+                                                     false, &chosen);
+        if (chosen && !choice.isEmpty())
+            importRunFrom(folder, choice.section(QLatin1Char(':'), 0, 0).toLongLong());
+    });
     connect(mDown, &QToolButton::clicked, this, [this] { moveSelected(1); });
     connect(mList, &QTableWidget::itemSelectionChanged, this, &RunsPage::showSelection);
     resetQueue();
@@ -486,6 +514,25 @@ RunDialog *RunsPage::duplicateSelected()
     }
     dialog->setWindowTitle(tr("New Run from Run %1").arg(*runId));
     return dialog;
+}
+
+bool RunsPage::importRunFrom(const QString &projectFolder, std::int64_t runId)
+{
+    if (!mProject)
+        return false;
+    try {
+        const ImportedRun imported = importRun(*mProject, projectFolder.toStdString(), runId);
+        refresh();
+        for (int row = 0; row < mList->rowCount(); ++row)
+            if (mList->item(row, NameColumn)->data(kRunIdRole).toLongLong() == imported.runId)
+                mList->selectRow(row);
+        return true;
+    } catch (const std::exception &e) {
+        mHeader->setText(tr("Cannot import run %1 of %2: %3")
+                             .arg(runId)
+                             .arg(projectFolder, QString::fromStdString(e.what())));
+        return false;
+    }
 }
 
 QMessageBox *RunsPage::deleteSelected()

@@ -62,6 +62,10 @@ public:
     RunDialog *duplicateSelected();
     // Asks (a non-modal message box), then deletes the selected stored run with its checkpoints.
     QMessageBox *deleteSelected();
+    // "Import Run…": run `runId` of another copy of this project (trained elsewhere) becomes a run
+    // here (train/run_import.h) and is selected. False, with the reason shown, when it cannot.
+    bool importRunFrom(const QString &projectFolder, std::int64_t runId);
+    QToolButton *importButton() const { return mImport; }
     // Selects a queue item (a waiting or running run) in the list.
     void selectQueueItem(int item);
 
@@ -113,6 +117,7 @@ private:
     QToolButton *mExport;
     QToolButton *mDuplicate;
     QToolButton *mDelete;
+    QToolButton *mImport;
     MetricsChart *mChart;
     DesktopSession *mDesktop;
 };
