@@ -119,7 +119,11 @@ RunsPage::RunsPage(QWidget *parent)
     for (QToolButton *button : {mNew, mPause, mResume, mCancel, mUp, mDown, mEvaluate, mTry, mExport, mDuplicate, mDelete})
         toolbar->addWidget(button);
     toolbar->addStretch();
-    toolbar->addWidget(mImport);
+    // Beside the title: the toolbar is as wide as the narrowest window already.
+    auto *title = new QHBoxLayout;
+    title->addWidget(makePageTitle(tr("Runs"), this));
+    title->addStretch();
+    title->addWidget(mImport);
 
     auto *detail = new QWidget(this);
     auto *detailLayout = new QVBoxLayout(detail);
@@ -143,7 +147,7 @@ RunsPage::RunsPage(QWidget *parent)
     mBody->addWidget(mEmptyNote);
 
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(makePageTitle(tr("Runs"), this));
+    layout->addLayout(title);
     layout->addLayout(toolbar);
     layout->addWidget(mBody, 1);
 
