@@ -14,6 +14,17 @@ at::Tensor classificationLoss(const at::Tensor &logits, const at::Tensor &labels
     return at::nll_loss(logProbabilities, labels, classWeights.defined() ? classWeights.to(at::kFloat) : at::Tensor());
 }
 
+at::Tensor balancedClassWeights(const std::vector<std::int64_t> &labels, std::size_t classes)
+{
+    std::vector<double> counts(classes, 0.0);
+    for (const auto label : labels)
+        counts[static_cast<size_t>(label)] += 1;
+    std::vector<float> weights;
+    for (const double count : counts)
+        weights.push_back(count > 0 ? static_cast<float>(double(labels.size()) / (double(classes) * count)) : 0.0f);
+    return at::tensor(weights);
+}
+
 double forwardBackward(Classifier &model, const TensorBatch &batch, double lossScale,
                        const at::Tensor &classWeights)
 {

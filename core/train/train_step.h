@@ -8,12 +8,19 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
+#include <vector>
+
 namespace ft {
 
 class Classifier;
 
 // Cross-entropy as torch.nn.CrossEntropyLoss(weight=classWeights) with mean reduction.
 at::Tensor classificationLoss(const at::Tensor &logits, const at::Tensor &labels, const at::Tensor &classWeights = {});
+
+// class_weights "balanced": n / (classes x count) per class of `labels` (label
+// ids), as scikit-learn's compute_class_weight; 0 for a class with no example.
+at::Tensor balancedClassWeights(const std::vector<std::int64_t> &labels, std::size_t classes);
 
 // Adds d(loss * lossScale)/dparams to the gradients and returns the loss
 // (unscaled). lossScale is 1 / gradient_accumulation_steps when accumulating.

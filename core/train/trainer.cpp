@@ -230,15 +230,8 @@ void Trainer::setUp()
     mOptimizer = std::make_unique<AdamW>(
         parameters, AdamWOptions{mConfig.adamBeta1, mConfig.adamBeta2, mConfig.adamEpsilon, mConfig.weightDecay});
 
-    if (mConfig.classWeights == ClassWeights::Balanced) {
-        std::vector<double> counts(mLabels.size(), 0.0);
-        for (const auto label : mData.train->labels())
-            counts[static_cast<size_t>(label)] += 1;
-        std::vector<float> weights;
-        for (const double count : counts)
-            weights.push_back(count > 0 ? static_cast<float>(mData.train->size() / (counts.size() * count)) : 0.0f);
-        mClassWeights = at::tensor(weights).to(mDevice);
-    }
+    if (mConfig.classWeights == ClassWeights::Balanced)
+        mClassWeights = balancedClassWeights(mData.train->labels(), mLabels.size()).to(mDevice);
 
     // Resume from the newest complete checkpoint, if the run has one.
     if (mRequest.resumeRun) {

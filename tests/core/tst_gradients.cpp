@@ -14,6 +14,7 @@
 #include "train/gradient_accumulator.h"
 #include "train/loss_scaler.h"
 #include "train/token_batches.h"
+#include "train/train_step.h"
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -156,6 +157,16 @@ private Q_SLOTS:
             joined.insert(joined.end(), slice.begin(), slice.end());
         }
         QCOMPARE(joined, batch);
+    }
+
+    // scikit-learn's compute_class_weight("balanced"): n / (classes x count); 0 for an absent class.
+    void balancedClassWeights()
+    {
+        const at::Tensor weights = ft::balancedClassWeights({0, 0, 0, 1, 0, 1}, 3);
+        QCOMPARE(weights.size(0), std::int64_t{3});
+        QVERIFY(std::abs(weights[0].item<double>() - 6.0 / (3 * 4)) < 1e-6);
+        QVERIFY(std::abs(weights[1].item<double>() - 6.0 / (3 * 2)) < 1e-6);
+        QCOMPARE(weights[2].item<double>(), 0.0);
     }
 
     void lossScaleScalesTheGradients()

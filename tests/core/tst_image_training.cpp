@@ -25,6 +25,7 @@
 #include <QTest>
 
 #include <fstream>
+#include <functional>
 #include <random>
 
 namespace fs = std::filesystem;
@@ -117,9 +118,29 @@ struct Fixture {
         r.config = run;
         return r;
     }
+
+    // A one-epoch scratch run of `config` (a "pretrained" model), then a run
+    // from its model folder with `method` (and what `adjust` sets).
+    std::pair<TrainingSummary, TrainingRequest> fromTrained(const fs::path &config, TrainMethod method,
+                                                            const std::function<void(RunConfig &)> &adjust = {})
+    {
+        RunConfig run = smallRun();
+        run.numTrainEpochs = 1;
+        test::NullSink sink;
+        RunControl control;
+        const TrainingSummary base = train(request(config, run), sink, control);
+        run.method = method;
+        if (adjust)
+            adjust(run);
+        TrainingRequest derived = request(config, run);
+        derived.model = base.modelFolder.string();
+        return {base, derived};
+    }
+
+    static RunConfig smallRun();
 };
 
-RunConfig smallRun()
+RunConfig Fixture::smallRun()
 {
     RunConfig config;
     config.numTrainEpochs = 4;
@@ -152,7 +173,7 @@ private Q_SLOTS:
         for (const fs::path &config : {f.resnet, f.vit}) {
             test::NullSink sink;
             RunControl control;
-            const TrainingSummary summary = train(f.request(config, smallRun()), sink, control);
+            const TrainingSummary summary = train(f.request(config, Fixture::smallRun()), sink, control);
             QCOMPARE(int(summary.state), int(RunState::Completed));
             QCOMPARE(summary.steps, std::int64_t{24}); // 48 images, batches of 8, 4 epochs
             QVERIFY2(summary.evalMetrics.at("eval_accuracy") >= 0.9,
@@ -192,7 +213,7 @@ private Q_SLOTS:
     void resumedRunEqualsUninterruptedRun()
     {
         Fixture f;
-        RunConfig config = smallRun();
+        RunConfig config = Fixture::smallRun();
         config.numTrainEpochs = 2;
         test::NullSink sink;
         RunControl whole;
@@ -220,16 +241,11 @@ private Q_SLOTS:
     void loraOnVitTrainsOnlyTheAdapterAndTheHead()
     {
         Fixture f;
-        RunConfig config = smallRun();
-        config.numTrainEpochs = 1;
         // A "pretrained" ViT: the scratch run's model, then LoRA on it.
+        const auto [base, request] = f.fromTrained(
+            f.vit, TrainMethod::Lora, [](RunConfig &run) { run.loraTargetModules = {"query", "value"}; });
         test::NullSink sink;
         RunControl control;
-        const TrainingSummary base = train(f.request(f.vit, config), sink, control);
-        config.method = TrainMethod::Lora;
-        config.loraTargetModules = {"query", "value"};
-        TrainingRequest request = f.request(f.vit, config);
-        request.model = base.modelFolder.string();
         const TrainingSummary adapted = train(request, sink, control);
         QCOMPARE(int(adapted.state), int(RunState::Completed));
 
@@ -268,16 +284,10 @@ private Q_SLOTS:
     void freezeKeepsTheLowerStagesAndLoraNeedsLinearLayers()
     {
         Fixture f;
-        RunConfig config = smallRun();
-        config.numTrainEpochs = 1;
+        const auto [base, request] = f.fromTrained(
+            f.resnet, TrainMethod::Freeze, [](RunConfig &run) { run.freezeLayers = 1; }); // the stem and stage 0
         test::NullSink sink;
         RunControl control;
-        const TrainingSummary base = train(f.request(f.resnet, config), sink, control);
-
-        config.method = TrainMethod::Freeze;
-        config.freezeLayers = 1; // the stem and stage 0
-        TrainingRequest request = f.request(f.resnet, config);
-        request.model = base.modelFolder.string();
         const TrainingSummary frozen = train(request, sink, control);
         const TensorMap before = weightsOf(base), after = weightsOf(frozen);
         for (const auto &[name, tensor] : before) {
@@ -287,10 +297,9 @@ private Q_SLOTS:
             QVERIFY2(fixed == at::equal(tensor, after.at(name)), name.c_str());
         }
 
-        config.method = TrainMethod::Lora;
-        request = f.request(f.resnet, config);
-        request.model = base.modelFolder.string();
-        FT_VERIFY_ERROR(train(request, sink, control), ErrorKind::InvalidInput, QStringLiteral("no linear layer LoRA can adapt"));
+        TrainingRequest lora = request;
+        lora.config.method = TrainMethod::Lora;
+        FT_VERIFY_ERROR(train(lora, sink, control), ErrorKind::InvalidInput, QStringLiteral("no linear layer LoRA can adapt"));
     }
 
     void textAndImagesDoNotMix()
@@ -298,7 +307,7 @@ private Q_SLOTS:
         Fixture f;
         test::NullSink sink;
         RunControl control;
-        TrainingRequest request = f.request(f.resnet, smallRun());
+        TrainingRequest request = f.request(f.resnet, Fixture::smallRun());
         request.model = (fs::path(FT_SHARED_DIR) / "golden" / "tiny-bert-uncased").string();
         FT_VERIFY_ERROR(train(request, sink, control), ErrorKind::Incompatible, QStringLiteral("holds images"),
                         QStringLiteral("BertForSequenceClassification classifies text"));
