@@ -16,7 +16,7 @@
 #include "models/checkpoint.h"
 #include "models/classifier_factory.h"
 #include "models/lora.h"
-#include "models/vision_folder.h"
+#include "models/vision_classifier.h"
 #include "store/catalog.h"
 #include "store/datasets.h"
 #include "store/project.h"
@@ -196,16 +196,16 @@ BertForSequenceClassificationImpl &bertOf(Classifier &model)
     return *bert->bert();
 }
 
-// The run's image classifier as ONNX or TorchScript, from its model folder.
-void writeImageModel(const fs::path &modelFolder, ExportFormat format, const fs::path &file)
+// The run's image classifier as ONNX or TorchScript.
+void writeImageModel(const Classifier &model, ExportFormat format, const fs::path &file)
 {
-    const bool vit = modelTypeOf(modelFolder) == "vit";
-    if (format == ExportFormat::TorchScript)
-        vit ? writeVitTorchScript(*loadVit(modelFolder).model, file)
-            : writeResNetTorchScript(*loadResNet(modelFolder).model, file);
+    const bool script = format == ExportFormat::TorchScript;
+    if (const auto *vit = vitOf(model))
+        script ? writeVitTorchScript(*vit, file) : (void)writeVitOnnx(*vit, file);
+    else if (const auto *resnet = resNetOf(model))
+        script ? writeResNetTorchScript(*resnet, file) : (void)writeResNetOnnx(*resnet, file);
     else
-        vit ? (void)writeVitOnnx(*loadVit(modelFolder).model, file)
-            : (void)writeResNetOnnx(*loadResNet(modelFolder).model, file);
+        throw Error(ErrorKind::Internal, model.architecture() + " is not an image classifier");
 }
 
 std::int64_t folderBytes(const fs::path &folder, std::vector<std::string> &files)
@@ -293,7 +293,7 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
         break;
     case ExportFormat::TorchScript:
         if (images)
-            writeImageModel(modelFolder, request.format, dir / "model.pt");
+            writeImageModel(*runModel, request.format, dir / "model.pt");
         else
             writeTorchScript(bertOf(*runModel), dir / "model.pt");
         copyModelCompanions(modelFolder, dir, true);
@@ -307,7 +307,7 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
         OnnxExportOptions options;
         options.quantizeInt8 = request.format == ExportFormat::OnnxInt8;
         if (images)
-            writeImageModel(modelFolder, request.format, dir / "model.onnx");
+            writeImageModel(*runModel, request.format, dir / "model.onnx");
         else
             writeOnnx(bertOf(*runModel), dir / "model.onnx", options);
         copyModelCompanions(modelFolder, dir, true);

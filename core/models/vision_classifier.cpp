@@ -85,6 +85,7 @@ public:
     }
     std::string peftTaskType() const override { return ""; }
     const ImageProcessorConfig *imageProcessor() const override { return &mProcessor; }
+    const typename Family::Holder &holder() const { return mModel; }
 
 private:
     typename Family::Holder mModel;
@@ -161,6 +162,18 @@ ClassifierPtr makeVitClassifier(VitForImageClassification model, ImageProcessorC
 ClassifierPtr makeResNetClassifier(ResNetForImageClassification model, ImageProcessorConfig processor)
 {
     return std::make_unique<VisionClassifier<ResNetFamily>>(std::move(model), std::move(processor));
+}
+
+const VitForImageClassificationImpl *vitOf(const Classifier &model)
+{
+    const auto *vit = dynamic_cast<const VisionClassifier<VitFamily> *>(&model);
+    return vit ? vit->holder().get() : nullptr;
+}
+
+const ResNetForImageClassificationImpl *resNetOf(const Classifier &model)
+{
+    const auto *resnet = dynamic_cast<const VisionClassifier<ResNetFamily> *>(&model);
+    return resnet ? resnet->holder().get() : nullptr;
 }
 
 ClassifierPtr loadVisionClassifier(const fs::path &folder, const ClassifierOptions &options,

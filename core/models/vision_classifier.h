@@ -13,6 +13,9 @@
 namespace ft {
 
 ClassifierPtr makeVitClassifier(VitForImageClassification model, ImageProcessorConfig processor);
+// The module behind an image classifier (for the exports), or null for another family.
+const VitForImageClassificationImpl *vitOf(const Classifier &model);
+const ResNetForImageClassificationImpl *resNetOf(const Classifier &model);
 ClassifierPtr makeResNetClassifier(ResNetForImageClassification model, ImageProcessorConfig processor);
 
 // A vision folder (model_type "vit" or "resnet") as a classifier in eval mode.

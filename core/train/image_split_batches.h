@@ -40,8 +40,6 @@ public:
     void prefetch(std::span<const std::int64_t> rows, std::int64_t epoch) override;
     std::string exampleSize() const override;
 
-    const ImagePrefetcher &prefetcher() const { return *mPrefetcher; }
-
 private:
     PixelValues prepare(std::int64_t example, std::int64_t epoch);
 
