@@ -3,6 +3,7 @@
 #include "infer/image_predictor.h"
 
 #include "common/error.h"
+#include "models/vision_config.h"
 #include "models/vision_folder.h"
 #include "system/compute_threads.h"
 #include "train/device_precision.h"
@@ -60,8 +61,7 @@ bool ImagePredictor::handles(const std::filesystem::path &folder)
     if (!std::filesystem::is_regular_file(folder / "config.json", error))
         return false;
     try {
-        const std::string type = modelTypeOf(folder);
-        return type == "vit" || type == "resnet";
+        return isImageModelType(modelTypeOf(folder));
     } catch (const Error &) {
         return false; // the text predictor reports what is wrong with the folder
     }

@@ -4,6 +4,7 @@
 #include "models/bert_classifier.h"
 #include "models/checkpoint.h"
 #include "models/vision_classifier.h"
+#include "models/vision_config.h"
 #include "text/json_file.h"
 
 namespace fs = std::filesystem;
@@ -14,7 +15,7 @@ InputKind inputKindOf(const fs::path &configFile)
 {
     const JsonFile file = JsonFile::read(configFile);
     const std::string type = file.string(file.root(), "", "model_type", "");
-    return type == "vit" || type == "resnet" ? InputKind::Image : InputKind::Text;
+    return isImageModelType(type) ? InputKind::Image : InputKind::Text;
 }
 
 LoadedClassifier loadClassifier(const fs::path &folder, const ClassifierOptions &options)

@@ -77,7 +77,7 @@ void describeConfig(const fs::path &file, ModelInfo &info)
     const JsonFile json = JsonFile::read(file);
     const std::string type = json.root().is_object() ? json.string(json.root(), "", "model_type", "") : "";
     const auto architectures = json.root().is_object() ? json.root().find("architectures") : json.root().end();
-    if (type == "vit" || type == "resnet") {
+    if (isImageModelType(type)) {
         if (architectures != json.root().end() && architectures->is_array() && !architectures->empty()
             && architectures->front().is_string())
             info.architecture = architectures->front().get<std::string>();

@@ -7,6 +7,7 @@
 #include "models/checkpoint.h"
 #include "models/pickle_checkpoint.h"
 #include "models/vision_classifier.h"
+#include "models/vision_config.h"
 #include "text/tokenizer.h"
 
 namespace ft {
@@ -50,7 +51,7 @@ ModelValidation validateModelFolder(const std::filesystem::path &folder, std::ui
     if (info.weightsFormat.empty())
         throw Error(ErrorKind::NotFound, folder.string() + ": no weights found (looked for model.safetensors, "
                                                           "model.safetensors.index.json or pytorch_model.bin)");
-    if (info.modelType == "vit" || info.modelType == "resnet")
+    if (isImageModelType(info.modelType))
         return validateImageClassifier(folder, std::move(result), fullLoadLimitBytes);
     if (!info.hasTokenizer)
         throw Error(ErrorKind::NotFound, folder.string() + ": no tokenizer.json or vocab.txt");

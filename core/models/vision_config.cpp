@@ -196,4 +196,9 @@ json toJson(const ResNetConfig &c)
     return out;
 }
 
+bool isImageModelType(const std::string &modelType)
+{
+    return modelType == "vit" || modelType == "resnet";
+}
+
 } // namespace ft

@@ -47,6 +47,10 @@ struct ResNetConfig {
     std::int64_t numLabels() const { return std::int64_t(id2label.size()); }
 };
 
+// Whether config.json's model_type names an image classifier this project
+// builds ("vit", "resnet"); every other type is read as a text model.
+bool isImageModelType(const std::string &modelType);
+
 // Parses and checks a config document; `source` names the file in errors
 // (InvalidInput for a malformed field, Incompatible for an option not built).
 VitConfig vitConfigFromJson(const nlohmann::json &document, const std::string &source);

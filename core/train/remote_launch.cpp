@@ -25,8 +25,9 @@ std::string quoted(const std::string &text)
 // A model inside the project, as a path under "$PROJECT" (the copy's folder there); others as they are.
 std::string modelArgument(const RemoteLaunch &launch)
 {
-    const bool scratch = launch.model.rfind(kScratchModelPrefix, 0) == 0;
-    const fs::path path = scratch ? fs::path(launch.model.substr(std::string(kScratchModelPrefix).size())) : fs::path(launch.model);
+    const ModelSource source = parseModelSource(launch.model);
+    const bool scratch = source.scratch;
+    const fs::path path = scratch ? source.configFile : source.folder;
     const fs::path relative = fs::absolute(path).lexically_normal().lexically_relative(fs::absolute(launch.project).lexically_normal());
     if (relative.empty() || *relative.begin() == "..")
         return quoted(launch.model);

@@ -20,7 +20,8 @@ struct RemoteLaunch {
 };
 
 // Writes the four files into `folder` (created), each atomically. Throws
-// ft::Error (Io) naming a file that cannot be written.
+// ft::Error: NotFound when the model does not exist here, Io naming a file
+// that cannot be written.
 void writeRemoteLaunch(const std::filesystem::path &folder, const RemoteLaunch &launch);
 
 } // namespace ft

@@ -22,6 +22,9 @@ struct ModelSource {
     bool scratch = false;
     std::filesystem::path configFile; // scratch only
     std::filesystem::path folder;     // checkpoint folder, or the scratch config's folder (tokenizer files)
+
+    // The model's config.json: the scratch config, or the folder's.
+    std::filesystem::path config() const { return scratch ? configFile : folder / "config.json"; }
 };
 
 // Throws NotFound when the folder or the scratch config does not exist.

@@ -68,20 +68,13 @@ double physicalMemoryBytes()
 // Item data of the dataset and model boxes: whether it holds (or classifies) images.
 constexpr int kImagesRole = Qt::UserRole + 1;
 
-fs::path configFileOf(const std::string &model)
-{
-    return model.rfind(kScratchModelPrefix, 0) == 0 ? fs::path(model.substr(std::string(kScratchModelPrefix).size()))
-                                                      : fs::path(model) / "config.json";
-}
-
 // ViT and ResNet classify images; the rest (BERT) text. An unreadable config counts as text: the
 // estimate below then says what is wrong with it.
 bool classifiesImages(const std::string &model)
 {
     try {
-        const JsonFile config = JsonFile::read(configFileOf(model));
-        const std::string type = config.string(config.root(), "", "model_type", "");
-        return type == "vit" || type == "resnet";
+        const JsonFile config = JsonFile::read(parseModelSource(model).config());
+        return isImageModelType(config.string(config.root(), "", "model_type", ""));
     } catch (const std::exception &) {
         return false;
     }
@@ -90,7 +83,7 @@ bool classifiesImages(const std::string &model)
 // The parameter count of an image classifier's config with `labels` classes.
 std::int64_t imageModelParameters(const std::string &model, std::size_t labels)
 {
-    const fs::path file = configFileOf(model);
+    const fs::path file = parseModelSource(model).config();
     nlohmann::json config = JsonFile::read(file).root();
     nlohmann::json id2label = nlohmann::json::object();
     for (std::size_t i = 0; i < std::max<std::size_t>(labels, 1); ++i)
@@ -430,14 +423,52 @@ void RunDialog::applyPreset(Preset preset)
     setConfig(config);
 }
 
+// The labels of the chosen dataset (none when it is gone).
+std::vector<std::string> RunDialog::currentLabels() const
+{
+    std::vector<std::string> labels;
+    if (const auto dataset = findDataset(mProject, mDataset->currentText().toStdString()))
+        for (const Label &label : listLabels(mProject, *dataset))
+            labels.push_back(label.name);
+    return labels;
+}
+
+// What training the text model takes in memory, for this dataset's labels and the configuration.
+void RunDialog::showTextMemoryEstimate(const RunConfig &current)
+{
+    try {
+        const ModelSource source = parseModelSource(mModel->currentData().toString().toStdString());
+        BertConfig model = loadBertConfig(source.config());
+        const std::vector<std::string> labels = currentLabels();
+        if (labels.size() >= 2)
+            model.setLabels(labels);
+        const MemoryEstimate e = estimateTrainingMemory(model, current, current.maxLength);
+        const double available = physicalMemoryBytes();
+        QString text = tr("Estimated memory: up to %1 (weights %2, gradients %3, optimiser %4, activations %5 "
+                          "for a batch of %6 at %7 tokens); %8 of %9 parameters train.")
+                           .arg(megabytes(e.totalBytes()), megabytes(e.weightBytes), megabytes(e.gradientBytes),
+                                megabytes(e.optimizerBytes), megabytes(e.activationBytes))
+                           .arg(current.perDeviceTrainBatchSize)
+                           .arg(current.maxLength)
+                           .arg(QLocale().toString(qlonglong(e.trainableParameters)),
+                                QLocale().toString(qlonglong(e.parameters)));
+        if (e.totalBytes() > 0.8 * available)
+            text += tr(" <b>This is more than this machine's memory allows (%1): lower the batch size or "
+                       "max_length, or use method lora.</b>")
+                        .arg(megabytes(available));
+        mEstimate->setText(text);
+    } catch (const std::exception &e) {
+        mEstimate->setText(tr("No estimate: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
 // Memory is estimated for text models; for an image classifier the dialog
 // says how large it is for this dataset's classes.
 void RunDialog::showImageModelSize()
 {
     try {
-        const auto dataset = findDataset(mProject, mDataset->currentText().toStdString());
-        const std::size_t labels = dataset ? listLabels(mProject, *dataset).size() : 0;
-        const std::int64_t parameters = imageModelParameters(mModel->currentData().toString().toStdString(), labels);
+        const std::int64_t parameters =
+            imageModelParameters(mModel->currentData().toString().toStdString(), currentLabels().size());
         mEstimate->setText(tr("An image classifier of %1 parameters; memory is estimated for text models only.")
                                .arg(QLocale().toString(qlonglong(parameters))));
     } catch (const std::exception &e) {
@@ -498,37 +529,11 @@ void RunDialog::revalidate()
                               .arg(current.loadBestModelAtEnd ? tr(" · keeps the best by %1")
                                                                     .arg(QString::fromStdString(current.metricForBestModel))
                                                               : QString()));
-        if (!images) try {
-            const ModelSource source = parseModelSource(mModel->currentData().toString().toStdString());
-            BertConfig model = loadBertConfig(source.scratch ? source.configFile : source.folder / "config.json");
-            const auto datasetId = findDataset(mProject, mDataset->currentText().toStdString());
-            std::vector<std::string> labels;
-            if (datasetId)
-                for (const Label &label : listLabels(mProject, *datasetId))
-                    labels.push_back(label.name);
-            if (labels.size() >= 2)
-                model.setLabels(labels);
-            const MemoryEstimate e = estimateTrainingMemory(model, current, current.maxLength);
-            const double available = physicalMemoryBytes();
-            QString text = tr("Estimated memory: up to %1 (weights %2, gradients %3, optimiser %4, activations %5 "
-                              "for a batch of %6 at %7 tokens); %8 of %9 parameters train.")
-                               .arg(megabytes(e.totalBytes()), megabytes(e.weightBytes), megabytes(e.gradientBytes),
-                                    megabytes(e.optimizerBytes), megabytes(e.activationBytes))
-                               .arg(current.perDeviceTrainBatchSize)
-                               .arg(current.maxLength)
-                               .arg(QLocale().toString(qlonglong(e.trainableParameters)),
-                                    QLocale().toString(qlonglong(e.parameters)));
-            if (e.totalBytes() > 0.8 * available)
-                text += tr(" <b>This is more than this machine's memory allows (%1): lower the batch size or "
-                           "max_length, or use method lora.</b>")
-                            .arg(megabytes(available));
-            mEstimate->setText(text);
-        } catch (const std::exception &e) {
-            mEstimate->setText(tr("No estimate: %1").arg(QString::fromStdString(e.what())));
-        }
+        if (images)
+            showImageModelSize();
+        else
+            showTextMemoryEstimate(current);
     }
-    if (mProblem.isEmpty() && images)
-        showImageModelSize();
     mProblemLabel->setText(mProblem.isEmpty() ? QString()
                                               : QStringLiteral("<span style='color:#b00020'>%1</span>")
                                                     .arg(mProblem.toHtmlEscaped()));

@@ -74,6 +74,8 @@ private:
     void buildAdvancedPage(QTabWidget *tabs);
     void selectModelForDataset();
     void showImageModelSize();
+    void showTextMemoryEstimate(const RunConfig &current);
+    std::vector<std::string> currentLabels() const;
     void revalidate();
     std::int64_t trainExamples() const;
 
