@@ -2,11 +2,9 @@
 #include "cli/local_workers.h"
 
 #include "common/error.h"
+#include "train/distributed_setup.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,24 +16,6 @@
 namespace ft::cli {
 
 namespace {
-
-// A port nobody listens on now (the kernel's pick for an ephemeral bind).
-int freePort()
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0
-        || ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0) {
-        if (fd >= 0)
-            ::close(fd);
-        throw Error(ErrorKind::Io, std::string("cannot find a free port for the workers: ") + std::strerror(errno));
-    }
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
 
 std::string selfPath()
 {
@@ -59,7 +39,7 @@ int exitCodeOf(int status)
 int runLocalWorkers(int count, const std::vector<std::string> &arguments, std::chrono::seconds grace)
 {
     const std::string program = selfPath();
-    const std::string port = std::to_string(freePort());
+    const std::string port = std::to_string(freeLoopbackPort());
     std::vector<char *> argv{const_cast<char *>(program.c_str())};
     for (const std::string &argument : arguments)
         argv.push_back(const_cast<char *>(argument.c_str()));

@@ -40,14 +40,17 @@ AdamW::Group AdamW::makeGroup(const std::vector<at::Tensor> &parameters, double 
         p.mutable_grad() = group.grads.narrow(0, offset, n).view(p.sizes());
         offset += n;
     }
+    group.parameters = parameters;
     return group;
 }
 
 AdamW::AdamW(const std::vector<NamedParameter> &parameters, AdamWOptions options) : mOptions(options)
 {
     std::vector<at::Tensor> decayed, plain;
+    std::vector<size_t> decayedOrder, plainOrder;
     at::ScalarType dtype = at::kFloat;
     bool first = true;
+    size_t order = 0;
     for (const auto &[name, tensor] : parameters) {
         if (!tensor.requires_grad())
             continue;
@@ -55,10 +58,14 @@ AdamW::AdamW(const std::vector<NamedParameter> &parameters, AdamWOptions options
             throw Error(ErrorKind::Internal, "AdamW: parameter " + name + " has a different dtype from the others");
         dtype = tensor.scalar_type();
         first = false;
-        (decaysWeight(name) ? decayed : plain).push_back(tensor);
+        const bool decays = decaysWeight(name);
+        (decays ? decayed : plain).push_back(tensor);
+        (decays ? decayedOrder : plainOrder).push_back(order++);
     }
     mGroups.push_back(makeGroup(decayed, options.weightDecay));
+    mGroups.back().order = std::move(decayedOrder);
     mGroups.push_back(makeGroup(plain, 0.0));
+    mGroups.back().order = std::move(plainOrder);
 }
 
 std::vector<at::Tensor> AdamW::gradientBuffers() const
@@ -68,6 +75,24 @@ std::vector<at::Tensor> AdamW::gradientBuffers() const
         if (group.grads.numel() > 0)
             buffers.push_back(group.grads);
     return buffers;
+}
+
+std::vector<AdamW::GradientSlot> AdamW::gradientSlots() const
+{
+    std::vector<GradientSlot> slots;
+    size_t buffer = 0;
+    for (const auto &group : mGroups) {
+        if (group.grads.numel() == 0)
+            continue; // not among gradientBuffers()
+        std::int64_t offset = 0;
+        for (size_t i = 0; i < group.parameters.size(); ++i) {
+            const std::int64_t n = group.parameters[i].numel();
+            slots.push_back({group.parameters[i], buffer, offset, n, group.order[i]});
+            offset += n;
+        }
+        ++buffer;
+    }
+    return slots;
 }
 
 std::int64_t AdamW::parameterCount() const

@@ -47,6 +47,19 @@ public:
     // collective per buffer.
     std::vector<at::Tensor> gradientBuffers() const;
 
+    // Where a trainable parameter's gradient lies: in gradientBuffers()[buffer],
+    // numel elements from offset. `order` is the parameter's position among
+    // the trainable ones as given to the constructor (registration order;
+    // backward produces gradients roughly in reverse).
+    struct GradientSlot {
+        at::Tensor parameter;
+        size_t buffer = 0;
+        std::int64_t offset = 0;
+        std::int64_t numel = 0;
+        size_t order = 0;
+    };
+    std::vector<GradientSlot> gradientSlots() const;
+
     std::int64_t stepCount() const { return mStep; }
     std::int64_t parameterCount() const;
 
@@ -67,6 +80,8 @@ private:
         at::Tensor grads;    // flat gradient storage
         at::Tensor expAvg;
         at::Tensor expAvgSq;
+        std::vector<size_t> order; // of each parameter, as in GradientSlot
+        std::vector<at::Tensor> parameters;
     };
     static Group makeGroup(const std::vector<at::Tensor> &parameters, double weightDecay);
 

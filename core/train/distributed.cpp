@@ -20,6 +20,12 @@ std::string reasonOf(const std::exception &error)
     return error.what();
 }
 
+Error collectiveFailed(const char *operation, int rank, const std::exception &error)
+{
+    return Error(ErrorKind::Io, std::string(operation) + " across the workers failed on rank " + std::to_string(rank)
+                                    + " (a worker died, hangs or lost its connection): " + reasonOf(error));
+}
+
 } // namespace
 
 struct ProcessGroup::Impl {
@@ -33,12 +39,58 @@ struct ProcessGroup::Impl {
         try {
             start()->wait();
         } catch (const std::exception &e) {
-            throw Error(ErrorKind::Io, std::string(operation) + " across the workers failed on rank "
-                                           + std::to_string(rank) + " (a worker died, hangs or lost its connection): "
-                                           + reasonOf(e));
+            throw collectiveFailed(operation, rank, e);
         }
     }
 };
+
+struct ProcessGroup::PendingSum::Work {
+    c10::intrusive_ptr<c10d::Work> work;
+    std::vector<at::Tensor> tensors; // kept alive while the sum runs
+    int rank = 0;
+};
+
+ProcessGroup::PendingSum::PendingSum() = default;
+ProcessGroup::PendingSum::PendingSum(PendingSum &&) noexcept = default;
+ProcessGroup::PendingSum &ProcessGroup::PendingSum::operator=(PendingSum &&) noexcept = default;
+
+// One abandoned after a failure is still waited for: Gloo writes into the tensor until it ends.
+ProcessGroup::PendingSum::~PendingSum()
+{
+    if (!mWork)
+        return;
+    try {
+        mWork->work->wait();
+    } catch (...) {
+    }
+}
+
+void ProcessGroup::PendingSum::wait()
+{
+    if (!mWork)
+        return;
+    const std::unique_ptr<Work> work = std::move(mWork);
+    try {
+        work->work->wait();
+    } catch (const std::exception &e) {
+        throw collectiveFailed("summing", work->rank, e);
+    }
+}
+
+ProcessGroup::PendingSum ProcessGroup::startSum(at::Tensor tensor)
+{
+    PendingSum pending;
+    pending.mWork = std::make_unique<PendingSum::Work>();
+    pending.mWork->tensors.push_back(std::move(tensor));
+    pending.mWork->rank = mSetup.rank;
+    try {
+        pending.mWork->work = mImpl->group->allreduce(pending.mWork->tensors);
+    } catch (const std::exception &e) {
+        pending.mWork.reset();
+        throw collectiveFailed("summing", mSetup.rank, e);
+    }
+    return pending;
+}
 
 ProcessGroup::ProcessGroup(const DistributedSetup &setup) : mSetup(setup), mImpl(std::make_unique<Impl>())
 {
@@ -84,10 +136,8 @@ void ProcessGroup::barrier()
     mImpl->run([&] { return mImpl->group->barrier(); }, "waiting for", mSetup.rank);
 }
 
-bool sumOverWorkers(ProcessGroup &group, std::vector<at::Tensor> gradientBuffers, AccumulatedGradients &step,
-                    bool cancelled)
+bool sumOverWorkers(ProcessGroup &group, AccumulatedGradients &step, bool cancelled)
 {
-    group.allReduceSum(gradientBuffers);
     std::vector<at::Tensor> totals{at::tensor(
         {step.loss, double(step.samples), double(step.tokens), cancelled ? 1.0 : 0.0}, at::kDouble)};
     group.allReduceSum(totals);

@@ -29,6 +29,25 @@ public:
     // Sums each tensor over the workers, in place (CPU tensors). A worker that
     // died or timed out: ft::Error (Io) saying so, naming the operation.
     void allReduceSum(std::vector<at::Tensor> &tensors);
+
+    // A sum started in the background (on Gloo's threads); wait() ends it,
+    // failing as allReduceSum does. Every worker must start the same sums
+    // in the same order.
+    class PendingSum {
+    public:
+        PendingSum();
+        ~PendingSum();
+        PendingSum(PendingSum &&) noexcept;
+        PendingSum &operator=(PendingSum &&) noexcept;
+        void wait();
+
+    private:
+        friend class ProcessGroup;
+        struct Work;
+        std::unique_ptr<Work> mWork;
+    };
+    // `tensor` must stay alive and untouched until wait() returns.
+    PendingSum startSum(at::Tensor tensor);
     // Rank 0's values into every worker's tensors, in place.
     void broadcast(std::vector<at::Tensor> &tensors);
     void barrier();
@@ -39,12 +58,11 @@ private:
     std::unique_ptr<Impl> mImpl;
 };
 
-// After each worker accumulated its slice's share of a step: the gradients
-// (the optimiser's flat buffers) and the step's loss, samples and tokens
-// summed over the workers, in place, so every worker holds the whole step's.
-// Returns whether any worker was cancelled (Ctrl+C reaches each at its own
-// moment; they stop together after this step).
-bool sumOverWorkers(ProcessGroup &group, std::vector<at::Tensor> gradientBuffers, AccumulatedGradients &step,
-                    bool cancelled);
+// After each worker accumulated its slice's share of a step (and its
+// gradients were summed, see GradientBuckets): the step's loss, samples and
+// tokens summed over the workers, in place, so every worker holds the whole
+// step's. Returns whether any worker was cancelled (Ctrl+C reaches each at
+// its own moment; they stop together after this step).
+bool sumOverWorkers(ProcessGroup &group, AccumulatedGradients &step, bool cancelled);
 
 } // namespace ft

@@ -3,7 +3,14 @@
 
 #include "common/error.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 namespace ft {
 
@@ -49,6 +56,23 @@ DistributedSetup distributedSetupFromEnvironment()
                                                  + " but MASTER_ADDR (the rank 0 host) is not set");
     setup.masterPort = integerVariable("MASTER_PORT", 1, 65535, 29500);
     return setup;
+}
+
+int freeLoopbackPort()
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0
+        || ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0) {
+        if (fd >= 0)
+            ::close(fd);
+        throw Error(ErrorKind::Io, std::string("cannot find a free port for the workers: ") + std::strerror(errno));
+    }
+    ::close(fd);
+    return ntohs(address.sin_port);
 }
 
 } // namespace ft

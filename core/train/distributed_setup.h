@@ -26,4 +26,8 @@ struct DistributedSetup {
 // Throws ft::Error (InvalidInput) naming the variable that is malformed or missing.
 DistributedSetup distributedSetupFromEnvironment();
 
+// A loopback port nobody listens on now (the kernel's pick for an ephemeral
+// bind), for workers started on this machine. Throws ft::Error (Io).
+int freeLoopbackPort();
+
 } // namespace ft

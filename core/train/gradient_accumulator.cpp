@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "train/adamw.h"
+#include "train/gradient_buckets.h"
 #include "train/train_step.h"
 
 #include <ATen/ATen.h>
@@ -66,6 +67,8 @@ AccumulatedGradients GradientAccumulator::tryAccumulate(Classifier &model,
         for (size_t begin = 0; begin < rows.size(); begin += chunkRows) {
             const auto chunk = rows.subspan(begin, std::min(chunkRows, rows.size() - begin));
             const double share = chunk.size() == batch.size() || batchWeight == 0 ? 1.0 : weightOf(chunk) / batchWeight;
+            if (mOptions.workerSums && index + 1 == batches.size() && begin + chunk.size() == rows.size())
+                mOptions.workerSums->arm();
             if (mOptions.beforeChunk)
                 mOptions.beforeChunk(static_cast<std::int64_t>(chunk.size()));
             const TensorBatch tensors = mSplit.batch(chunk, epoch, mOptions.device);
@@ -85,10 +88,19 @@ AccumulatedGradients GradientAccumulator::accumulate(Classifier &model, AdamW &o
     for (;;) {
         std::int64_t failedRows = 0;
         try {
-            return tryAccumulate(model, batches, lossScale, epochs);
+            const AccumulatedGradients result = tryAccumulate(model, batches, lossScale, epochs);
+            if (mOptions.workerSums)
+                mOptions.workerSums->finish();
+            return result;
         } catch (const std::exception &e) {
             if (!isOutOfMemory(e))
                 throw;
+            if (mOptions.workerSums && mOptions.workerSums->started())
+                throw Error(ErrorKind::Incompatible,
+                            "out of memory on " + mOptions.device.str() + " in a step's last backward pass, after the workers began "
+                                + "summing its gradients; lower per_device_train_batch_size or max_length (or the image size)");
+            if (mOptions.workerSums)
+                mOptions.workerSums->disarm();
             std::int64_t largest = 0;
             for (const auto &batch : batches)
                 largest = std::max<std::int64_t>(largest, static_cast<std::int64_t>(batch.size()));

@@ -20,6 +20,7 @@ namespace ft {
 
 class AdamW;
 class Classifier;
+class GradientBuckets;
 
 struct AccumulatedGradients {
     double loss = 0; // mean of the batches' mean losses (unscaled)
@@ -35,6 +36,10 @@ struct GradientAccumulatorOptions {
     // workers' gradients gives the single-process gradient.
     int rank = 0;
     int worldSize = 1;
+    // When set (data-parallel runs), the gradients are summed over the
+    // workers during the step's last backward pass, and accumulate() returns
+    // the sums.
+    GradientBuckets *workerSums = nullptr;
     c10::Device device = c10::Device(c10::kCPU);
     at::Tensor classWeights;         // per label, or undefined
     // Called with a chunk's row count before its forward pass; a test throws
@@ -52,7 +57,7 @@ public:
     // model's (zeroed) gradients. `epochs` gives each batch's epoch (which
     // seeds image augmentations); empty: all 0. Throws ft::Error
     // (Incompatible) when even one row at a time does not fit, naming the
-    // example size.
+    // example size; also when memory runs out once the workers' sums began.
     AccumulatedGradients accumulate(Classifier &model, AdamW &optimizer,
                                     const std::vector<std::vector<std::int64_t>> &batches, double lossScale,
                                     const std::vector<std::int64_t> &epochs = {});

@@ -23,6 +23,7 @@
 #include "train/run_lock.h"
 #include "train/evaluator.h"
 #include "train/gradient_accumulator.h"
+#include "train/gradient_buckets.h"
 #include "train/loss_scaler.h"
 #include "train/store_sink.h"
 #include "train/throughput_meter.h"
@@ -115,6 +116,7 @@ private:
     RunData mData;
     ClassifierPtr mModel;
     std::unique_ptr<AdamW> mOptimizer;
+    std::unique_ptr<GradientBuckets> mWorkerSums; // data-parallel runs
     std::unique_ptr<BatchSampler> mSampler;
     std::unique_ptr<GradientAccumulator> mAccumulator;
     std::optional<LossScaler> mScaler;
@@ -262,6 +264,10 @@ void Trainer::setUp()
     accumulation.microBatchRows = mState.microBatchRows;
     accumulation.rank = mRequest.distributed.rank;
     accumulation.worldSize = mRequest.distributed.worldSize;
+    if (mGroup) {
+        mWorkerSums = std::make_unique<GradientBuckets>(*mGroup, *mOptimizer);
+        accumulation.workerSums = mWorkerSums.get();
+    }
     accumulation.device = mDevice;
     accumulation.classWeights = mClassWeights;
     accumulation.beforeChunk = mRequest.beforeMicroBatch;
@@ -310,7 +316,7 @@ void Trainer::optimiserStep()
     const double lossScale = mScaler->scale();
     AccumulatedGradients gradients = mAccumulator->accumulate(*mModel, *mOptimizer, batches, lossScale, epochs);
     if (mGroup)
-        mCancelAgreed = sumOverWorkers(*mGroup, mOptimizer->gradientBuffers(), gradients, mControl.cancel);
+        mCancelAgreed = sumOverWorkers(*mGroup, gradients, mControl.cancel);
     const double stepLoss = gradients.loss;
     const double lr = learningRateAt(mConfig, mState.step, mTotalSteps);
     if (lossScale != 1.0)

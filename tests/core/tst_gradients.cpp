@@ -1,7 +1,8 @@
 // tst_gradients.cpp: how one optimiser step's gradients are made: chunked
 // micro-batches give the whole batches' gradient (with and without class
-// weights), out-of-memory errors shrink the chunks and redo the step, and
-// fp16 loss scaling follows torch.cuda.amp.GradScaler's policy.
+// weights), so do data-parallel workers' slices summed during backward,
+// out-of-memory errors shrink the chunks and redo the step, and fp16 loss
+// scaling follows torch.cuda.amp.GradScaler's policy.
 #include "common/error.h"
 #include "data/sample_dataset.h"
 #include "models/bert_classifier.h"
@@ -10,6 +11,8 @@
 #include "testregistry.h"
 #include "text/tokenizer.h"
 #include "train/adamw.h"
+#include "train/distributed.h"
+#include "train/gradient_buckets.h"
 #include "train/encoded_split.h"
 #include "train/gradient_accumulator.h"
 #include "train/loss_scaler.h"
@@ -21,8 +24,10 @@
 
 #include <QTest>
 
+#include <array>
 #include <cmath>
 #include <set>
+#include <thread>
 
 namespace fs = std::filesystem;
 using namespace ft;
@@ -157,6 +162,64 @@ private Q_SLOTS:
             joined.insert(joined.end(), slice.begin(), slice.end());
         }
         QCOMPARE(joined, batch);
+    }
+
+    // Two workers (threads here, each with its own model and Gloo process
+    // group on loopback) whose gradients are summed in buckets during the
+    // last backward pass: each ends with the whole batches' gradient, and
+    // most buckets started before backward was over. Rank 0 runs out of
+    // memory once at its last chunk (armed, nothing sent yet) and redoes
+    // the step alone.
+    void workerSumsDuringBackwardGiveTheWholeBatchGradient()
+    {
+        Fixture reference;
+        const at::Tensor expected = reference.gradients({}, kBatches);
+        DistributedSetup setup;
+        setup.worldSize = 2;
+        setup.masterPort = freeLoopbackPort();
+        setup.timeout = std::chrono::seconds(60);
+        std::array<at::Tensor, 2> sums;
+        std::array<int, 2> buckets{}, early{};
+        std::array<std::vector<std::int64_t>, 2> shrunk;
+        std::array<std::string, 2> errors;
+        auto worker = [&](int rank) {
+            try {
+                Fixture f;
+                DistributedSetup mine = setup;
+                mine.rank = rank;
+                ProcessGroup group(mine);
+                GradientBuckets workerSums(group, *f.optimizer, 48 << 10, 8 << 10);
+                GradientAccumulatorOptions options;
+                options.rank = rank;
+                options.worldSize = 2;
+                options.microBatchRows = 3;
+                options.workerSums = &workerSums;
+                int chunks = 0;
+                if (rank == 0)
+                    options.beforeChunk = [&](std::int64_t) {
+                        if (++chunks == 4) // batch 2's second chunk: the last of rank 0's slice
+                            throwOutOfMemory();
+                    };
+                options.onShrink = [&](std::int64_t rows) { shrunk[rank].push_back(rows); };
+                sums[rank] = f.gradients(options, kBatches);
+                buckets[rank] = workerSums.bucketCount();
+                early[rank] = workerSums.startedDuringBackward();
+            } catch (const std::exception &e) {
+                errors[rank] = e.what();
+            }
+        };
+        std::thread other(worker, 1);
+        worker(0);
+        other.join();
+        QVERIFY2(errors[0].empty() && errors[1].empty(), (errors[0] + " / " + errors[1]).c_str());
+        QVERIFY(sameGradients(sums[0], expected));
+        QVERIFY(sameGradients(sums[1], expected));
+        QCOMPARE(shrunk[0], std::vector<std::int64_t>{1});
+        QVERIFY(shrunk[1].empty());
+        QCOMPARE(buckets[0], buckets[1]);
+        QVERIFY2(buckets[0] >= 4, qPrintable(QString::number(buckets[0])));
+        for (const int started : early)
+            QVERIFY2(started >= buckets[0] / 2, qPrintable(QStringLiteral("%1 of %2").arg(started).arg(buckets[0])));
     }
 
     // scikit-learn's compute_class_weight("balanced"): n / (classes x count); 0 for an absent class.
