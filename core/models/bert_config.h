@@ -1,6 +1,8 @@
-// bert_config.h: a BERT-family config.json as a typed struct. Torch-free, so
-// the studio's pages and the CLI read configs without LibTorch; the original
-// JSON is kept so a saved config still carries every field we do not model.
+// bert_config.h: a BERT-family config.json as a typed struct: BERT itself
+// and DistilBERT (whose own key names, dim, n_layers, ..., map onto the same
+// fields as transformers' attribute_map does). Torch-free, so the studio's
+// pages and the CLI read configs without LibTorch; the original JSON is kept
+// so a saved config still carries every field we do not model.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -25,9 +27,11 @@ enum class HiddenAct {
 std::string_view hiddenActName(HiddenAct act);
 // "gelu, gelu_new, gelu_pytorch_tanh, relu": for messages.
 std::string supportedHiddenActs();
+// The text model_types this build loads: "bert, distilbert".
+std::string supportedTextModelTypes();
 
 struct BertConfig {
-    std::string modelType = "bert";
+    std::string modelType = "bert";             // or "distilbert"
     std::vector<std::string> architectures;      // e.g. {"BertForSequenceClassification"}; may be empty
     std::int64_t vocabSize = 30522;
     std::int64_t hiddenSize = 768;
@@ -39,7 +43,7 @@ struct BertConfig {
     double attentionProbsDropoutProb = 0.1;
     std::optional<double> classifierDropout;     // null: the classifier uses hiddenDropoutProb
     std::int64_t maxPositionEmbeddings = 512;
-    std::int64_t typeVocabSize = 2;
+    std::int64_t typeVocabSize = 2;              // DistilBERT: 0, no token types
     double layerNormEps = 1e-12;
     double initializerRange = 0.02;              // std of the normal init of Linear/Embedding weights
     std::optional<std::int64_t> padTokenId = 0;  // its word-embedding row starts at zero
@@ -48,6 +52,7 @@ struct BertConfig {
                                                  // "multi_label_classification"
     nlohmann::json original = nlohmann::json::object(); // config.json as read
 
+    bool isDistilBert() const { return modelType == "distilbert"; }
     std::int64_t numLabels() const { return std::int64_t(id2label.size()); }
     std::int64_t headDim() const { return hiddenSize / numAttentionHeads; }
     double classifierDropoutProb() const { return classifierDropout.value_or(hiddenDropoutProb); }

@@ -3,10 +3,9 @@
 #include "models/bert_model.h"
 
 #include "common/error.h"
+#include "models/hf_init.h"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Functions.h>
-#include <c10/core/GradMode.h>
 #include <c10/util/BFloat16.h>
 #include <c10/util/Half.h>
 
@@ -25,34 +24,6 @@ LoraLinear makeLinear(std::int64_t in, std::int64_t out)
 torch::nn::LayerNorm makeLayerNorm(const BertConfig &config)
 {
     return torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hiddenSize}).eps(config.layerNormEps));
-}
-
-void fillNormal(at::Tensor &parameter, double std, at::Generator &generator)
-{
-    // Drawn on the CPU in float32 whatever the parameter's device and dtype,
-    // so a seed gives the same weights everywhere.
-    parameter.copy_(at::empty(parameter.sizes(), at::kFloat).normal_(0.0, std, generator));
-}
-
-// HF's BertPreTrainedModel._init_weights for one module.
-void initModule(torch::nn::Module &module, double std, at::Generator &generator)
-{
-    if (auto *linear = module.as<torch::nn::Linear>()) {
-        fillNormal(linear->weight, std, generator);
-        if (linear->bias.defined())
-            linear->bias.zero_();
-    } else if (auto *loraLinear = module.as<LoraLinear>()) {
-        at::Tensor weight = loraLinear->weight(); // a LoRA branch keeps its own init
-        fillNormal(weight, std, generator);
-        loraLinear->bias().zero_();
-    } else if (auto *embedding = module.as<torch::nn::Embedding>()) {
-        fillNormal(embedding->weight, std, generator);
-        if (const auto &padding = embedding->options.padding_idx())
-            embedding->weight[*padding].zero_();
-    } else if (auto *norm = module.as<torch::nn::LayerNorm>()) {
-        norm->weight.fill_(1.0);
-        norm->bias.zero_();
-    }
 }
 
 } // namespace
@@ -144,8 +115,12 @@ BertIntermediateImpl::BertIntermediateImpl(const BertConfig &config) : mAct(conf
 
 at::Tensor BertIntermediateImpl::forward(const at::Tensor &hidden)
 {
-    const at::Tensor x = mDense(hidden);
-    switch (mAct) {
+    return applyHiddenAct(mAct, mDense(hidden));
+}
+
+at::Tensor applyHiddenAct(HiddenAct act, const at::Tensor &x)
+{
+    switch (act) {
     case HiddenAct::Gelu:
         return at::gelu(x);
     case HiddenAct::GeluNew: {
@@ -200,17 +175,20 @@ at::Tensor BertPoolerImpl::forward(const at::Tensor &hidden)
     return at::tanh(mDense(hidden.select(1, 0)));
 }
 
+double lowestValue(at::ScalarType dtype)
+{
+    switch (dtype) {
+    case at::kDouble: return std::numeric_limits<double>::lowest();
+    case at::kHalf: return double(std::numeric_limits<c10::Half>::lowest());
+    case at::kBFloat16: return double(std::numeric_limits<c10::BFloat16>::lowest());
+    default: return std::numeric_limits<float>::lowest();
+    }
+}
+
 at::Tensor extendedAttentionMask(const at::Tensor &attentionMask, at::ScalarType dtype)
 {
-    double lowest = std::numeric_limits<float>::lowest();
-    switch (dtype) {
-    case at::kDouble: lowest = std::numeric_limits<double>::lowest(); break;
-    case at::kHalf: lowest = double(std::numeric_limits<c10::Half>::lowest()); break;
-    case at::kBFloat16: lowest = double(std::numeric_limits<c10::BFloat16>::lowest()); break;
-    default: break;
-    }
     const at::Tensor mask = attentionMask.unsqueeze(1).unsqueeze(2).to(dtype);
-    return at::rsub(mask, 1.0).mul(lowest);
+    return at::rsub(mask, 1.0).mul(lowestValue(dtype));
 }
 
 BertModelImpl::BertModelImpl(const BertConfig &config)
@@ -257,15 +235,7 @@ SequenceClassifierOutput BertForSequenceClassificationImpl::forward(const at::Te
 
 void BertForSequenceClassificationImpl::initWeights(std::uint64_t seed, std::string_view prefix)
 {
-    c10::NoGradGuard noGrad;
-    at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
-    for (const auto &item : named_modules("", /*include_self=*/false)) {
-        const std::string &name = item.key();
-        const bool under = prefix.empty() || (name.compare(0, prefix.size(), prefix) == 0 &&
-                                              (name.size() == prefix.size() || name[prefix.size()] == '.'));
-        if (under)
-            initModule(*item.value(), mConfig.initializerRange, generator);
-    }
+    initLikeTransformers(*this, mConfig.initializerRange, seed, prefix);
 }
 
 BertForSequenceClassification makeScratchBert(const BertConfig &config, std::uint64_t seed)

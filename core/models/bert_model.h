@@ -82,6 +82,9 @@ private:
 };
 TORCH_MODULE(BertAttention);
 
+// The config's activation, as transformers computes it.
+at::Tensor applyHiddenAct(HiddenAct act, const at::Tensor &x);
+
 // "intermediate": dense then the config's activation.
 class BertIntermediateImpl : public torch::nn::Module {
 public:
@@ -134,6 +137,9 @@ struct BertModelOutput {
     at::Tensor lastHiddenState; // [batch, length, hidden]
     at::Tensor pooledOutput;    // [batch, hidden]
 };
+
+// torch.finfo(dtype).min: what masked attention scores become.
+double lowestValue(at::ScalarType dtype);
 
 // Additive attention mask as HF builds it: 0 where attended, the dtype's
 // lowest value where masked; [batch, length] of 1/0 -> [batch, 1, 1, length].

@@ -3,6 +3,7 @@
 
 #include "models/bert_classifier.h"
 #include "models/checkpoint.h"
+#include "models/distilbert_classifier.h"
 #include "models/vision_classifier.h"
 #include "models/vision_config.h"
 #include "text/json_file.h"
@@ -25,6 +26,12 @@ LoadedClassifier loadClassifier(const fs::path &folder, const ClassifierOptions 
         result.model = loadVisionClassifier(folder, options, &result.initialised);
         return result;
     }
+    if (loadBertConfig(folder).isDistilBert()) {
+        LoadedDistilBert loaded = loadDistilBert(folder, options);
+        result.initialised = loaded.report.initialized;
+        result.model = std::make_unique<DistilBertClassifier>(loaded.model);
+        return result;
+    }
     LoadOptions load;
     load.labels = options.labels;
     load.ignoreMismatchedSizes = !options.labels.empty();
@@ -43,6 +50,12 @@ ClassifierPtr makeScratchClassifier(const fs::path &configFile, const Classifier
     BertConfig config = loadBertConfig(configFile);
     if (!options.labels.empty())
         config.setLabels(options.labels);
+    if (config.isDistilBert()) {
+        DistilBertForSequenceClassification model(config);
+        model->initWeights(options.seed);
+        model->to(options.device);
+        return std::make_unique<DistilBertClassifier>(model);
+    }
     BertForSequenceClassification model = makeScratchBert(config, options.seed);
     model->to(options.device);
     return std::make_unique<BertClassifier>(model);

@@ -1,7 +1,7 @@
 // classifier_factory.h: the classifier of a Hugging Face folder or a scratch
 // config.json, of whichever family its model_type names: "vit" and "resnet"
-// are image classifiers, anything else goes to the BERT loader (which says
-// what it does not support).
+// are image classifiers, "distilbert" has its own, anything else goes to the
+// BERT loader (which says what it does not support).
 #pragma once
 
 #include "models/classifier.h"

@@ -85,21 +85,19 @@ in float32, which is the same thing for the float32 run).
 
 safetensors layout
 ------------------
-Written by hand: 8-byte little-endian header length, a compact JSON header
-(``__metadata__`` {"format":"pt"} first, then the tensors sorted by name, each
-with dtype, shape, data_offsets), padded with spaces to a multiple of 8 bytes,
-then the raw little-endian data with no gaps.  The data follows the order of
+Written by hand (``safetensors_bytes`` in tests/common/golden_files.py):
+8-byte little-endian header length, a compact JSON header (``__metadata__``
+{"format":"pt"} first, then the tensors sorted by name, each with dtype,
+shape, data_offsets), padded with spaces to a multiple of 8 bytes, then the
+raw little-endian data with no gaps.  The data follows the order of
 the safetensors library (and of this project's own writer): descending dtype
 size, then name.  For the all-F32 files (vit-tiny, expected.safetensors) that
 is plain name order; in the ResNet files the I64 ``num_batches_tracked``
 scalars come first, which keeps them 8-byte aligned.
 """
 
-import hashlib
-import json
 import math
 import os
-import struct
 import sys
 
 import numpy as np
@@ -108,6 +106,11 @@ import torch.nn.functional as F
 from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The numbers-to-files helpers live in tests/common/golden_files.py.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(HERE, os.pardir, "common"))
+from golden_files import json_bytes, safetensors_bytes, sha256, sig, write_bytes  # noqa: E402
+
 OUT = os.path.join(HERE, "golden")
 
 LABELS = ["ant", "bee", "wasp"]
@@ -529,57 +532,6 @@ def resnet_forward(P, cfg, pixel_values):
     pooled = F.adaptive_avg_pool2d(x, (1, 1)).flatten(1)
     logits = F.linear(pooled, P["classifier.1.weight"], P["classifier.1.bias"])
     return logits, pooled
-
-
-# --------------------------------------------------------------------------
-# safetensors / json writers
-# --------------------------------------------------------------------------
-
-_ST_DTYPES = {np.dtype(np.float32): ("F32", 4), np.dtype(np.int64): ("I64", 8)}
-
-
-def safetensors_bytes(tensors):
-    """tensors: dict name -> np.ndarray (float32 or int64)."""
-    entries = []
-    for name, array in tensors.items():
-        array = np.array(array, order="C", copy=True)  # keeps 0-d shapes (ascontiguousarray would not)
-        dtype, size = _ST_DTYPES[array.dtype]
-        data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes(order="C")
-        entries.append((name, dtype, size, list(array.shape), data))
-    # Data order as the safetensors library writes it: descending dtype size,
-    # then name.
-    entries.sort(key=lambda e: (-e[2], e[0]))
-    offsets, offset = {}, 0
-    for name, dtype, size, shape, data in entries:
-        offsets[name] = (offset, offset + len(data))
-        offset += len(data)
-    header = {"__metadata__": {"format": "pt"}}
-    for name, dtype, size, shape, data in sorted(entries, key=lambda e: e[0]):
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": list(offsets[name])}
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * ((8 - len(text) % 8) % 8)
-    return struct.pack("<Q", len(text)) + text + b"".join(e[4] for e in entries)
-
-
-def json_bytes(obj):
-    # As HF's to_json_string: indent 2, sorted keys, trailing newline.
-    return (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode("utf-8")
-
-
-def write_bytes(path, data):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(data)
-
-
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def sig(x):
-    """A float rounded to 3 significant digits, for golden.json."""
-    return float("%.3g" % x)
 
 
 # --------------------------------------------------------------------------
