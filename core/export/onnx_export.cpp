@@ -1,5 +1,6 @@
-// onnx_export.cpp: BertForSequenceClassification as an ONNX graph, node for
-// node what bert_model.cpp computes, then serialised and written atomically.
+// onnx_export.cpp: BertForSequenceClassification and DistilBertForSequenceClassification as ONNX
+// graphs, node for node what bert_model.cpp and distilbert_model.cpp compute, then serialised and
+// written atomically.
 #include "export/onnx_export.h"
 
 #include "common/error.h"
@@ -11,6 +12,7 @@
 #include <c10/core/GradMode.h>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -35,10 +37,13 @@ QuantizedWeight quantizeWeight(const at::Tensor &weight)
     return {q.t().contiguous(), scales};
 }
 
+// BERT's graph, or DistilBERT's (the same encoder under other names: no
+// token types, the query scaled before its product, a pre_classifier + ReLU
+// head instead of the pooler).
 class BertGraphWriter {
 public:
-    BertGraphWriter(const BertForSequenceClassificationImpl &model, bool quantize, OnnxGraphBuilder &graph)
-        : mConfig(model.config()), mQuantize(quantize), mGraph(graph)
+    BertGraphWriter(const torch::nn::Module &model, const BertConfig &config, bool quantize, OnnxGraphBuilder &graph)
+        : mConfig(config), mQuantize(quantize), mGraph(graph)
     {
         for (const auto &item : model.named_parameters())
             mParameters.emplace(item.key(), item.value());
@@ -50,15 +55,20 @@ public:
         for (const char *name : {"input_ids", "attention_mask", "token_type_ids"})
             mGraph.addInput(name, onnx::TensorProto_DataType_INT64, batchBySequence);
 
+        const bool distil = mConfig.isDistilBert();
         std::string hidden = embeddings("input_ids", "token_type_ids");
         const std::string mask = extendedMask("attention_mask");
         for (std::int64_t i = 0; i < mConfig.numHiddenLayers; ++i)
-            hidden = layer("bert.encoder.layer." + std::to_string(i), hidden, mask);
+            hidden = distil ? distilBertLayer("distilbert.transformer.layer." + std::to_string(i), hidden, mask)
+                            : layer("bert.encoder.layer." + std::to_string(i), hidden, mask);
 
-        // Pooler: tanh(dense(first token)); classifier: a float Gemm, dropout being identity at inference.
-        const std::string first = mGraph.add("Gather", "/bert.pooler/Gather", {hidden, mGraph.int64Scalar(0)},
+        // BERT's pooler: tanh(dense(first token)); DistilBERT's: relu(pre_classifier(first token)).
+        // The classifier: a float Gemm, dropout being identity at inference.
+        const std::string head = distil ? "pre_classifier" : "bert.pooler";
+        const std::string first = mGraph.add("Gather", node(head, "Gather"), {hidden, mGraph.int64Scalar(0)},
                                              {{"axis", std::int64_t(1)}});
-        const std::string pooled = mGraph.add("Tanh", "/bert.pooler/Tanh", {linear("bert.pooler.dense", first)});
+        const std::string pooled = distil ? mGraph.add("Relu", node(head, "Relu"), {linear(head, first)})
+                                          : mGraph.add("Tanh", node(head, "Tanh"), {linear(head + ".dense", first)});
         const std::string logits =
             mGraph.add("Gemm", "/classifier/Gemm",
                        {pooled, parameter("classifier.weight"), parameter("classifier.bias")},
@@ -88,15 +98,17 @@ private:
         return found->second.detach().to(at::kCPU, at::kFloat).contiguous();
     }
 
-    // word + token type embeddings, + positions 0..sequence-1 (a slice of the table), LayerNorm.
+    // word (+ token type) embeddings, + positions 0..sequence-1 (a slice of the table), LayerNorm.
     std::string embeddings(const std::string &ids, const std::string &types)
     {
-        const std::string m = "bert.embeddings";
-        const std::string words =
+        const std::string m = mConfig.isDistilBert() ? "distilbert.embeddings" : "bert.embeddings";
+        std::string sum =
             mGraph.add("Gather", node(m, "word_embeddings/Gather"), {parameter(m + ".word_embeddings.weight"), ids});
-        const std::string typeRows = mGraph.add("Gather", node(m, "token_type_embeddings/Gather"),
-                                                {parameter(m + ".token_type_embeddings.weight"), types});
-        const std::string sum = mGraph.add("Add", node(m, "Add"), {words, typeRows});
+        if (!mConfig.isDistilBert()) {
+            const std::string typeRows = mGraph.add("Gather", node(m, "token_type_embeddings/Gather"),
+                                                    {parameter(m + ".token_type_embeddings.weight"), types});
+            sum = mGraph.add("Add", node(m, "Add"), {sum, typeRows});
+        }
         const std::string length = mGraph.add("Shape", node(m, "Shape"), {ids},
                                               {{"start", std::int64_t(1)}, {"end", std::int64_t(2)}});
         const std::string positions =
@@ -107,6 +119,8 @@ private:
     }
 
     // HF's extended mask: [batch, sequence] of 1/0 -> [batch, 1, 1, sequence] of 0 / float32 lowest.
+    // DistilBERT fills masked scores with the lowest value instead of adding it: the same
+    // probabilities (a score plus the lowest float rounds to the lowest float).
     std::string extendedMask(const std::string &mask)
     {
         const std::string m = "bert";
@@ -121,13 +135,28 @@ private:
 
     std::string layer(const std::string &m, const std::string &hidden, const std::string &mask)
     {
-        const std::string context = selfAttention(m + ".attention.self", hidden, mask);
+        const std::string context = selfAttention(m + ".attention.self", {"query", "key", "value"}, false, hidden, mask);
         const std::string attended = residualOutput(m + ".attention.output", context, hidden);
         const std::string intermediate = activation(m + ".intermediate", linear(m + ".intermediate.dense", attended));
         return residualOutput(m + ".output", intermediate, attended);
     }
 
-    std::string selfAttention(const std::string &m, const std::string &hidden, const std::string &mask)
+    // DistilBERT: attention (q_lin, k_lin, v_lin, out_lin) + sa_layer_norm, then ffn (lin1, lin2) + output_layer_norm.
+    std::string distilBertLayer(const std::string &m, const std::string &hidden, const std::string &mask)
+    {
+        const std::string a = m + ".attention";
+        const std::string context = selfAttention(a, {"q_lin", "k_lin", "v_lin"}, true, hidden, mask);
+        const std::string attended = layerNorm(
+            m + ".sa_layer_norm", mGraph.add("Add", node(a, "Add_1"), {linear(a + ".out_lin", context), hidden}));
+        const std::string inner = activation(m + ".ffn", linear(m + ".ffn.lin1", attended));
+        return layerNorm(m + ".output_layer_norm",
+                         mGraph.add("Add", node(m + ".ffn", "Add_2"), {linear(m + ".ffn.lin2", inner), attended}));
+    }
+
+    // Heads of query, key and value (the modules `names` under m); `scaleQuery`: DistilBERT's
+    // order, the query divided by sqrt(head_dim) before the product (BERT divides the scores).
+    std::string selfAttention(const std::string &m, const std::array<const char *, 3> &names, bool scaleQuery,
+                              const std::string &hidden, const std::string &mask)
     {
         const std::int64_t heads = mConfig.numAttentionHeads;
         const std::int64_t headDim = mConfig.headDim();
@@ -138,14 +167,17 @@ private:
             const std::string split = mGraph.add("Reshape", node(p, "Reshape"), {linear(p, hidden), splitShape});
             return mGraph.add("Transpose", node(p, "Transpose"), {split}, {{"perm", std::move(perm)}});
         };
-        const std::string query = heads4d("query", {0, 2, 1, 3});
-        const std::string keyT = heads4d("key", {0, 2, 3, 1});
-        const std::string value = heads4d("value", {0, 2, 1, 3});
+        const std::string root = mGraph.floatScalar(float(std::sqrt(double(headDim))));
+        std::string query = heads4d(names[0], {0, 2, 1, 3});
+        if (scaleQuery)
+            query = mGraph.add("Div", node(m, "Div"), {query, root});
+        const std::string keyT = heads4d(names[1], {0, 2, 3, 1});
+        const std::string value = heads4d(names[2], {0, 2, 1, 3});
 
-        const std::string scores = mGraph.add("MatMul", node(m, "MatMul"), {query, keyT});
-        const std::string scaled = mGraph.add(
-            "Div", node(m, "Div"), {scores, mGraph.floatScalar(float(std::sqrt(double(headDim))))});
-        const std::string masked = mGraph.add("Add", node(m, "Add"), {scaled, mask});
+        std::string scores = mGraph.add("MatMul", node(m, "MatMul"), {query, keyT});
+        if (!scaleQuery)
+            scores = mGraph.add("Div", node(m, "Div"), {scores, root});
+        const std::string masked = mGraph.add("Add", node(m, "Add"), {scores, mask});
         const std::string probs = mGraph.add("Softmax", node(m, "Softmax"), {masked}, {{"axis", std::int64_t(-1)}});
         const std::string context = mGraph.add("MatMul", node(m, "MatMul_1"), {probs, value});
         const std::string merged = mGraph.add("Transpose", node(m, "Transpose"), {context},
@@ -240,24 +272,23 @@ private:
     std::int64_t mQuantizedLayers = 0;
 };
 
-} // namespace
-
-OnnxExportReport writeOnnx(const BertForSequenceClassificationImpl &model, const std::filesystem::path &file,
-                           const OnnxExportOptions &options)
+OnnxExportReport writeEncoderOnnx(const torch::nn::Module &model, const BertConfig &config,
+                                  const std::filesystem::path &file, const OnnxExportOptions &options)
 {
     if (hasLora(model))
         throw Error(ErrorKind::InvalidInput, "cannot export a model with LoRA branches to ONNX: merge them into the "
                                              "weights first (merge the adapter, then export)");
     c10::NoGradGuard noGrad;
 
+    const std::string architecture =
+        config.isDistilBert() ? "DistilBertForSequenceClassification" : "BertForSequenceClassification";
     onnx::ModelProto proto;
-    onnx::GraphProto &graphProto = startOnnxModel(
-        proto, options.opset, "BertForSequenceClassification fine-tuned with Finetune Studio", "BertForSequenceClassification");
+    onnx::GraphProto &graphProto =
+        startOnnxModel(proto, options.opset, architecture + " fine-tuned with Finetune Studio", architecture);
     OnnxGraphBuilder graph(graphProto);
-    BertGraphWriter writer(model, options.quantizeInt8, graph);
+    BertGraphWriter writer(model, config, options.quantizeInt8, graph);
     writer.write();
 
-    const BertConfig &config = model.config();
     nlohmann::ordered_json id2label = nlohmann::ordered_json::object();
     for (std::size_t i = 0; i < config.id2label.size(); ++i)
         id2label[std::to_string(i)] = config.id2label[i];
@@ -274,6 +305,20 @@ OnnxExportReport writeOnnx(const BertForSequenceClassificationImpl &model, const
     report.quantizedLinearLayers = writer.quantizedLayers();
     report.opset = options.opset;
     return report;
+}
+
+} // namespace
+
+OnnxExportReport writeOnnx(const BertForSequenceClassificationImpl &model, const std::filesystem::path &file,
+                           const OnnxExportOptions &options)
+{
+    return writeEncoderOnnx(model, model.config(), file, options);
+}
+
+OnnxExportReport writeOnnx(const DistilBertForSequenceClassificationImpl &model, const std::filesystem::path &file,
+                           const OnnxExportOptions &options)
+{
+    return writeEncoderOnnx(model, model.config(), file, options);
 }
 
 } // namespace ft

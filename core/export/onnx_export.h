@@ -21,6 +21,7 @@
 #pragma once
 
 #include "models/bert_model.h"
+#include "models/distilbert_model.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -44,6 +45,10 @@ struct OnnxExportReport {
 // id2label in the model's metadata. Throws ft::Error: InvalidInput for a model with LoRA branches
 // (merge them first, models/lora.h) or an unsupported opset, Io when the file cannot be written.
 OnnxExportReport writeOnnx(const BertForSequenceClassificationImpl &model, const std::filesystem::path &file,
+                           const OnnxExportOptions &options = {});
+// DistilBERT's: the same inputs (token_type_ids taken and unused), the same quantisation (its
+// pre_classifier counts as the pooler).
+OnnxExportReport writeOnnx(const DistilBertForSequenceClassificationImpl &model, const std::filesystem::path &file,
                            const OnnxExportOptions &options = {});
 
 } // namespace ft

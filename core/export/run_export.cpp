@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "common/version.h"
+#include "export/distilbert_torchscript_export.h"
 #include "export/export_check.h"
 #include "export/model_card.h"
 #include "export/onnx_export.h"
@@ -15,6 +16,7 @@
 #include "models/bert_classifier.h"
 #include "models/checkpoint.h"
 #include "models/classifier_factory.h"
+#include "models/distilbert_classifier.h"
 #include "models/lora.h"
 #include "models/vision_classifier.h"
 #include "store/catalog.h"
@@ -188,12 +190,23 @@ LogitsFunction classifierLogits(std::shared_ptr<Classifier> model)
     return [model](const TensorBatch &batch) { return model->logits(batch); };
 }
 
-BertForSequenceClassificationImpl &bertOf(Classifier &model)
+// The run's text classifier as TorchScript or ONNX, by its family.
+void writeTextTorchScript(Classifier &model, const fs::path &file)
 {
-    auto *bert = dynamic_cast<BertClassifier *>(&model);
-    if (!bert)
-        throw Error(ErrorKind::Internal, model.architecture() + " is not a BERT classifier");
-    return *bert->bert();
+    if (auto *bert = dynamic_cast<BertClassifier *>(&model))
+        return writeTorchScript(*bert->bert(), file);
+    if (auto *distil = dynamic_cast<DistilBertClassifier *>(&model))
+        return writeDistilBertTorchScript(*distil->distilBert(), file);
+    throw Error(ErrorKind::Incompatible, "TorchScript export of " + model.architecture() + " is not built yet");
+}
+
+OnnxExportReport writeTextOnnx(Classifier &model, const fs::path &file, const OnnxExportOptions &options)
+{
+    if (auto *bert = dynamic_cast<BertClassifier *>(&model))
+        return writeOnnx(*bert->bert(), file, options);
+    if (auto *distil = dynamic_cast<DistilBertClassifier *>(&model))
+        return writeOnnx(*distil->distilBert(), file, options);
+    throw Error(ErrorKind::Incompatible, "ONNX export of " + model.architecture() + " is not built yet");
 }
 
 // The run's image classifier as ONNX or TorchScript.
@@ -295,13 +308,13 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
         if (images)
             writeImageModel(*runModel, request.format, dir / "model.pt");
         else
-            writeTorchScript(bertOf(*runModel), dir / "model.pt");
+            writeTextTorchScript(*runModel, dir / "model.pt");
         copyModelCompanions(modelFolder, dir, true);
         break;
     case ExportFormat::Onnx:
     case ExportFormat::OnnxInt8: {
         if (request.format == ExportFormat::OnnxInt8) { // the float file's size, for the reduction
-            result.floatModelBytes = writeOnnx(bertOf(*runModel), dir / "float.onnx", {}).bytes;
+            result.floatModelBytes = writeTextOnnx(*runModel, dir / "float.onnx", {}).bytes;
             fs::remove(dir / "float.onnx");
         }
         OnnxExportOptions options;
@@ -309,7 +322,7 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
         if (images)
             writeImageModel(*runModel, request.format, dir / "model.onnx");
         else
-            writeOnnx(bertOf(*runModel), dir / "model.onnx", options);
+            writeTextOnnx(*runModel, dir / "model.onnx", options);
         copyModelCompanions(modelFolder, dir, true);
         break;
     }

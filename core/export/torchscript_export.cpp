@@ -59,23 +59,6 @@ std::string substitute(std::string text, const std::map<std::string, std::string
     return text;
 }
 
-// The intermediate activation of `x`, as BertIntermediateImpl::forward computes it.
-std::string activationSource(HiddenAct act)
-{
-    switch (act) {
-    case HiddenAct::Gelu:
-        return "torch.gelu(x)";
-    case HiddenAct::GeluNew:
-        return "x * 0.5 * (torch.tanh((x + torch.pow(x, 3.0) * 0.044715) * " + floatLiteral(std::sqrt(2.0 / M_PI)) +
-               ") + 1.0)";
-    case HiddenAct::GeluPytorchTanh:
-        return "torch.gelu(x, approximate=\"tanh\")";
-    case HiddenAct::Relu:
-        return "torch.relu(x)";
-    }
-    throw Error(ErrorKind::Internal, "no TorchScript for hidden_act " + std::string(hiddenActName(act)));
-}
-
 // The forward method of each kind of module, leaves first: a method can only call the methods of
 // kinds defined before it.
 std::vector<std::pair<std::string, std::string>> forwardSources(const BertConfig &config)
@@ -88,7 +71,7 @@ std::vector<std::pair<std::string, std::string>> forwardSources(const BertConfig
         {"head_dim", std::to_string(config.headDim())},
         {"all_head", std::to_string(config.numAttentionHeads * config.headDim())},
         {"sqrt_head_dim", floatLiteral(std::sqrt(double(config.headDim())))},
-        {"activation", activationSource(config.hiddenAct)},
+        {"activation", scriptActivation(config.hiddenAct, "x")},
         // extendedAttentionMask's lowest value per dtype; prim::dtype is a ScalarType number.
         {"lowest_float", floatLiteral(std::numeric_limits<float>::lowest())},
         {"double", std::to_string(int(at::kDouble))},
@@ -220,6 +203,22 @@ std::shared_ptr<torch::jit::Resolver> scriptResolver()
 std::string scriptFloat(double value)
 {
     return floatLiteral(value);
+}
+
+std::string scriptActivation(HiddenAct act, const std::string &x)
+{
+    switch (act) {
+    case HiddenAct::Gelu:
+        return "torch.gelu(" + x + ")";
+    case HiddenAct::GeluNew:
+        return x + " * 0.5 * (torch.tanh((" + x + " + torch.pow(" + x + ", 3.0) * 0.044715) * "
+               + floatLiteral(std::sqrt(2.0 / M_PI)) + ") + 1.0)";
+    case HiddenAct::GeluPytorchTanh:
+        return "torch.gelu(" + x + ", approximate=\"tanh\")";
+    case HiddenAct::Relu:
+        return "torch.relu(" + x + ")";
+    }
+    throw Error(ErrorKind::Internal, "no TorchScript for hidden_act " + std::string(hiddenActName(act)));
 }
 
 namespace {

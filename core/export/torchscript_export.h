@@ -32,6 +32,8 @@ void writeTorchScript(const BertForSequenceClassificationImpl &model, const std:
 // write leaves no partial file and keeps an existing one; ft::Error Io names the file).
 std::shared_ptr<torch::jit::Resolver> scriptResolver();
 std::string scriptFloat(double value);
+// The activation of the variable `x` as applyHiddenAct computes it.
+std::string scriptActivation(HiddenAct act, const std::string &x);
 std::string reasonOf(const std::exception &error);
 void saveScriptModule(const torch::jit::Module &module, const std::filesystem::path &file);
 

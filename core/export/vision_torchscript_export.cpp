@@ -4,10 +4,10 @@
 #include "export/vision_torchscript_export.h"
 
 #include "common/error.h"
+#include "export/script_tree.h"
 #include "export/torchscript_export.h"
 #include "models/lora.h"
 
-#include <cctype>
 #include <cmath>
 #include <string>
 
@@ -17,64 +17,7 @@ namespace ft {
 
 namespace {
 
-using torch::jit::Module;
-
 constexpr double kBatchNormEps = 1e-5; // HF's ResNet: nn.BatchNorm2d's default
-
-// A script module per LibTorch module, each of its own class type, holding
-// float32 CPU copies of the parameters and buffers under the same names.
-class TreeCopier {
-public:
-    Module copy(const torch::nn::Module &source, const std::string &typeName)
-    {
-        Module module(c10::QualifiedName("__torch__.finetune_studio." + typeName), mUnit);
-        module.register_attribute("training", c10::BoolType::get(), false);
-        for (const auto &item : source.named_parameters(/*recurse=*/false))
-            module.register_parameter(item.key(), floatCopy(item.value()), /*is_buffer=*/false);
-        for (const auto &item : source.named_buffers(/*recurse=*/false))
-            module.register_buffer(item.key(), floatCopy(item.value()));
-        for (const auto &item : source.named_children())
-            module.register_module(item.key(), copy(*item.value(), "Module" + std::to_string(mCount++)));
-        return module;
-    }
-
-private:
-    static at::Tensor floatCopy(const at::Tensor &tensor)
-    {
-        const at::Tensor cpu = tensor.detach().to(at::kCPU, /*non_blocking=*/false, /*copy=*/true);
-        return (cpu.is_floating_point() ? cpu.to(at::kFloat) : cpu).contiguous();
-    }
-
-    std::shared_ptr<torch::jit::CompilationUnit> mUnit = std::make_shared<torch::jit::CompilationUnit>();
-    int mCount = 0;
-};
-
-// "vit.encoder.layer.0.attention" -> getattr(self.vit.encoder.layer, "0").attention: list indices
-// are attributes that are not identifiers.
-std::string path(const std::string &dotted)
-{
-    std::string out = "self";
-    std::size_t start = 0;
-    while (start <= dotted.size()) {
-        const std::size_t end = std::min(dotted.find('.', start), dotted.size());
-        const std::string part = dotted.substr(start, end - start);
-        out = std::isdigit(static_cast<unsigned char>(part.front())) ? "getattr(" + out + ", \"" + part + "\")"
-                                                                      : out + "." + part;
-        start = end + 1;
-    }
-    return out;
-}
-
-std::string linear(const std::string &x, const std::string &m, bool bias = true)
-{
-    return "torch.linear(" + x + ", " + path(m + ".weight") + ", " + (bias ? path(m + ".bias") : "None") + ")";
-}
-
-std::string layerNorm(const std::string &x, const std::string &m, std::int64_t width, double eps)
-{
-    return "torch.layer_norm(" + x + ", [" + std::to_string(width) + "], " + path(m + ".weight") + ", "
-           + path(m + ".bias") + ", " + scriptFloat(eps) + ")";
-}
 
 std::string vitForward(const VitConfig &c)
 {
@@ -86,31 +29,31 @@ std::string vitForward(const VitConfig &c)
                     "    if pixel_values.dim() != 4 or pixel_values.size(2) != " + size + " or pixel_values.size(3) != "
                     + size + ":\n"
                     "        raise Exception(\"ViT expects pixel values [batch, 3, " + size + ", " + size + "]\")\n"
-                    "    x = torch.conv2d(pixel_values, " + path(projection + ".weight") + ", " + path(projection + ".bias")
+                    "    x = torch.conv2d(pixel_values, " + scriptPath(projection + ".weight") + ", " + scriptPath(projection + ".bias")
                     + ", [" + std::to_string(c.patchSize) + ", " + std::to_string(c.patchSize) + "])\n"
                     "    x = x.flatten(2).transpose(1, 2)\n"
                     "    batch = x.size(0)\n"
-                    "    x = torch.cat([" + path("vit.embeddings.cls_token") + ".expand([batch, -1, -1]), x], 1) + "
-                    + path("vit.embeddings.position_embeddings") + "\n"
+                    "    x = torch.cat([" + scriptPath("vit.embeddings.cls_token") + ".expand([batch, -1, -1]), x], 1) + "
+                    + scriptPath("vit.embeddings.position_embeddings") + "\n"
                     "    length = x.size(1)\n";
     for (std::int64_t i = 0; i < c.numHiddenLayers; ++i) {
         const std::string l = "vit.encoder.layer." + std::to_string(i);
         const std::string a = l + ".attention.attention";
-        s += "    h = " + layerNorm("x", l + ".layernorm_before", c.hiddenSize, c.layerNormEps) + "\n";
+        s += "    h = " + scriptLayerNorm("x", l + ".layernorm_before", c.hiddenSize, c.layerNormEps) + "\n";
         for (const char *name : {"query", "key", "value"})
-            s += std::string("    ") + name + " = " + linear("h", a + "." + name, c.qkvBias) + ".view(" + heads
+            s += std::string("    ") + name + " = " + scriptLinear("h", a + "." + name, c.qkvBias) + ".view(" + heads
                  + ").transpose(1, 2)\n";
         s += "    scores = torch.matmul(query, key.transpose(-1, -2)) / " + scriptFloat(std::sqrt(double(headDim))) + "\n"
              "    context = torch.matmul(torch.softmax(scores, -1), value).transpose(1, 2).contiguous().view([batch, "
              "length, " + hidden + "])\n"
-             "    x = " + linear("context", l + ".attention.output.dense") + " + x\n"
-             "    h = " + linear(layerNorm("x", l + ".layernorm_after", c.hiddenSize, c.layerNormEps), l + ".intermediate.dense")
+             "    x = " + scriptLinear("context", l + ".attention.output.dense") + " + x\n"
+             "    h = " + scriptLinear(scriptLayerNorm("x", l + ".layernorm_after", c.hiddenSize, c.layerNormEps), l + ".intermediate.dense")
              + "\n"
              "    h = " + (c.geluTanh ? "torch.gelu(h, approximate=\"tanh\")" : "torch.gelu(h)") + "\n"
-             "    x = " + linear("h", l + ".output.dense") + " + x\n";
+             "    x = " + scriptLinear("h", l + ".output.dense") + " + x\n";
     }
-    s += "    x = " + layerNorm("x", "vit.layernorm", c.hiddenSize, c.layerNormEps) + "\n"
-         "    return " + linear("x.select(1, 0)", "classifier") + "\n";
+    s += "    x = " + scriptLayerNorm("x", "vit.layernorm", c.hiddenSize, c.layerNormEps) + "\n"
+         "    return " + scriptLinear("x.select(1, 0)", "classifier") + "\n";
     return s;
 }
 
@@ -119,10 +62,10 @@ std::string convLayer(const std::string &x, const std::string &m, std::int64_t k
 {
     const std::string pad = std::to_string(kernel / 2), step = std::to_string(stride);
     const std::string n = m + ".normalization";
-    const std::string conv = "torch.conv2d(" + x + ", " + path(m + ".convolution.weight") + ", None, [" + step + ", "
+    const std::string conv = "torch.conv2d(" + x + ", " + scriptPath(m + ".convolution.weight") + ", None, [" + step + ", "
                              + step + "], [" + pad + ", " + pad + "])";
-    const std::string normed = "torch.batch_norm(" + conv + ", " + path(n + ".weight") + ", " + path(n + ".bias") + ", "
-                               + path(n + ".running_mean") + ", " + path(n + ".running_var") + ", False, 0.1, "
+    const std::string normed = "torch.batch_norm(" + conv + ", " + scriptPath(n + ".weight") + ", " + scriptPath(n + ".bias") + ", "
+                               + scriptPath(n + ".running_mean") + ", " + scriptPath(n + ".running_var") + ", False, 0.1, "
                                + scriptFloat(kBatchNormEps) + ", False)";
     return relu ? "torch.relu(" + normed + ")" : normed;
 }
@@ -158,23 +101,8 @@ std::string resNetForward(const ResNetConfig &c)
         in = out;
     }
     s += "    x = torch.adaptive_avg_pool2d(x, [1, 1]).flatten(1)\n"
-         "    return " + linear("x", "classifier.1") + "\n";
+         "    return " + scriptLinear("x", "classifier.1") + "\n";
     return s;
-}
-
-void write(const torch::nn::Module &model, const char *architecture, const std::string &forward, const fs::path &file)
-{
-    Module module = [&] {
-        try {
-            Module root = TreeCopier().copy(model, architecture);
-            root.define(forward, scriptResolver());
-            return root;
-        } catch (const std::exception &e) {
-            throw Error(ErrorKind::Internal, "cannot build the TorchScript module for " + file.string() + ": "
-                                                 + reasonOf(e));
-        }
-    }();
-    saveScriptModule(module, file);
 }
 
 } // namespace
@@ -184,12 +112,12 @@ void writeVitTorchScript(const VitForImageClassificationImpl &model, const fs::p
     if (hasLora(model))
         throw Error(ErrorKind::InvalidInput, "cannot export a model with LoRA branches to TorchScript (" +
                                                  file.string() + "): merge the adapter into the weights first");
-    write(model, "ViTForImageClassification", vitForward(model.config()), file);
+    writeScriptTree(model, "ViTForImageClassification", vitForward(model.config()), file);
 }
 
 void writeResNetTorchScript(const ResNetForImageClassificationImpl &model, const fs::path &file)
 {
-    write(model, "ResNetForImageClassification", resNetForward(model.config()), file);
+    writeScriptTree(model, "ResNetForImageClassification", resNetForward(model.config()), file);
 }
 
 } // namespace ft

@@ -5,7 +5,8 @@
 #include "common/error.h"
 #include "export/onnx_runner.h"
 #include "export/torchscript_export.h"
-#include "models/checkpoint.h"
+#include "models/bert_config.h"
+#include "models/classifier_factory.h"
 #include "system/compute_threads.h"
 #include "text/tokenizer.h"
 
@@ -84,7 +85,7 @@ LogitsFunction exportedModel(const std::filesystem::path &folder, c10::Device de
 struct Predictor::Impl {
     std::filesystem::path folder;
     BertConfig config;
-    LoadedBert loaded;       // a checkpoint folder's model
+    ClassifierPtr model;     // a checkpoint folder's model
     LogitsFunction exported; // or an export's TorchScript or ONNX model
     std::optional<Tokenizer> tokenizer;
     c10::Device device = c10::Device(c10::kCPU);
@@ -145,15 +146,15 @@ void Predictor::load(const std::filesystem::path &folder, const PredictorOptions
         mImpl = std::move(impl);
         return;
     }
-    LoadOptions load;
+    ClassifierOptions load;
     load.device = impl->device;
-    impl->loaded = loadBert(folder, load);
+    LoadedClassifier loaded = loadClassifier(folder, load);
     // HF would start a missing head at random; predictions from it mean nothing.
-    if (!impl->loaded.report.missing.empty())
+    if (!loaded.initialised.empty())
         throw Error(ErrorKind::Incompatible, folder.string() + ": the checkpoint has no trained classification head "
-                                                              "(missing " + joined(impl->loaded.report.missing) +
+                                                              "(missing " + joined(loaded.initialised) +
                                                               "); fine-tune it before predicting");
-    impl->loaded.model->eval();
+    impl->model = std::move(loaded.model);
     mImpl = std::move(impl);
 }
 
@@ -200,7 +201,11 @@ Predictions Predictor::predict(std::span<const std::string_view> texts, std::spa
     at::NoGradGuard noGrad;
     const LogitsFunction forward = d.exported ? d.exported : [&d](const at::Tensor &ids, const at::Tensor &mask,
                                                                    const at::Tensor &types) {
-        return d.loaded.model.ptr()->forward(ids, mask, types).logits;
+        TensorBatch batch;
+        batch.inputIds = ids;
+        batch.attentionMask = mask;
+        batch.tokenTypeIds = types;
+        return d.model->logits(batch);
     };
     const std::vector<std::string> &names = d.config.id2label;
     std::vector<Encoding> batchRows;

@@ -22,11 +22,21 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char *kPeftPrefix = "base_model.model.";
-constexpr const char *kClassifier = "classifier";
-
-bool underModule(const std::string &name, const std::string &module)
+// Whether a parameter or module lies in a head PEFT trains and saves whole:
+// one whose name (or an ancestor's) ends with a modules_to_save entry, as
+// PEFT matches them (so DistilBERT's pre_classifier is part of its head).
+bool inModulesToSave(const std::string &name)
 {
-    return name == module || name.rfind(module + ".", 0) == 0;
+    static const std::vector<std::string> heads = loraModulesToSave();
+    for (std::size_t end = 0; end <= name.size(); ++end) {
+        if (end < name.size() && name[end] != '.')
+            continue;
+        const std::string_view prefix(name.data(), end);
+        for (const std::string &head : heads)
+            if (prefix.ends_with(head))
+                return true;
+    }
+    return false;
 }
 
 std::vector<std::pair<std::string, LoraLinearImpl *>> loraLinears(const torch::nn::Module &model)
@@ -63,7 +73,7 @@ std::int64_t classifierParameters(const torch::nn::Module &model)
 {
     std::int64_t count = 0;
     for (const auto &item : model.named_parameters())
-        if (underModule(item.key(), kClassifier))
+        if (inModulesToSave(item.key()))
             count += item.value().numel();
     return count;
 }
@@ -128,7 +138,7 @@ LoraSummary applyLora(torch::nn::Module &model, const LoraConfig &config)
     std::vector<std::pair<std::string, LoraLinearImpl *>> targets;
     for (const auto &item : model.named_modules("", /*include_self=*/false)) {
         const std::string &name = item.key();
-        if (underModule(name, kClassifier))
+        if (inModulesToSave(name))
             continue;
         auto *layer = item.value()->as<LoraLinear>();
         if (everyLinear ? layer == nullptr : !matchesLoraTarget(name, config.targetModules))
@@ -160,7 +170,7 @@ LoraSummary applyLora(torch::nn::Module &model, const LoraConfig &config)
         summary.adaptedModules.push_back(name);
     }
     for (auto &item : model.named_parameters())
-        if (underModule(item.key(), kClassifier))
+        if (inModulesToSave(item.key()))
             item.value().set_requires_grad(true);
 
     for (const auto &item : model.named_parameters()) {
@@ -205,7 +215,7 @@ TensorMap loraAdapterTensors(const torch::nn::Module &model, at::ScalarType dtyp
     if (tensors.empty())
         throw Error(ErrorKind::InvalidInput, "the model has no LoRA layers, so no adapter to export");
     for (const auto &item : model.named_parameters())
-        if (underModule(item.key(), kClassifier))
+        if (inModulesToSave(item.key()))
             tensors.emplace(kPeftPrefix + item.key(), exported(item.value()));
     return tensors;
 }

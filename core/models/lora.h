@@ -16,6 +16,7 @@
 #pragma once
 
 #include "models/bert_model.h"
+#include "models/model_family.h"
 #include "models/tensor_map.h"
 
 #include <c10/core/ScalarType.h>
@@ -30,8 +31,6 @@ namespace ft {
 
 class Classifier;
 
-// PEFT's shorthand for every linear layer but the output layer.
-inline constexpr const char *kLoraAllLinear = "all-linear";
 
 struct LoraConfig {
     std::int64_t r = 8;       // rank, >= 1
@@ -56,7 +55,8 @@ struct LoraSummary {
     std::string describe() const;
 };
 
-// PEFT's modules_to_save for sequence classification; of these BERT has the classifier.
+// PEFT's modules_to_save for sequence classification. As PEFT matches them, every module whose name
+// ends with one is trained and saved whole: BERT's classifier, DistilBERT's pre_classifier and classifier.
 std::vector<std::string> loraModulesToSave();
 
 // Whether `moduleName` (a full name such as "bert.encoder.layer.0.attention.self.query") is a target.

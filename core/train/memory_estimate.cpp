@@ -2,6 +2,7 @@
 #include "train/memory_estimate.h"
 
 #include "models/bert_config.h"
+#include "models/model_family.h"
 #include "train/run_config.h"
 
 #include <algorithm>
@@ -12,18 +13,27 @@ namespace ft {
 namespace {
 
 // Parameters of the LoRA branches on one encoder layer: r x (in + out) for
-// each linear layer a target module names (BERT's query, key, value, and
-// "dense" for the attention output, intermediate and output projections).
-std::int64_t loraPerLayer(const BertConfig &m, const RunConfig &c)
+// each linear layer a target names, as PEFT matches names (BERT's "dense" is
+// the attention output, intermediate and output projections).
+std::int64_t loraPerLayer(const BertConfig &m, const std::vector<std::string> &targets, std::int64_t r)
 {
-    const std::int64_t h = m.hiddenSize, i = m.intermediateSize, r = c.loraR;
+    const std::int64_t h = m.hiddenSize, i = m.intermediateSize;
+    struct Layer {
+        const char *name;
+        std::int64_t in, out;
+    };
+    const std::vector<Layer> layers = m.isDistilBert()
+        ? std::vector<Layer>{{"q_lin", h, h}, {"k_lin", h, h}, {"v_lin", h, h}, {"out_lin", h, h}, {"lin1", h, i},
+                             {"lin2", i, h}}
+        : std::vector<Layer>{{"query", h, h}, {"key", h, h}, {"value", h, h}, {"dense", h, h}, {"dense", h, i},
+                             {"dense", i, h}};
     std::int64_t total = 0;
-    for (const std::string &target : c.loraTargetModules) {
-        if (target == "query" || target == "key" || target == "value")
-            total += r * (h + h);
-        else if (target == "dense")
-            total += r * (h + h) + r * (h + i) + r * (i + h);
-    }
+    for (const Layer &layer : layers)
+        for (const std::string &target : targets)
+            if (target == layer.name || target == kLoraAllLinear) {
+                total += r * (layer.in + layer.out);
+                break;
+            }
     return total;
 }
 
@@ -48,9 +58,13 @@ MemoryEstimate estimateTrainingMemory(const BertConfig &m, const RunConfig &c, s
                                                          + classifier;
         break;
     case TrainMethod::Lora: {
-        std::int64_t lora = layers * loraPerLayer(m, c);
-        // "dense" also names the pooler's projection, which PEFT's matching adapts too.
-        if (std::find(c.loraTargetModules.begin(), c.loraTargetModules.end(), "dense") != c.loraTargetModules.end())
+        const std::vector<std::string> targets = resolvedLoraTargets(c.loraTargetModules, m.modelType);
+        std::int64_t lora = layers * loraPerLayer(m, targets, c.loraR);
+        // "dense" also names BERT's pooler projection, which PEFT's matching adapts too.
+        const bool pooler = !m.isDistilBert()
+                            && std::any_of(targets.begin(), targets.end(),
+                                           [](const std::string &t) { return t == "dense" || t == kLoraAllLinear; });
+        if (pooler)
             lora += c.loraR * 2 * h;
         e.parameters += lora;
         e.trainableParameters = lora + classifier;

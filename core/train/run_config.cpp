@@ -328,8 +328,6 @@ void validate(const RunConfig &config, const std::string &origin)
         fail(origin, "load_best_model_at_end needs evaluation: set eval_strategy to \"steps\" or \"epoch\"");
     if (config.earlyStoppingPatience > 0 && !evaluates)
         fail(origin, "early_stopping_patience needs evaluation: set eval_strategy to \"steps\" or \"epoch\"");
-    if (config.method == TrainMethod::Lora && config.loraTargetModules.empty())
-        fail(origin, "lora_target_modules must name at least one module when method is \"lora\"");
     if (const std::string problem = checkMetric(config.metricForBestModel); !problem.empty())
         fail(origin, "metric_for_best_model " + problem);
     if (const std::string problem = checkDevice(config.device); !problem.empty())

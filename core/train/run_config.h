@@ -67,7 +67,8 @@ struct RunConfig {
     std::int64_t loraR = 8;                   // lora_r: rank of the LoRA update, >= 1
     double loraAlpha = 16;                    // lora_alpha: LoRA scale is lora_alpha / lora_r, > 0
     double loraDropout = 0.05;                // lora_dropout: dropout on the LoRA input, [0, 1)
-    std::vector<std::string> loraTargetModules{"query", "value"}; // lora_target_modules: linear layers to adapt
+    std::vector<std::string> loraTargetModules; // lora_target_modules: linear layers to adapt; empty = the
+                                                // model family's default, as PEFT's (models/model_family.h)
     std::int64_t freezeLayers = -1;           // freeze_layers: with method freeze, the lowest encoder layers kept
                                               // frozen (with the embeddings); -1 = all, only the head trains
     std::int64_t earlyStoppingPatience = 0;   // early_stopping_patience: evaluations without improvement before

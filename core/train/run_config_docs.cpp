@@ -48,7 +48,7 @@ const std::vector<RunConfigKeyDoc> &runConfigKeyDocs()
         {"lora_r", input, false, "Rank of the LoRA update: larger learns more and costs more."},
         {"lora_alpha", input, false, "LoRA's scale is lora_alpha / lora_r."},
         {"lora_dropout", input, false, "Dropout on the LoRA branch's input."},
-        {"lora_target_modules", input, false, "The linear layers that get adapters (e.g. query, value)."},
+        {"lora_target_modules", input, false, "The linear layers that get adapters; unset, the model family's (query, value for BERT and ViT; q_lin, v_lin for DistilBERT)."},
         {"freeze_layers", input, false,
          "With method freeze: the lowest encoder layers kept fixed, with the embeddings; -1 trains only the head."},
         {"early_stopping_patience", eval, false, "Evaluations without improvement before the run stops; 0 never stops early."},

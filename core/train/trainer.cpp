@@ -7,6 +7,7 @@
 #include "common/version.h"
 #include "models/classifier_factory.h"
 #include "models/lora.h"
+#include "models/model_family.h"
 #include "models/safetensors.h"
 #include "store/catalog.h"
 #include "store/datasets.h"
@@ -59,9 +60,10 @@ double peakRssMb()
 // then 65536 / 2^25, so the loss itself is not finite, not just its scale.
 constexpr std::int64_t kMaxSkippedSteps = 25;
 
-LoraConfig loraConfigOf(const RunConfig &config)
+LoraConfig loraConfigOf(const RunConfig &config, const Classifier &model)
 {
-    return {config.loraR, config.loraAlpha, config.loraDropout, config.loraTargetModules,
+    return {config.loraR, config.loraAlpha, config.loraDropout,
+            resolvedLoraTargets(config.loraTargetModules, model.configJson().value("model_type", "")),
             static_cast<std::uint64_t>(config.seed)};
 }
 
@@ -192,7 +194,7 @@ void Trainer::setUp()
     if (mConfig.method == TrainMethod::Freeze)
         mModel->freeze(mConfig.freezeLayers);
     if (mConfig.method == TrainMethod::Lora)
-        mOuterSink.log(LogLevel::Info, "LoRA: " + applyLora(mModel->module(), loraConfigOf(mConfig)).describe());
+        mOuterSink.log(LogLevel::Info, "LoRA: " + applyLora(mModel->module(), loraConfigOf(mConfig, *mModel)).describe());
 
     if (!mRequest.resumeRun && writes) {
         NewRun run;
@@ -517,7 +519,7 @@ void Trainer::saveFinalModel(const fs::path &modelFolder)
         // The adapter beside the model folder, not in it: transformers would take an adapter_config.json
         // there for a PEFT adapter and load the base model instead of this merged one.
         mSummary.adapterFolder = modelFolder.parent_path() / "adapter";
-        saveLoraAdapter(mModel->module(), loraConfigOf(mConfig), mModelPath, mSummary.adapterFolder,
+        saveLoraAdapter(mModel->module(), loraConfigOf(mConfig, *mModel), mModelPath, mSummary.adapterFolder,
                         mModel->peftTaskType());
         mergeLora(mModel->module());
     }

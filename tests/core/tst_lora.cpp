@@ -441,7 +441,7 @@ private Q_SLOTS:
         options.labels = finalModel.config.id2label;
         options.ignoreMismatchedSizes = true;
         LoadedBert rebuilt = loadBert(kTinyModel, options);
-        LoraConfig config{4, 8, request.config.loraDropout, request.config.loraTargetModules, 0};
+        LoraConfig config{4, 8, request.config.loraDropout, {"query", "value"}, 0}; // BERT's default targets
         applyLora(*rebuilt.model, config);
         TensorMap adapter = loadSafetensors(summary.adapterFolder / "adapter_model.safetensors");
         TensorMap state = bertStateDict(*rebuilt.model);

@@ -1,0 +1,33 @@
+// model_family.h: what each model family (config.json's model_type) offers:
+// its input, its name for people, the training methods it supports and
+// PEFT's default LoRA targets for it. Torch-free, for the run dialog, the
+// CLI and the trainer alike.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ft {
+
+// PEFT's shorthand for every linear layer but the output layer.
+inline constexpr const char *kLoraAllLinear = "all-linear";
+
+struct ModelFamily {
+    std::string modelType;                // "bert", "distilbert", "vit", "resnet"
+    std::string displayName;              // "BERT", "DistilBERT", ...
+    bool images = false;                  // classifies images (else text)
+    std::vector<std::string> methods;     // run config "method" values it trains with
+    std::vector<std::string> loraTargets; // PEFT's default target_modules; empty: no LoRA
+};
+
+// The families this build trains, in the order the model picker lists them.
+const std::vector<ModelFamily> &modelFamilies();
+// The family of a model_type, or null when this build has none.
+const ModelFamily *findModelFamily(const std::string &modelType);
+
+// The LoRA targets of a run: lora_target_modules when the run names any,
+// else the family's default (query and value for BERT, q_lin and v_lin for
+// DistilBERT, as PEFT picks them).
+std::vector<std::string> resolvedLoraTargets(const std::vector<std::string> &configured, const std::string &modelType);
+
+} // namespace ft

@@ -1,0 +1,184 @@
+// tst_cli_model_families.cpp: the model families beside BERT, end to end
+// through the command line on real data (SST-2 from ../shared/data): a
+// scratch DistilBERT learns as well as a scratch BERT of the same size,
+// LoRA trains on it, and its runs export to every format and predict.
+#include "clirunner.h"
+#include "tempproject.h"
+#include "testregistry.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+using ft::test::runFinetune;
+
+namespace {
+
+const fs::path kShared = FT_SHARED_DIR;
+
+QJsonObject lastJsonLine(const QString &out)
+{
+    return QJsonDocument::fromJson(out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
+}
+
+QString pathOf(const fs::path &path)
+{
+    return QString::fromStdString(path.string());
+}
+
+// SST-2's train rows (split "train") and dev rows ("validation") as one TSV.
+QByteArray sst2WithSplits()
+{
+    QByteArray tsv = "sentence\tlabel\tsplit\n";
+    for (const auto &[file, split] : {std::pair{"train.tsv", "train"}, std::pair{"dev.tsv", "validation"}}) {
+        const QList<QByteArray> lines = ft::test::readBytes(kShared / "data" / "sst2" / file).split('\n');
+        for (qsizetype i = 1; i < lines.size(); ++i)
+            if (!lines[i].isEmpty())
+                tsv += lines[i] + '\t' + split + '\n';
+    }
+    return tsv;
+}
+
+// A scratch model folder: `config` beside bert-base-uncased's vocabulary.
+fs::path scratchModel(const QTemporaryDir &dir, const char *name, const QByteArray &config)
+{
+    const fs::path folder = ft::test::toPath(dir.filePath(QString::fromLatin1(name)));
+    fs::create_directories(folder);
+    for (const char *file : {"vocab.txt", "tokenizer_config.json"})
+        fs::copy_file(kShared / "data" / "tokenizers" / "bert-base-uncased" / file, folder / file);
+    ft::test::writeBytes(folder / "config.json", config);
+    return folder;
+}
+
+// Both the same size: hidden 64, 2 layers of 2 heads, feed-forward 256.
+const QByteArray kBertConfig = R"({"model_type": "bert", "vocab_size": 30522, "hidden_size": 64,
+    "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 256, "max_position_embeddings": 128})";
+const QByteArray kDistilBertConfig = R"({"model_type": "distilbert", "vocab_size": 30522, "dim": 64,
+    "n_layers": 2, "n_heads": 2, "hidden_dim": 256, "max_position_embeddings": 128, "seq_classif_dropout": 0.1})";
+const QByteArray kRecipe = R"({"num_train_epochs": 2, "learning_rate": 0.001, "per_device_train_batch_size": 32,
+    "max_length": 64, "warmup_ratio": 0.1, "weight_decay": 0.01, "eval_strategy": "epoch", "threads": 1, "seed": 1})";
+
+} // namespace
+
+class CliModelFamiliesTest : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir mDir;
+    QString mProject;
+    int mDistilRun = 0;
+
+    // A scratch model of `modelFolder`'s config.json, trained with `config`.
+    QJsonObject trainScratch(const fs::path &modelFolder, const QString &config)
+    {
+        const auto result = runFinetune({"train", "--project", mProject, "--dataset", "sst2", "--model",
+                                         "scratch:" + pathOf(modelFolder / "config.json"), "--config", config, "--json"},
+                                        {}, 600000);
+        if (result.exitCode != 0)
+            qWarning().noquote() << result.err;
+        return result.exitCode == 0 ? lastJsonLine(result.out) : QJsonObject();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(mDir.isValid());
+        mProject = mDir.filePath(QStringLiteral("project"));
+        QCOMPARE(runFinetune({"project", "init", mProject}).exitCode, 0);
+        const QString tsv = mDir.filePath(QStringLiteral("sst2.tsv"));
+        ft::test::writeBytes(ft::test::toPath(tsv), sst2WithSplits());
+        const auto imported = runFinetune({"dataset", "import", "--project", mProject, "--name", "sst2", tsv,
+                                           "--no-quoting", "--text-column", "sentence", "--label-column", "label",
+                                           "--split-column", "split", "--json"});
+        QCOMPARE(imported.exitCode, 0);
+        QCOMPARE(lastJsonLine(imported.out)["errors"].toObject()["count"].toInt(), 0);
+    }
+
+    // Same size, same recipe, same data: accuracy within 3 points (2 epochs
+    // on 6,920 sentences; chance is 50 %).
+    void distilBertLearnsAsWellAsBert()
+    {
+        const QString recipe = mDir.filePath(QStringLiteral("recipe.json"));
+        ft::test::writeBytes(ft::test::toPath(recipe), kRecipe);
+        const QJsonObject bert = trainScratch(scratchModel(mDir, "bert", kBertConfig), recipe);
+        const QJsonObject distil = trainScratch(scratchModel(mDir, "distilbert", kDistilBertConfig), recipe);
+        QCOMPARE(distil["state"].toString(), QStringLiteral("completed"));
+        const double bertAccuracy = bert["eval"].toObject()["eval_accuracy"].toDouble();
+        const double distilAccuracy = distil["eval"].toObject()["eval_accuracy"].toDouble();
+        qInfo("SST-2 dev accuracy, scratch BERT / DistilBERT (hidden 64, 2 layers): %.4f / %.4f", bertAccuracy,
+              distilAccuracy);
+        QVERIFY(bertAccuracy > 0.7);
+        QVERIFY(distilAccuracy > 0.7);
+        QVERIFY(std::abs(distilAccuracy - bertAccuracy) < 0.03);
+        mDistilRun = distil["run_id"].toInt();
+    }
+
+    // TorchScript and ONNX exports give the run's logits; the TorchScript
+    // folder predicts what the run's own model does.
+    void distilBertExportsAndPredicts()
+    {
+        QVERIFY(mDistilRun > 0);
+        for (const char *format : {"torchscript", "onnx", "hf"}) {
+            const QString output = mDir.filePath(QStringLiteral("export-%1").arg(QLatin1String(format)));
+            const auto result = runFinetune({"export", "--project", mProject, "--run", QString::number(mDistilRun),
+                                             "--format", format, "--output", output, "--json"},
+                                            {}, 600000);
+            QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+            const QJsonObject check = lastJsonLine(result.out)["check"].toObject();
+            QCOMPARE(check["predictions_changed"].toInt(), 0);
+            QVERIFY2(check["max_abs_logit_difference"].toDouble() < 1e-4,
+                     qPrintable(QString::number(check["max_abs_logit_difference"].toDouble())));
+        }
+        const QString input = mDir.filePath(QStringLiteral("texts.csv"));
+        ft::test::writeBytes(ft::test::toPath(input), "text\na gripping , beautifully acted film\na dull , lifeless mess\n");
+        QStringList predictions;
+        for (const QString &model : {mProject + QStringLiteral("/runs/%1").arg(mDistilRun),
+                                     mDir.filePath(QStringLiteral("export-torchscript"))}) {
+            const QString output = mDir.filePath(QStringLiteral("predictions.csv"));
+            const auto result = runFinetune({"predict", "--model", model, "--input", input, "--output", output});
+            QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+            predictions << QString::fromUtf8(ft::test::readBytes(ft::test::toPath(output)));
+        }
+        QCOMPARE(predictions[1], predictions[0]);
+        QVERIFY(predictions[0].contains(QLatin1String("1")) && predictions[0].contains(QLatin1String("0")));
+    }
+
+    // LoRA on DistilBERT adapts q_lin and v_lin (PEFT's default for the
+    // family) and trains its whole head (pre_classifier and classifier).
+    void distilBertLora()
+    {
+        QVERIFY(mDistilRun > 0);
+        const QString config = mDir.filePath(QStringLiteral("lora.json"));
+        ft::test::writeBytes(ft::test::toPath(config), R"({"method": "lora", "lora_r": 4, "max_steps": 30,
+            "learning_rate": 0.003, "per_device_train_batch_size": 32, "max_length": 64, "eval_strategy": "no"})");
+        const auto result = runFinetune({"train", "--project", mProject, "--dataset", "sst2", "--model",
+                                         mProject + QStringLiteral("/runs/%1/model").arg(mDistilRun), "--config",
+                                         config, "--json"},
+                                        {}, 600000);
+        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+        // 2 layers x (q_lin + v_lin) x 4 x (64 + 64), + pre_classifier 64 x 64 + 64, + classifier 64 x 2 + 2
+        QVERIFY2(result.err.contains(QLatin1String("trainable params: 6,338 ||")) ||
+                     result.out.contains(QLatin1String("trainable params: 6,338 ||")),
+                 qPrintable(result.err));
+        const int run = lastJsonLine(result.out)["run_id"].toInt();
+        const QString adapter = mDir.filePath(QStringLiteral("adapter"));
+        const auto exported = runFinetune({"export", "--project", mProject, "--run", QString::number(run), "--format",
+                                           "peft", "--output", adapter, "--json"},
+                                          {}, 600000);
+        QVERIFY2(exported.exitCode == 0, qPrintable(exported.err));
+        const QJsonObject adapterConfig =
+            QJsonDocument::fromJson(ft::test::readBytes(ft::test::toPath(adapter + "/adapter_config.json"))).object();
+        QCOMPARE(adapterConfig["target_modules"].toVariant().toStringList(), (QStringList{"q_lin", "v_lin"}));
+        QCOMPARE(lastJsonLine(exported.out)["check"].toObject()["predictions_changed"].toInt(), 0);
+    }
+};
+
+FT_REGISTER_TEST(CliModelFamiliesTest);
+
+#include "tst_cli_model_families.moc"
