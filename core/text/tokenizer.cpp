@@ -1,5 +1,5 @@
 // tokenizer.cpp: encoding with truncation, the special-token template and
-// padding, over the pipeline of tokenizer_model.h.
+// padding, over the pipeline of tokenizer_model.h; decoding.
 #include "text/tokenizer.h"
 
 #include "common/error.h"
@@ -40,6 +40,13 @@ std::size_t tokenizeAndTruncate(const TokenizerModel &model, std::string_view te
     tokenizeText(model, text, work.scratch, work.first);
     if (pair)
         tokenizeText(model, *pair, work.scratch, work.second);
+    // Trimming only moves spans, and the first token, which its rule looks
+    // at, survives truncation: trimming before truncating is the same.
+    if (model.postProcessor.trimOffsets) {
+        trimOffsets(model, text, work.first);
+        if (pair)
+            trimOffsets(model, *pair, work.second);
+    }
     const std::size_t added = options.addSpecialTokens ? model.postProcessor.addedTokens(pair != nullptr) : 0;
     const std::size_t untruncated = work.first.size() + work.second.size() + added;
     const std::size_t maxLength = effectiveMaxLength(model, options);
@@ -126,8 +133,10 @@ void padRows(const TokenizerModel &model, const EncodeOptions &options, const st
     batch.cols = static_cast<std::int64_t>(cols);
     const bool padded = std::any_of(batch.lengths.begin(), batch.lengths.end(),
                                     [&](std::int64_t length) { return std::size_t(length) < cols; });
-    if (padded && model.padId < 0)
-        throw Error(ErrorKind::InvalidInput, model.source.string() + ": the tokenizer has no pad token to pad with");
+    if (padded && model.padId < 0) {
+        throw Error(ErrorKind::InvalidInput, model.source.string() + ": the tokenizer has no pad token to pad with"
+                                                 " (GPT-2 defines none: set pad_token in tokenizer_config.json)");
+    }
 
     batch.inputIds.assign(rows * cols, model.padId);
     batch.tokenTypeIds.assign(rows * cols, 0);
@@ -210,7 +219,9 @@ Tokenizer Tokenizer::fromFolder(const std::filesystem::path &folder)
         return fromTokenizerJson(folder / "tokenizer.json");
     if (std::filesystem::exists(folder / "vocab.txt", ec))
         return fromVocabFile(folder / "vocab.txt");
-    throw Error(ErrorKind::NotFound, folder.string() + ": no tokenizer.json or vocab.txt");
+    if (std::filesystem::exists(folder / "vocab.json", ec))
+        return fromVocabAndMerges(folder / "vocab.json", folder / "merges.txt");
+    throw Error(ErrorKind::NotFound, folder.string() + ": no tokenizer.json or vocab.txt, nor vocab.json + merges.txt");
 }
 
 Tokenizer Tokenizer::fromTokenizerJson(const std::filesystem::path &file)
@@ -221,6 +232,11 @@ Tokenizer Tokenizer::fromTokenizerJson(const std::filesystem::path &file)
 Tokenizer Tokenizer::fromVocabFile(const std::filesystem::path &file)
 {
     return Tokenizer(loadVocabFile(file));
+}
+
+Tokenizer Tokenizer::fromVocabAndMerges(const std::filesystem::path &vocabJson, const std::filesystem::path &merges)
+{
+    return Tokenizer(loadBpeVocabFiles(vocabJson, merges));
 }
 
 Encoding Tokenizer::encode(std::string_view text, const EncodeOptions &options) const
@@ -261,6 +277,11 @@ BatchEncoding Tokenizer::pad(std::span<const Encoding> encodings, const EncodeOp
     return batch;
 }
 
+std::string Tokenizer::decode(std::span<const std::int64_t> ids, bool skipSpecialTokens) const
+{
+    return decodeIds(*mModel, ids, skipSpecialTokens);
+}
+
 std::optional<std::int64_t> Tokenizer::tokenToId(std::string_view token) const
 {
     const std::int64_t id = mModel->idOf(token);
@@ -283,17 +304,20 @@ std::vector<std::string> Tokenizer::idsToTokens(std::span<const std::int64_t> id
 
 std::int64_t Tokenizer::vocabSize() const
 {
-    std::int64_t size = mModel->wordPiece.vocab().idLimit();
+    std::int64_t size = mModel->vocab().idLimit();
     for (const AddedToken &token : mModel->added.tokens())
         size = std::max<std::int64_t>(size, token.id + 1);
     return size;
 }
 
-std::int64_t Tokenizer::unkId() const { return mModel->wordPiece.unkId(); }
+std::int64_t Tokenizer::unkId() const { return mModel->unkId; }
 std::int64_t Tokenizer::clsId() const { return mModel->clsId; }
 std::int64_t Tokenizer::sepId() const { return mModel->sepId; }
 std::int64_t Tokenizer::padId() const { return mModel->padId; }
 std::int64_t Tokenizer::maskId() const { return mModel->maskId; }
+std::int64_t Tokenizer::bosId() const { return mModel->bosId; }
+std::int64_t Tokenizer::eosId() const { return mModel->eosId; }
+bool Tokenizer::byteLevel() const { return mModel->byteLevelBpe() != nullptr; }
 std::size_t Tokenizer::specialTokenCount(bool pair) const { return mModel->postProcessor.addedTokens(pair); }
 std::size_t Tokenizer::modelMaxLength() const { return mModel->modelMaxLength; }
 bool Tokenizer::lowercases() const { return mModel->normalizer.options().lowercase; }

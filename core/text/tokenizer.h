@@ -1,12 +1,15 @@
-// tokenizer.h: the BERT WordPiece tokenizer of a Hugging Face checkpoint
-// folder (tokenizer.json, or vocab.txt + tokenizer_config.json), encoding
-// texts and text pairs exactly as HF's fast tokenizer does: ids, token types,
-// attention masks, longest_first truncation, right padding and the byte
-// offsets of every token in the input.
+// tokenizer.h: the tokenizer of a Hugging Face checkpoint folder: BERT's
+// WordPiece (tokenizer.json, or vocab.txt + tokenizer_config.json) or the
+// byte-level BPE of GPT-2 and RoBERTa (tokenizer.json, or vocab.json +
+// merges.txt + tokenizer_config.json), encoding texts and text pairs exactly
+// as HF's fast tokenizer does: ids, token types, attention masks,
+// longest_first truncation, right padding and the byte offsets of every token
+// in the input; and decoding ids back to text.
 //
 // Input text is UTF-8. A byte that is not part of valid UTF-8 reads as
-// U+FFFD, which BERT's clean_text removes as it removes a real U+FFFD: bad
-// bytes never fail an encode and never shift the offsets of other tokens.
+// U+FFFD: BERT's clean_text removes it as it removes a real U+FFFD, byte-level
+// BPE encodes U+FFFD's bytes with the one bad byte as their span. Bad bytes
+// never fail an encode and never shift the offsets of other tokens.
 #pragma once
 
 #include "common/padding.h"
@@ -74,14 +77,22 @@ struct BatchEncoding {
 // member may be called from several threads at once.
 class Tokenizer {
 public:
-    // tokenizer.json when the folder has one, else vocab.txt.
+    // tokenizer.json when the folder has one, else vocab.txt, else
+    // vocab.json with merges.txt.
     static Tokenizer fromFolder(const std::filesystem::path &folder);
     // Also reads tokenizer_config.json (model_max_length, special token
-    // names, explicit do_lower_case/strip_accents/tokenize_chinese_chars as
-    // transformers applies them) and special_tokens_map.json beside it.
+    // names, explicit do_lower_case/strip_accents/tokenize_chinese_chars or
+    // add_prefix_space/trim_offsets as transformers applies them) and
+    // special_tokens_map.json beside it.
     static Tokenizer fromTokenizerJson(const std::filesystem::path &file);
     // Also reads tokenizer_config.json and special_tokens_map.json beside it.
     static Tokenizer fromVocabFile(const std::filesystem::path &file);
+    // GPT-2's or RoBERTa's vocab.json and merges.txt (with
+    // tokenizer_config.json and special_tokens_map.json beside vocab.json),
+    // as transformers' GPT2Tokenizer or RobertaTokenizer reads them: RoBERTa's
+    // <s> A </s> framing when tokenizer_class is RobertaTokenizer or the
+    // special tokens are <s> and </s>, no special tokens for GPT-2.
+    static Tokenizer fromVocabAndMerges(const std::filesystem::path &vocabJson, const std::filesystem::path &merges);
 
     Encoding encode(std::string_view text, const EncodeOptions &options = {}) const;
     Encoding encode(std::string_view text, std::string_view pair, const EncodeOptions &options = {}) const;
@@ -93,6 +104,15 @@ public:
     // a batch, by options.padding and options.maxLength (HF's tokenizer.pad).
     BatchEncoding pad(std::span<const Encoding> encodings, const EncodeOptions &options = {}) const;
 
+    // The text of `ids`, as HF's decoder writes it. Byte-level BPE gives
+    // back the bytes encoded (decode(encode(text)) == text for valid UTF-8
+    // holding no special token, unless add_prefix_space added a space), with
+    // U+FFFD for a character the ids cut short; WordPiece joins words with
+    // spaces and cannot restore case, accents or spacing. Ids of no token
+    // are left out, and so are special tokens ([CLS], <s>, <|endoftext|>,
+    // ...) when skipSpecialTokens.
+    std::string decode(std::span<const std::int64_t> ids, bool skipSpecialTokens = true) const;
+
     std::optional<std::int64_t> tokenToId(std::string_view token) const;
     // The token with `id` (added tokens included); empty when there is none.
     std::string_view idToToken(std::int64_t id) const;
@@ -100,11 +120,18 @@ public:
 
     // One more than the largest id (vocabulary and added tokens).
     std::int64_t vocabSize() const;
-    std::int64_t unkId() const;
+    std::int64_t unkId() const;  // -1 when the tokenizer has none (byte-level BPE needs none)
     std::int64_t clsId() const;  // -1 when the tokenizer has none
     std::int64_t sepId() const;  // -1 when the tokenizer has none
-    std::int64_t padId() const;  // -1 when the tokenizer has none (padding then fails)
+    // -1 when the tokenizer has none, and padding a batch then fails. GPT-2
+    // has none: callers that batch must name one (pad_token in
+    // tokenizer_config.json, usually the eos token) or not pad.
+    std::int64_t padId() const;
     std::int64_t maskId() const; // -1 when the tokenizer has none
+    std::int64_t bosId() const;  // -1 when the tokenizer has none (BERT)
+    std::int64_t eosId() const;  // -1 when the tokenizer has none (BERT)
+    // Byte-level BPE (GPT-2, RoBERTa) rather than WordPiece (BERT).
+    bool byteLevel() const;
     // How many special tokens encoding adds to one text or to a pair.
     std::size_t specialTokenCount(bool pair) const;
     // model_max_length of tokenizer_config.json; 0 when it does not say.

@@ -4,6 +4,9 @@
 #include "text/json_file.h"
 #include "text/vocab.h"
 
+#include <initializer_list>
+#include <string_view>
+
 namespace ft {
 
 namespace {
@@ -46,6 +49,8 @@ void readSpecialTokens(const JsonFile &file, const nlohmann::json &root, Tokeniz
     readSpecialToken(file, root, "pad_token", config.pad);
     readSpecialToken(file, root, "cls_token", config.cls);
     readSpecialToken(file, root, "mask_token", config.mask);
+    readSpecialToken(file, root, "bos_token", config.bos);
+    readSpecialToken(file, root, "eos_token", config.eos);
     const auto extra = root.find("additional_special_tokens");
     if (extra == root.end() || extra->is_null())
         return;
@@ -94,11 +99,56 @@ void readAddedTokensDecoder(const JsonFile &file, const nlohmann::json &root, To
     }
 }
 
+// A flag the file may leave out (or set to null), which then keeps its default.
+void readFlag(const JsonFile &file, const nlohmann::json &root, const char *key, std::optional<bool> &flag)
+{
+    if (const std::optional<bool> value = file.optionalBoolean(root, "", key))
+        flag = value;
+}
+
+bool startsWithAny(const std::string &text, std::initializer_list<std::string_view> prefixes)
+{
+    for (std::string_view prefix : prefixes) {
+        if (std::string_view(text).starts_with(prefix))
+            return true;
+    }
+    return false;
+}
+
 } // namespace
+
+TokenizerConfig TokenizerConfig::defaults(TokenizerFamily family)
+{
+    TokenizerConfig config;
+    config.family = family;
+    const auto named = [](const char *content) { return AddedToken{content, -1, true}; };
+    switch (family) {
+    case TokenizerFamily::Bert:
+        break;
+    case TokenizerFamily::Gpt2:
+        config.unk = config.bos = config.eos = named("<|endoftext|>");
+        config.sep = config.pad = config.cls = config.mask = named("");
+        break;
+    case TokenizerFamily::Roberta:
+        config.bos = config.cls = named("<s>");
+        config.eos = config.sep = named("</s>");
+        config.unk = named("<unk>");
+        config.pad = named("<pad>");
+        config.mask = named("<mask>");
+        config.mask.lstrip = true;
+        break;
+    }
+    return config;
+}
 
 TokenizerConfig readTokenizerConfig(const std::filesystem::path &folder)
 {
-    TokenizerConfig config;
+    return readTokenizerConfig(folder, TokenizerConfig::defaults(TokenizerFamily::Bert));
+}
+
+TokenizerConfig readTokenizerConfig(const std::filesystem::path &folder, const TokenizerConfig &defaults)
+{
+    TokenizerConfig config = defaults;
     std::error_code ec;
     const std::filesystem::path configFile = folder / "tokenizer_config.json";
     if (std::filesystem::exists(configFile, ec)) {
@@ -112,6 +162,12 @@ TokenizerConfig readTokenizerConfig(const std::filesystem::path &folder)
         config.stripAccents = file.optionalBoolean(root, "", "strip_accents");
         if (root.contains("tokenize_chinese_chars"))
             config.tokenizeChineseChars = file.boolean(root, "", "tokenize_chinese_chars", true);
+        // Only byte-level BPE looks at the class; anything but a string is no class.
+        if (const auto cls = root.find("tokenizer_class"); cls != root.end() && cls->is_string())
+            config.tokenizerClass = cls->get<std::string>();
+        readFlag(file, root, "add_prefix_space", config.addPrefixSpace);
+        readFlag(file, root, "trim_offsets", config.trimOffsets);
+        readFlag(file, root, "add_bos_token", config.addBosToken);
         const auto maxLength = root.find("model_max_length");
         if (maxLength != root.end() && !maxLength->is_null()) {
             if (!maxLength->is_number())
@@ -132,6 +188,24 @@ TokenizerConfig readTokenizerConfig(const std::filesystem::path &folder)
         readSpecialTokens(file, file.root(), config);
     }
     return config;
+}
+
+TokenizerConfig readByteLevelTokenizerConfig(const std::filesystem::path &folder, bool robertaLike)
+{
+    // First what the files name themselves, over no defaults at all.
+    TokenizerConfig none = TokenizerConfig::defaults(TokenizerFamily::Gpt2);
+    none.unk = none.bos = none.eos = AddedToken{"", -1, true};
+    const TokenizerConfig named = readTokenizerConfig(folder, none);
+    bool roberta = false;
+    if (!named.tokenizerClass.empty())
+        roberta = startsWithAny(named.tokenizerClass, {"Roberta", "Bart", "Longformer"});
+    else if (named.bos.content == "<s>" || named.cls.content == "<s>")
+        roberta = true;
+    else
+        roberta = robertaLike && named.bos.content.empty() && named.eos.content.empty() && named.cls.content.empty()
+            && named.sep.content.empty();
+    return readTokenizerConfig(folder, TokenizerConfig::defaults(roberta ? TokenizerFamily::Roberta
+                                                                         : TokenizerFamily::Gpt2));
 }
 
 } // namespace ft

@@ -1,25 +1,39 @@
 // tokenizer_files.h: building a TokenizerModel from a checkpoint's files:
-// tokenizer.json (the fast tokenizer's definition) or vocab.txt, each with
-// the tokenizer_config.json and special_tokens_map.json beside it.
+// tokenizer.json (the fast tokenizer's definition), vocab.txt (BERT) or
+// vocab.json + merges.txt (GPT-2, RoBERTa), each with the
+// tokenizer_config.json and special_tokens_map.json beside it.
 #pragma once
 
 #include "text/tokenizer_model.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <filesystem>
 #include <memory>
+#include <string>
 
 namespace ft {
 
+class JsonFile;
 struct TokenizerConfig;
 
-// Both throw ft::Error naming the file and the line (vocab.txt) or JSON
-// pointer (tokenizer.json) at fault: NotFound for a missing file,
-// InvalidInput for content we cannot use, Incompatible for a tokenizer type
-// other than BERT WordPiece.
+// All throw ft::Error naming the file and the line (vocab.txt, merges.txt)
+// or JSON pointer (tokenizer.json, vocab.json) at fault: NotFound for a
+// missing file, InvalidInput for content we cannot use, Incompatible for a
+// tokenizer other than BERT WordPiece or GPT-2-style byte-level BPE.
 std::shared_ptr<const TokenizerModel> loadTokenizerJson(const std::filesystem::path &file);
 std::shared_ptr<const TokenizerModel> loadVocabFile(const std::filesystem::path &file);
+// As transformers' GPT2Tokenizer and RobertaTokenizer read them (then
+// converted to their fast form): the RoBERTa template for a RoBERTa-style
+// config (see readByteLevelTokenizerConfig), none for GPT-2.
+std::shared_ptr<const TokenizerModel> loadBpeVocabFiles(const std::filesystem::path &vocabJson,
+                                                        const std::filesystem::path &merges);
 
-// Sets the pad/cls/sep/mask ids and model_max_length from the config.
+// Sets the pad/cls/sep/mask/bos/eos ids and model_max_length from the config.
 void applyTokenizerConfig(const TokenizerConfig &config, TokenizerModel &model);
+
+// A vocabulary written as a JSON object of token -> id (tokenizer.json's
+// /model/vocab, vocab.json), whose errors name `pointer`/token.
+Vocab readJsonVocab(const JsonFile &file, const nlohmann::json &entries, const std::string &pointer);
 
 } // namespace ft

@@ -1,7 +1,8 @@
 // tokenizer_json.cpp: a tokenizer from tokenizer.json, the tokenizers
-// library's own definition: BertNormalizer, BertPreTokenizer, WordPiece
-// (also old files whose model has no "type"), TemplateProcessing or
-// BertProcessing, and added_tokens.
+// library's own definition: BertNormalizer, BertPreTokenizer and WordPiece
+// (also old files whose model has no "type"), or the ByteLevel pre-tokenizer
+// and BPE of GPT-2 and RoBERTa; TemplateProcessing, BertProcessing,
+// RobertaProcessing or ByteLevel; and added_tokens.
 #include "common/error.h"
 #include "text/json_file.h"
 #include "text/tokenizer_config.h"
@@ -52,20 +53,9 @@ WordPiece readWordPiece(const JsonFile &file, const json &root)
     const std::string type = modelType(file, model);
     if (type != "WordPiece") {
         throw Error(ErrorKind::Incompatible, file.path().string() + ": /model/type: unsupported model type "
-                                                 + inQuotes(type) + " (only WordPiece is supported)");
+                                                 + inQuotes(type) + " (only WordPiece and byte-level BPE)");
     }
-    const json &entries = file.object(model, "/model", "vocab");
-    Vocab vocab;
-    vocab.reserve(entries.size());
-    for (const auto &[token, value] : entries.items()) {
-        const std::string at = jsonPointer("/model/vocab", token);
-        const std::int32_t id = tokenId(file, value, at);
-        if (vocab.hasId(id))
-            file.fail(at, "id " + std::to_string(id) + " is already used by " + inQuotes(std::string(vocab.token(id))));
-        vocab.add(token, id);
-    }
-    if (vocab.size() == 0)
-        file.fail("/model/vocab", "the vocabulary is empty");
+    Vocab vocab = readJsonVocab(file, file.object(model, "/model", "vocab"), "/model/vocab");
     const std::string unk = file.string(model, "/model", "unk_token", "[UNK]");
     if (vocab.find(unk) < 0)
         file.fail("/model/unk_token", inQuotes(unk) + " is not in /model/vocab");
@@ -203,7 +193,7 @@ std::vector<TemplateItem> readTemplate(const JsonFile &file, const json &process
     return items;
 }
 
-// ["[CLS]", 101] in BertProcessing.
+// ["[CLS]", 101] in BertProcessing and RobertaProcessing.
 std::pair<std::string, std::int32_t> readNamedId(const JsonFile &file, const json &processor, const char *key)
 {
     const std::string at = jsonPointer("/post_processor", key);
@@ -213,28 +203,52 @@ std::pair<std::string, std::int32_t> readNamedId(const JsonFile &file, const jso
     return {(*it)[0].get<std::string>(), tokenId(file, (*it)[1], at + "/1")};
 }
 
-PostProcessor readPostProcessor(const JsonFile &file, const json &root)
+// The post-processor's type; empty when there is none.
+std::string postProcessorType(const JsonFile &file, const json &root)
 {
     const auto it = root.find("post_processor");
     if (it == root.end() || it->is_null())
-        return PostProcessor::plain();
+        return {};
     if (!it->is_object())
         file.fail("/post_processor", std::string("expected an object, found ") + it->type_name());
-    const std::string type = file.string(*it, "/post_processor", "type", "");
+    return file.string(*it, "/post_processor", "type", "");
+}
+
+// `config` is given for byte-level BPE only: tokenizer_config.json, whose
+// add_prefix_space and trim_offsets transformers' RobertaTokenizerFast
+// writes into RobertaProcessing (only keys the file has count here).
+PostProcessor readPostProcessor(const JsonFile &file, const json &root, const TokenizerConfig *config)
+{
+    const std::string type = postProcessorType(file, root);
+    if (type.empty() && (!root.contains("post_processor") || root["post_processor"].is_null()))
+        return config ? PostProcessor::byteLevel(false, false) : PostProcessor::plain();
+    const json &processor = root["post_processor"];
     if (type == "BertProcessing") {
-        const auto [cls, clsId] = readNamedId(file, *it, "cls");
-        const auto [sep, sepId] = readNamedId(file, *it, "sep");
+        const auto [cls, clsId] = readNamedId(file, processor, "cls");
+        const auto [sep, sepId] = readNamedId(file, processor, "sep");
         return PostProcessor::bert(cls, clsId, sep, sepId);
     }
     if (type == "TemplateProcessing") {
-        const json &specials = file.object(*it, "/post_processor", "special_tokens");
-        PostProcessor processor;
-        processor.single = readTemplate(file, *it, "single", specials, false);
-        processor.pair = readTemplate(file, *it, "pair", specials, true);
-        return processor;
+        const json &specials = file.object(processor, "/post_processor", "special_tokens");
+        PostProcessor result;
+        result.single = readTemplate(file, processor, "single", specials, false);
+        result.pair = readTemplate(file, processor, "pair", specials, true);
+        return result;
     }
-    throw Error(ErrorKind::Incompatible, file.path().string() + ": /post_processor/type: unsupported post-processor "
-                                             + inQuotes(type) + " (only TemplateProcessing and BertProcessing)");
+    // HF's defaults for keys these two leave out.
+    const auto flag = [&](const char *key) { return file.boolean(processor, "/post_processor", key, true); };
+    if (config && type == "ByteLevel")
+        return PostProcessor::byteLevel(flag("trim_offsets"), flag("add_prefix_space"));
+    if (config && type == "RobertaProcessing") {
+        const auto [cls, clsId] = readNamedId(file, processor, "cls");
+        const auto [sep, sepId] = readNamedId(file, processor, "sep");
+        return PostProcessor::roberta(cls, clsId, sep, sepId, config->trimOffsets.value_or(flag("trim_offsets")),
+                                      config->addPrefixSpace.value_or(flag("add_prefix_space")));
+    }
+    throw Error(ErrorKind::Incompatible,
+                file.path().string() + ": /post_processor/type: unsupported post-processor " + inQuotes(type)
+                    + (config ? " (only ByteLevel, RobertaProcessing, TemplateProcessing and BertProcessing)"
+                              : " (only TemplateProcessing and BertProcessing with WordPiece)"));
 }
 
 // Every id the template adds must exist, or the model would index past its embeddings.
@@ -252,24 +266,174 @@ void checkTemplateIds(const JsonFile &file, const TokenizerModel &model)
     }
 }
 
+// The ByteLevel pre-tokenizer's add_prefix_space. A BPE behind any other
+// pre-tokenizer works on characters, not bytes: another model than this.
+bool readByteLevelPreTokenizer(const JsonFile &file, const json &root)
+{
+    const auto it = root.find("pre_tokenizer");
+    std::string type = "null";
+    if (it != root.end() && it->is_object())
+        type = file.string(*it, "/pre_tokenizer", "type", "");
+    else if (it != root.end() && !it->is_null())
+        file.fail("/pre_tokenizer", std::string("expected an object, found ") + it->type_name());
+    if (type != "ByteLevel") {
+        throw Error(ErrorKind::Incompatible, file.path().string()
+                                                 + ": /model/type: unsupported model type \"BPE\" with pre-tokenizer "
+                                                 + inQuotes(type)
+                                                 + " (only byte-level BPE, with the ByteLevel pre-tokenizer)");
+    }
+    if (!file.boolean(*it, "/pre_tokenizer", "use_regex", true)) {
+        throw Error(ErrorKind::Incompatible, file.path().string() + ": /pre_tokenizer/use_regex: only GPT-2's "
+                                                                    "split (use_regex true) is supported");
+    }
+    return file.boolean(*it, "/pre_tokenizer", "add_prefix_space", true);
+}
+
+void checkNoNormalizer(const JsonFile &file, const json &root)
+{
+    const auto it = root.find("normalizer");
+    if (it == root.end() || it->is_null())
+        return;
+    if (!it->is_object())
+        file.fail("/normalizer", std::string("expected an object, found ") + it->type_name());
+    throw Error(ErrorKind::Incompatible, file.path().string() + ": /normalizer/type: unsupported normalizer "
+                                             + inQuotes(file.string(*it, "/normalizer", "type", ""))
+                                             + " for byte-level BPE (GPT-2 and RoBERTa have none)");
+}
+
+// "left right" strings (files before tokenizers 0.20) or ["left", "right"].
+std::vector<std::pair<std::string, std::string>> readMerges(const JsonFile &file, const json &model,
+                                                            const Vocab &vocab)
+{
+    const auto it = model.find("merges");
+    if (it == model.end())
+        file.fail("/model", "missing \"merges\"");
+    if (!it->is_array())
+        file.fail("/model/merges", std::string("expected an array, found ") + it->type_name());
+    std::vector<std::pair<std::string, std::string>> merges;
+    merges.reserve(it->size());
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        const json &entry = (*it)[i];
+        const std::string at = jsonPointer("/model/merges", i);
+        std::string left;
+        std::string right;
+        if (entry.is_string()) {
+            const std::string text = entry.get<std::string>();
+            const std::size_t space = text.find(' ');
+            if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos)
+                file.fail(at, "expected two tokens separated by one space, found " + inQuotes(text));
+            left = text.substr(0, space);
+            right = text.substr(space + 1);
+        } else if (entry.is_array() && entry.size() == 2 && entry[0].is_string() && entry[1].is_string()) {
+            left = entry[0].get<std::string>();
+            right = entry[1].get<std::string>();
+        } else {
+            file.fail(at, "expected \"left right\" or [\"left\", \"right\"]");
+        }
+        if (const std::string why = ByteLevelBpe::checkMerge(vocab, left, right); !why.empty())
+            file.fail(at, why);
+        merges.emplace_back(std::move(left), std::move(right));
+    }
+    return merges;
+}
+
+// HF's BPE settings that GPT-2 and RoBERTa leave at their defaults; other
+// values make another model, refused rather than tokenized wrongly.
+ByteLevelBpe readByteLevelBpe(const JsonFile &file, const json &root, bool addPrefixSpace)
+{
+    const json &model = file.object(root, "", "model");
+    Vocab vocab = readJsonVocab(file, file.object(model, "/model", "vocab"), "/model/vocab");
+    const auto unsupported = [&](const char *key, const std::string &what) {
+        throw Error(ErrorKind::Incompatible, file.path().string() + ": " + jsonPointer("/model", key) + ": " + what);
+    };
+    for (const char *key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
+        const auto it = model.find(key);
+        if (it != model.end() && !it->is_null() && !(it->is_string() && it->get<std::string>().empty()))
+            unsupported(key, "must be empty for byte-level BPE, not " + it->dump());
+    }
+    if (file.boolean(model, "/model", "byte_fallback", false))
+        unsupported("byte_fallback", "byte fallback is not supported (byte-level BPE has a token for every byte)");
+    if (const auto it = model.find("dropout"); it != model.end() && !it->is_null()) {
+        if (!it->is_number())
+            file.fail("/model/dropout", std::string("expected a number or null, found ") + it->type_name());
+        if (it->get<double>() > 0)
+            unsupported("dropout", "BPE dropout (a training-time regularizer) is not supported");
+    }
+    ByteLevelBpe::Options options;
+    options.addPrefixSpace = addPrefixSpace;
+    options.ignoreMerges = file.boolean(model, "/model", "ignore_merges", false);
+    // Byte-level BPE never needs its unk token (every byte has one); one the
+    // vocabulary lacks only fails in HF when used, so it is no error here.
+    if (const auto it = model.find("unk_token"); it != model.end() && !it->is_null()) {
+        if (!it->is_string())
+            file.fail("/model/unk_token", std::string("expected a string or null, found ") + it->type_name());
+        options.unkId = vocab.find(it->get<std::string>());
+    }
+    const auto merges = readMerges(file, model, vocab);
+    return ByteLevelBpe(std::move(vocab), merges, options);
+}
+
+std::shared_ptr<const TokenizerModel> loadByteLevelTokenizerJson(const JsonFile &json)
+{
+    const nlohmann::json &root = json.root();
+    const bool addPrefixSpace = readByteLevelPreTokenizer(json, root);
+    checkNoNormalizer(json, root);
+    const TokenizerConfig config =
+        readByteLevelTokenizerConfig(json.path().parent_path(), postProcessorType(json, root) == "RobertaProcessing");
+
+    auto model = std::make_shared<TokenizerModel>();
+    model->source = json.path();
+    model->normalizer = BertNormalizer::identity();
+    // transformers' GPT2TokenizerFast and RobertaTokenizerFast rebuild the
+    // pre-tokenizer when tokenizer_config.json says otherwise.
+    model->words = readByteLevelBpe(json, root, config.addPrefixSpace.value_or(addPrefixSpace));
+    model->added = AddedVocabulary(readAddedTokens(json, root), model->normalizer);
+    model->postProcessor = readPostProcessor(json, root, &config);
+    checkTemplateIds(json, *model);
+    applyTokenizerConfig(config, *model);
+    model->unkId = model->idOf(config.unk.content);
+    if (model->unkId < 0)
+        model->unkId = model->byteLevelBpe()->options().unkId;
+    return model;
+}
+
 } // namespace
+
+Vocab readJsonVocab(const JsonFile &file, const nlohmann::json &entries, const std::string &pointer)
+{
+    Vocab vocab;
+    vocab.reserve(entries.size());
+    for (const auto &[token, value] : entries.items()) {
+        const std::string at = jsonPointer(pointer, token);
+        const std::int32_t id = tokenId(file, value, at);
+        if (vocab.hasId(id))
+            file.fail(at, "id " + std::to_string(id) + " is already used by " + inQuotes(std::string(vocab.token(id))));
+        vocab.add(token, id);
+    }
+    if (vocab.size() == 0)
+        file.fail(pointer, "the vocabulary is empty");
+    return vocab;
+}
 
 std::shared_ptr<const TokenizerModel> loadTokenizerJson(const std::filesystem::path &file)
 {
     const JsonFile json = JsonFile::read(file);
     if (!json.root().is_object())
         json.fail("", std::string("expected an object, found ") + json.root().type_name());
+    if (modelType(json, json.object(json.root(), "", "model")) == "BPE")
+        return loadByteLevelTokenizerJson(json);
     const TokenizerConfig config = readTokenizerConfig(file.parent_path());
 
     auto model = std::make_shared<TokenizerModel>();
     model->source = file;
-    model->wordPiece = readWordPiece(json, json.root());
+    model->words = readWordPiece(json, json.root());
     model->normalizer = readNormalizer(json, json.root(), config);
     checkPreTokenizer(json, json.root());
     model->added = AddedVocabulary(readAddedTokens(json, json.root()), model->normalizer);
-    model->postProcessor = readPostProcessor(json, json.root());
+    model->postProcessor = readPostProcessor(json, json.root(), nullptr);
     checkTemplateIds(json, *model);
     applyTokenizerConfig(config, *model);
+    model->unkId = model->wordPiece()->unkId();
     return model;
 }
 

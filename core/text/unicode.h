@@ -1,6 +1,6 @@
 // unicode.h: UTF-8 decoding and encoding plus the character classes BERT
-// tokenization needs (over libutf8proc), defined as Hugging Face's Rust
-// tokenizers library defines them.
+// and GPT-2 tokenization need (over libutf8proc), defined as Hugging Face's
+// Rust tokenizers library defines them.
 #pragma once
 
 #include <cstddef>
@@ -108,6 +108,18 @@ bool isChineseChar(char32_t cp);
 bool isNonspacingMark(char32_t cp);
 // Canonical_Combining_Class, for the canonical reordering NFD performs.
 int combiningClass(char32_t cp);
+// Unicode category L* (Lu, Ll, Lt, Lm, Lo) and N* (Nd, Nl, No): the \p{L}
+// and \p{N} of GPT-2's pre-tokenizer regex.
+bool isNonAsciiLetter(char32_t cp);
+inline bool isLetter(char32_t cp)
+{
+    return cp < 0x80 ? (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') : isNonAsciiLetter(cp);
+}
+bool isNonAsciiNumber(char32_t cp);
+inline bool isNumber(char32_t cp)
+{
+    return cp < 0x80 ? cp >= '0' && cp <= '9' : isNonAsciiNumber(cp);
+}
 // Letter, mark, decimal digit, connector punctuation or a joiner: the
 // characters of a regex \w, which added tokens' single_word flag looks at.
 bool isWordChar(char32_t cp);
