@@ -16,7 +16,7 @@
 #include "models/bert_classifier.h"
 #include "models/checkpoint.h"
 #include "models/classifier_factory.h"
-#include "models/distilbert_classifier.h"
+#include "models/text_classifier.h"
 #include "models/lora.h"
 #include "models/vision_classifier.h"
 #include "store/catalog.h"
@@ -195,8 +195,8 @@ void writeTextTorchScript(Classifier &model, const fs::path &file)
 {
     if (auto *bert = dynamic_cast<BertClassifier *>(&model))
         return writeTorchScript(*bert->bert(), file);
-    if (auto *distil = dynamic_cast<DistilBertClassifier *>(&model))
-        return writeDistilBertTorchScript(*distil->distilBert(), file);
+    if (auto *distil = distilBertOf(model))
+        return writeDistilBertTorchScript(*distil, file);
     throw Error(ErrorKind::Incompatible, "TorchScript export of " + model.architecture() + " is not built yet");
 }
 
@@ -204,8 +204,8 @@ OnnxExportReport writeTextOnnx(Classifier &model, const fs::path &file, const On
 {
     if (auto *bert = dynamic_cast<BertClassifier *>(&model))
         return writeOnnx(*bert->bert(), file, options);
-    if (auto *distil = dynamic_cast<DistilBertClassifier *>(&model))
-        return writeOnnx(*distil->distilBert(), file, options);
+    if (auto *distil = distilBertOf(model))
+        return writeOnnx(*distil, file, options);
     throw Error(ErrorKind::Incompatible, "ONNX export of " + model.architecture() + " is not built yet");
 }
 

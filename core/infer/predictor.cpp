@@ -5,7 +5,7 @@
 #include "common/error.h"
 #include "export/onnx_runner.h"
 #include "export/torchscript_export.h"
-#include "models/bert_config.h"
+#include "models/model_family.h"
 #include "models/classifier_factory.h"
 #include "system/compute_threads.h"
 #include "text/tokenizer.h"
@@ -84,7 +84,7 @@ LogitsFunction exportedModel(const std::filesystem::path &folder, c10::Device de
 
 struct Predictor::Impl {
     std::filesystem::path folder;
-    BertConfig config;
+    TextModelShape config;
     ClassifierPtr model;     // a checkpoint folder's model
     LogitsFunction exported; // or an export's TorchScript or ONNX model
     std::optional<Tokenizer> tokenizer;
@@ -112,8 +112,8 @@ void Predictor::load(const std::filesystem::path &folder, const PredictorOptions
     impl->threads = options.threads;
 
     // The cheap checks first: a wrong folder fails before any weight is read.
-    impl->config = loadBertConfig(folder / "config.json");
-    const BertConfig &config = impl->config;
+    impl->config = readTextModelShape(folder / "config.json");
+    const TextModelShape &config = impl->config;
     if (config.problemType == "regression")
         throw Error(ErrorKind::Incompatible, (folder / "config.json").string() +
                                                  ": problem_type 'regression' has no classes to predict");
@@ -127,11 +127,11 @@ void Predictor::load(const std::filesystem::path &folder, const PredictorOptions
     if (tokenizer.padId() < 0)
         throw Error(ErrorKind::InvalidInput, tokenizer.source().string() + ": the tokenizer has no pad token");
 
-    const auto maxPositions = static_cast<std::size_t>(config.maxPositionEmbeddings);
+    const auto maxPositions = static_cast<std::size_t>(config.maxLength);
     if (options.maxLength > maxPositions)
         throw Error(ErrorKind::InvalidInput, "max length " + std::to_string(options.maxLength) +
-                                                 " exceeds the model's max_position_embeddings (" +
-                                                 std::to_string(maxPositions) + ")");
+                                                 " exceeds the " + std::to_string(maxPositions) +
+                                                 " positions the model takes (max_position_embeddings)");
     impl->maxLength = options.maxLength;
     if (impl->maxLength == 0) {
         const std::size_t fromTokenizer = tokenizer.modelMaxLength();

@@ -24,19 +24,6 @@ constexpr std::int64_t kMaxTableSize = std::int64_t(1) << 24; // vocab_size, max
 constexpr std::int64_t kMaxWidth = std::int64_t(1) << 20;     // hidden_size, intermediate_size
 constexpr std::int64_t kMaxLayers = 4096;
 
-HiddenAct parseHiddenAct(const ConfigFieldReader &reader, const std::string &key, const std::string &name)
-{
-    static const std::map<std::string, HiddenAct> kActs = {{"gelu", HiddenAct::Gelu},
-                                                           {"gelu_new", HiddenAct::GeluNew},
-                                                           {"gelu_pytorch_tanh", HiddenAct::GeluPytorchTanh},
-                                                           {"relu", HiddenAct::Relu}};
-    const auto it = kActs.find(name);
-    if (it == kActs.end())
-        reader.fail(key, "'" + name + "' is not supported (supported: " + supportedHiddenActs() + ")",
-                    ErrorKind::Incompatible);
-    return it->second;
-}
-
 std::string checkModelType(const ConfigFieldReader &reader, const std::string &source)
 {
     const json *value = reader.find("model_type");
@@ -44,7 +31,7 @@ std::string checkModelType(const ConfigFieldReader &reader, const std::string &s
         throw Error(ErrorKind::InvalidInput,
                     source + ": missing required key 'model_type' (supported: " + supportedTextModelTypes() + ")");
     const std::string type = reader.text("model_type", "");
-    if (type == "bert" || type == "distilbert")
+    if (type == "bert" || type == "distilbert" || type == "roberta" || type == "xlm-roberta")
         return type;
     // ELECTRA discriminators share BERT's encoder, but not its embeddings
     // (a projection when embedding_size != hidden_size) nor its pooler and head.
@@ -78,7 +65,7 @@ void readBertShape(const ConfigFieldReader &reader, BertConfig &config)
     config.numAttentionHeads = reader.integer("num_attention_heads", config.numAttentionHeads, 1);
     config.intermediateSize = reader.integer("intermediate_size", config.intermediateSize, 1, kMaxWidth);
     checkHeads(reader, config, "num_attention_heads");
-    config.hiddenAct = parseHiddenAct(reader, "hidden_act", reader.text("hidden_act", "gelu"));
+    config.hiddenAct = readHiddenAct(reader, "hidden_act", "gelu");
     config.hiddenDropoutProb = reader.number("hidden_dropout_prob", config.hiddenDropoutProb, 0.0, 1.0);
     config.attentionProbsDropoutProb =
         reader.number("attention_probs_dropout_prob", config.attentionProbsDropoutProb, 0.0, 1.0);
@@ -108,7 +95,7 @@ void readDistilBertShape(const ConfigFieldReader &reader, BertConfig &config)
     config.numAttentionHeads = reader.integer("n_heads", config.numAttentionHeads, 1);
     config.intermediateSize = reader.integer("hidden_dim", config.intermediateSize, 1, kMaxWidth);
     checkHeads(reader, config, "n_heads");
-    config.hiddenAct = parseHiddenAct(reader, "activation", reader.text("activation", "gelu"));
+    config.hiddenAct = readHiddenAct(reader, "activation", "gelu");
     config.hiddenDropoutProb = reader.number("dropout", config.hiddenDropoutProb, 0.0, 1.0);
     config.attentionProbsDropoutProb = reader.number("attention_dropout", config.attentionProbsDropoutProb, 0.0, 1.0);
     config.classifierDropout = reader.number("seq_classif_dropout", 0.2, 0.0, 1.0);
@@ -134,6 +121,20 @@ std::string_view hiddenActName(HiddenAct act)
     return "gelu";
 }
 
+HiddenAct readHiddenAct(const ConfigFieldReader &reader, const std::string &key, const std::string &fallback)
+{
+    static const std::map<std::string, HiddenAct> kActs = {{"gelu", HiddenAct::Gelu},
+                                                           {"gelu_new", HiddenAct::GeluNew},
+                                                           {"gelu_pytorch_tanh", HiddenAct::GeluPytorchTanh},
+                                                           {"relu", HiddenAct::Relu}};
+    const std::string name = reader.text(key, fallback);
+    const auto it = kActs.find(name);
+    if (it == kActs.end())
+        reader.fail(key, "'" + name + "' is not supported (supported: " + supportedHiddenActs() + ")",
+                    ErrorKind::Incompatible);
+    return it->second;
+}
+
 std::string supportedHiddenActs()
 {
     return "gelu, gelu_new, gelu_pytorch_tanh, relu";
@@ -141,7 +142,7 @@ std::string supportedHiddenActs()
 
 std::string supportedTextModelTypes()
 {
-    return "bert, distilbert";
+    return "bert, distilbert, roberta, xlm-roberta";
 }
 
 std::optional<std::int64_t> BertConfig::labelId(std::string_view label) const
@@ -190,6 +191,12 @@ BertConfig BertConfig::fromJson(const nlohmann::json &document, const std::strin
     if (config.padTokenId && *config.padTokenId >= config.vocabSize)
         reader.fail("pad_token_id", "(" + std::to_string(*config.padTokenId) + ") must be below vocab_size (" +
                                         std::to_string(config.vocabSize) + ")");
+    // RoBERTa counts positions from padding_idx + 1 (HF's create_position_ids_from_input_ids).
+    if (config.isRoberta() && !config.padTokenId)
+        reader.fail("pad_token_id", "is required by " + config.modelType + " (positions count from it)");
+    if (config.isRoberta() && config.maxPositionEmbeddings <= *config.padTokenId + 1)
+        reader.fail("max_position_embeddings", "must be above pad_token_id + 1 (" +
+                                                   std::to_string(*config.padTokenId + 1) + ") for " + config.modelType);
     config.id2label = readConfigLabels(reader);
     config.problemType = reader.text("problem_type", "");
     if (!config.problemType.empty() && config.problemType != "regression" &&

@@ -1,6 +1,6 @@
-// bert_config.h: a BERT-family config.json as a typed struct: BERT itself
-// and DistilBERT (whose own key names, dim, n_layers, ..., map onto the same
-// fields as transformers' attribute_map does). Torch-free, so the studio's
+// bert_config.h: a BERT-family config.json as a typed struct: BERT itself,
+// RoBERTa and XLM-R (BERT's keys), and DistilBERT (whose own key names, dim,
+// n_layers, ..., map onto the same fields as transformers' attribute_map does). Torch-free, so the studio's
 // pages and the CLI read configs without LibTorch; the original JSON is kept
 // so a saved config still carries every field we do not model.
 #pragma once
@@ -24,14 +24,19 @@ enum class HiddenAct {
     Relu,            // "relu"
 };
 
+class ConfigFieldReader;
+
 std::string_view hiddenActName(HiddenAct act);
+// The activation a config names under `key` (hidden_act, DistilBERT's activation, GPT-2's
+// activation_function); Incompatible naming the key for one not supported.
+HiddenAct readHiddenAct(const ConfigFieldReader &reader, const std::string &key, const std::string &fallback);
 // "gelu, gelu_new, gelu_pytorch_tanh, relu": for messages.
 std::string supportedHiddenActs();
 // The text model_types this build loads: "bert, distilbert".
 std::string supportedTextModelTypes();
 
 struct BertConfig {
-    std::string modelType = "bert";             // or "distilbert"
+    std::string modelType = "bert";             // or "distilbert", "roberta", "xlm-roberta"
     std::vector<std::string> architectures;      // e.g. {"BertForSequenceClassification"}; may be empty
     std::int64_t vocabSize = 30522;
     std::int64_t hiddenSize = 768;
@@ -53,6 +58,14 @@ struct BertConfig {
     nlohmann::json original = nlohmann::json::object(); // config.json as read
 
     bool isDistilBert() const { return modelType == "distilbert"; }
+    // RoBERTa and XLM-R: BERT's encoder with positions counted from pad_token_id + 1, no pooler
+    // and their own head (classifier.dense, classifier.out_proj).
+    bool isRoberta() const { return modelType == "roberta" || modelType == "xlm-roberta"; }
+    // The longest input the position table takes.
+    std::int64_t maxSequenceLength() const
+    {
+        return isRoberta() ? maxPositionEmbeddings - *padTokenId - 1 : maxPositionEmbeddings;
+    }
     std::int64_t numLabels() const { return std::int64_t(id2label.size()); }
     std::int64_t headDim() const { return hiddenSize / numAttentionHeads; }
     double classifierDropoutProb() const { return classifierDropout.value_or(hiddenDropoutProb); }

@@ -28,15 +28,18 @@ torch::nn::LayerNorm makeLayerNorm(const BertConfig &config)
 
 } // namespace
 
-BertEmbeddingsImpl::BertEmbeddingsImpl(const BertConfig &config) : mMaxPositions(config.maxPositionEmbeddings)
+BertEmbeddingsImpl::BertEmbeddingsImpl(const BertConfig &config)
+    : mMaxLength(config.maxSequenceLength()), mPadId(config.padTokenId.value_or(0)),
+      mRobertaPositions(config.isRoberta())
 {
     auto words = torch::nn::EmbeddingOptions(config.vocabSize, config.hiddenSize);
     if (config.padTokenId)
         words.padding_idx(*config.padTokenId);
     mWordEmbeddings = register_module("word_embeddings", torch::nn::Embedding(words));
-    mPositionEmbeddings = register_module(
-        "position_embeddings",
-        torch::nn::Embedding(torch::nn::EmbeddingOptions(config.maxPositionEmbeddings, config.hiddenSize)));
+    auto positions = torch::nn::EmbeddingOptions(config.maxPositionEmbeddings, config.hiddenSize);
+    if (mRobertaPositions)
+        positions.padding_idx(mPadId);
+    mPositionEmbeddings = register_module("position_embeddings", torch::nn::Embedding(positions));
     mTokenTypeEmbeddings = register_module(
         "token_type_embeddings", torch::nn::Embedding(torch::nn::EmbeddingOptions(config.typeVocabSize, config.hiddenSize)));
     mLayerNorm = register_module("LayerNorm", makeLayerNorm(config));
@@ -46,12 +49,16 @@ BertEmbeddingsImpl::BertEmbeddingsImpl(const BertConfig &config) : mMaxPositions
 at::Tensor BertEmbeddingsImpl::forward(const at::Tensor &inputIds, const at::Tensor &tokenTypeIds)
 {
     const std::int64_t length = inputIds.size(1);
-    if (length > mMaxPositions)
-        throw Error(ErrorKind::InvalidInput, "sequence length " + std::to_string(length) +
-                                                 " exceeds max_position_embeddings (" + std::to_string(mMaxPositions) +
-                                                 ")");
-    // Positions 0..L-1 for every row, padded or not, as HF's position_ids buffer.
-    const at::Tensor positions = at::arange(length, inputIds.options().dtype(at::kLong));
+    if (length > mMaxLength)
+        throw Error(ErrorKind::InvalidInput, "sequence length " + std::to_string(length) + " exceeds the "
+                                                 + std::to_string(mMaxLength) + " positions of max_position_embeddings");
+    at::Tensor positions;
+    if (mRobertaPositions) { // HF's create_position_ids_from_input_ids
+        const at::Tensor real = inputIds.ne(mPadId).to(at::kLong);
+        positions = real.cumsum(1) * real + mPadId;
+    } else { // 0..L-1 for every row, padded or not, as HF's position_ids buffer
+        positions = at::arange(length, inputIds.options().dtype(at::kLong));
+    }
     const at::Tensor types = tokenTypeIds.defined() ? tokenTypeIds : at::zeros_like(inputIds);
     at::Tensor embeddings = mWordEmbeddings(inputIds) + mTokenTypeEmbeddings(types);
     embeddings = embeddings + mPositionEmbeddings(positions);
@@ -195,7 +202,8 @@ BertModelImpl::BertModelImpl(const BertConfig &config)
 {
     mEmbeddings = register_module("embeddings", BertEmbeddings(config));
     mEncoder = register_module("encoder", BertEncoder(config));
-    mPooler = register_module("pooler", BertPooler(config));
+    if (!config.isRoberta())
+        mPooler = register_module("pooler", BertPooler(config));
 }
 
 BertModelOutput BertModelImpl::forward(const at::Tensor &inputIds, const at::Tensor &attentionMask,
@@ -209,12 +217,15 @@ BertModelOutput BertModelImpl::forward(const at::Tensor &inputIds, const at::Ten
         attentionMask.defined() ? extendedAttentionMask(attentionMask, embedded.scalar_type()) : at::Tensor();
     BertModelOutput output;
     output.lastHiddenState = mEncoder(embedded, mask);
-    output.pooledOutput = mPooler(output.lastHiddenState);
+    if (mPooler)
+        output.pooledOutput = mPooler(output.lastHiddenState);
     return output;
 }
 
 BertForSequenceClassificationImpl::BertForSequenceClassificationImpl(const BertConfig &config) : mConfig(config)
 {
+    if (config.modelType != "bert")
+        throw Error(ErrorKind::Internal, "BertForSequenceClassification needs a bert config, not " + config.modelType);
     mBert = register_module("bert", BertModel(config));
     mDropout = register_module("dropout", torch::nn::Dropout(config.classifierDropoutProb()));
     mClassifier = register_module(

@@ -24,7 +24,8 @@
 
 namespace ft {
 
-// word + token type + position embeddings, LayerNorm, dropout.
+// word + token type + position embeddings, LayerNorm, dropout. RoBERTa's
+// positions are counted over the real tokens from pad_token_id + 1.
 class BertEmbeddingsImpl : public torch::nn::Module {
 public:
     explicit BertEmbeddingsImpl(const BertConfig &config);
@@ -36,7 +37,9 @@ private:
     torch::nn::Embedding mTokenTypeEmbeddings{nullptr};
     torch::nn::LayerNorm mLayerNorm{nullptr};
     torch::nn::Dropout mDropout{nullptr};
-    std::int64_t mMaxPositions = 0;
+    std::int64_t mMaxLength = 0;
+    std::int64_t mPadId = 0;
+    bool mRobertaPositions = false; // counted from pad_token_id + 1, padding at pad_token_id
 };
 TORCH_MODULE(BertEmbeddings);
 
@@ -145,6 +148,8 @@ double lowestValue(at::ScalarType dtype);
 // lowest value where masked; [batch, length] of 1/0 -> [batch, 1, 1, length].
 at::Tensor extendedAttentionMask(const at::Tensor &attentionMask, at::ScalarType dtype);
 
+// BERT's encoder and pooler (RoBERTa's classifier has no pooler, so its
+// BertModel has none and pooledOutput stays undefined).
 class BertModelImpl : public torch::nn::Module {
 public:
     explicit BertModelImpl(const BertConfig &config);

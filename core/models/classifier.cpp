@@ -30,7 +30,7 @@ void freezeLowerLayers(torch::nn::Module &module, const std::string &embeddings,
         const std::string &name = item.key();
         bool frozen = startsWith(name, embeddings);
         if (layers < 0) {
-            frozen = !startsWith(name, "classifier.");
+            frozen = !startsWith(name, "classifier.") && !startsWith(name, "score."); // GPT-2's head is "score"
         } else {
             for (std::int64_t i = 0; i < layers && !frozen; ++i)
                 frozen = startsWith(name, layerPrefix + std::to_string(i) + ".");

@@ -68,7 +68,7 @@ public:
 };
 
 // Freezes the parameters under `embeddings` and under `layerPrefix` + i + "."
-// for i < layers; with layers -1, every parameter outside the head "classifier".
+// for i < layers; with layers -1, every parameter outside the head ("classifier", GPT-2's "score").
 void freezeLowerLayers(torch::nn::Module &module, const std::string &embeddings, const std::string &layerPrefix,
                        std::int64_t layers);
 

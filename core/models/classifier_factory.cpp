@@ -3,10 +3,10 @@
 
 #include "models/bert_classifier.h"
 #include "models/checkpoint.h"
-#include "models/distilbert_classifier.h"
+#include "models/model_family.h"
+#include "models/text_classifier.h"
 #include "models/vision_classifier.h"
 #include "models/vision_config.h"
-#include "text/json_file.h"
 
 namespace fs = std::filesystem;
 
@@ -14,9 +14,7 @@ namespace ft {
 
 InputKind inputKindOf(const fs::path &configFile)
 {
-    const JsonFile file = JsonFile::read(configFile);
-    const std::string type = file.string(file.root(), "", "model_type", "");
-    return isImageModelType(type) ? InputKind::Image : InputKind::Text;
+    return isImageModelType(configModelType(configFile)) ? InputKind::Image : InputKind::Text;
 }
 
 LoadedClassifier loadClassifier(const fs::path &folder, const ClassifierOptions &options)
@@ -26,10 +24,10 @@ LoadedClassifier loadClassifier(const fs::path &folder, const ClassifierOptions 
         result.model = loadVisionClassifier(folder, options, &result.initialised);
         return result;
     }
-    if (loadBertConfig(folder).isDistilBert()) {
-        LoadedDistilBert loaded = loadDistilBert(folder, options);
+    if (hasTextClassifier(configModelType(folder / "config.json"))) {
+        LoadedTextClassifier loaded = loadTextClassifier(folder, options);
         result.initialised = loaded.report.initialized;
-        result.model = std::make_unique<DistilBertClassifier>(loaded.model);
+        result.model = std::move(loaded.model);
         return result;
     }
     LoadOptions load;
@@ -47,15 +45,11 @@ ClassifierPtr makeScratchClassifier(const fs::path &configFile, const Classifier
 {
     if (inputKindOf(configFile) == InputKind::Image)
         return makeScratchVisionClassifier(configFile, options);
+    if (hasTextClassifier(configModelType(configFile)))
+        return makeScratchTextClassifier(configFile, options);
     BertConfig config = loadBertConfig(configFile);
     if (!options.labels.empty())
         config.setLabels(options.labels);
-    if (config.isDistilBert()) {
-        DistilBertForSequenceClassification model(config);
-        model->initWeights(options.seed);
-        model->to(options.device);
-        return std::make_unique<DistilBertClassifier>(model);
-    }
     BertForSequenceClassification model = makeScratchBert(config, options.seed);
     model->to(options.device);
     return std::make_unique<BertClassifier>(model);

@@ -1,6 +1,6 @@
 // classifier_factory.h: the classifier of a Hugging Face folder or a scratch
 // config.json, of whichever family its model_type names: "vit" and "resnet"
-// are image classifiers, "distilbert" has its own, anything else goes to the
+// are image classifiers, DistilBERT and RoBERTa have their own, anything else goes to the
 // BERT loader (which says what it does not support).
 #pragma once
 

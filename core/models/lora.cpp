@@ -240,7 +240,11 @@ nlohmann::ordered_json loraAdapterConfig(const torch::nn::Module &model, const L
     nlohmann::ordered_json json;
     json["base_model_name_or_path"] = baseModel;
     json["bias"] = "none";
-    json["fan_in_fan_out"] = false;
+    // GPT-2's Conv1D layers store their weights [in, out].
+    bool fanInFanOut = false;
+    for (const auto &[name, layer] : loraLinears(model))
+        fanInFanOut = fanInFanOut || (layer->hasLora() && layer->layout() == WeightLayout::InOut);
+    json["fan_in_fan_out"] = fanInFanOut;
     json["inference_mode"] = true;
     json["init_lora_weights"] = true;
     json["layers_pattern"] = nullptr;
@@ -280,12 +284,14 @@ void mergeLoraAdapterFolder(Classifier &model, const fs::path &folder)
     const fs::path configFile = folder / "adapter_config.json";
     const fs::path weightsFile = folder / "adapter_model.safetensors";
     double scale = 0;
+    bool fanInFanOut = false; // weights stored [in, out] (GPT-2's Conv1D): the update goes in transposed
     try {
         const JsonFile file = JsonFile::read(configFile);
         const nlohmann::json &config = file.root();
         if (config.value("peft_type", "") != "LORA")
             throw Error(ErrorKind::Incompatible, configFile.string() + ": peft_type is not LORA");
         scale = config.at("lora_alpha").get<double>() / config.at("r").get<double>();
+        fanInFanOut = config.value("fan_in_fan_out", false);
     } catch (const nlohmann::json::exception &e) {
         throw Error(ErrorKind::InvalidInput, configFile.string() + ": " + e.what());
     }
@@ -306,7 +312,9 @@ void mergeLoraAdapterFolder(Classifier &model, const fs::path &folder)
             if (b == adapter.end() || weight == state.end())
                 throw Error(ErrorKind::InvalidInput, weightsFile.string() + ": " + key
                                                          + (b == adapter.end() ? " has no lora_B" : " adapts no layer of the model"));
-            const at::Tensor delta = b->second.matmul(tensor) * scale;
+            at::Tensor delta = b->second.matmul(tensor) * scale;
+            if (fanInFanOut)
+                delta = delta.t();
             if (delta.sizes() != weight->second.sizes())
                 throw Error(ErrorKind::InvalidInput, weightsFile.string() + ": " + key + " does not fit " + module);
             weight->second = weight->second + delta.to(weight->second.scalar_type());

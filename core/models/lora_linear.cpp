@@ -12,9 +12,14 @@
 
 namespace ft {
 
-LoraLinearImpl::LoraLinearImpl(std::int64_t inFeatures, std::int64_t outFeatures)
-    : mInFeatures(inFeatures), mOutFeatures(outFeatures)
+LoraLinearImpl::LoraLinearImpl(std::int64_t inFeatures, std::int64_t outFeatures, WeightLayout layout)
+    : mInFeatures(inFeatures), mOutFeatures(outFeatures), mLayout(layout)
 {
+    if (layout == WeightLayout::InOut) { // HF's Conv1D: normal(0, 0.02) weight, zero bias
+        mWeight = register_parameter("weight", at::empty({inFeatures, outFeatures}).normal_(0.0, 0.02));
+        mBias = register_parameter("bias", at::zeros({outFeatures}));
+        return;
+    }
     // LinearImpl::reset() and reset_parameters(), call for call.
     mWeight = register_parameter("weight", at::empty({outFeatures, inFeatures}));
     mBias = register_parameter("bias", at::empty({outFeatures}));
@@ -25,7 +30,8 @@ LoraLinearImpl::LoraLinearImpl(std::int64_t inFeatures, std::int64_t outFeatures
 
 at::Tensor LoraLinearImpl::forward(const at::Tensor &input)
 {
-    at::Tensor output = at::linear(input, mWeight, mBias);
+    at::Tensor output = mLayout == WeightLayout::InOut ? at::matmul(input, mWeight) + mBias
+                                                       : at::linear(input, mWeight, mBias);
     if (!hasLora())
         return output;
     const at::Tensor x = mLoraDropout.is_empty() ? input : mLoraDropout(input);
@@ -63,7 +69,7 @@ void LoraLinearImpl::mergeLora()
     {
         c10::NoGradGuard noGrad;
         const at::Tensor delta = at::matmul(mLoraBWeight.to(at::kFloat), mLoraAWeight.to(at::kFloat)) * mScaling;
-        mWeight.add_(delta.to(mWeight.scalar_type()));
+        mWeight.add_((mLayout == WeightLayout::InOut ? delta.t() : delta).to(mWeight.scalar_type()));
     }
     unregister_module("lora_A");
     unregister_module("lora_B");
@@ -79,7 +85,8 @@ void LoraLinearImpl::mergeLora()
 
 void LoraLinearImpl::pretty_print(std::ostream &stream) const
 {
-    stream << "ft::LoraLinear(in_features=" << mInFeatures << ", out_features=" << mOutFeatures;
+    stream << (mLayout == WeightLayout::InOut ? "ft::LoraLinear(Conv1D, in_features=" : "ft::LoraLinear(in_features=")
+           << mInFeatures << ", out_features=" << mOutFeatures;
     if (hasLora())
         stream << ", r=" << rank() << ", scaling=" << mScaling;
     stream << ")";

@@ -15,11 +15,16 @@
 
 namespace ft {
 
+// How the weight is stored: torch's Linear [out, in], or transformers' Conv1D (GPT-2) [in, out],
+// PEFT's fan_in_fan_out. The LoRA factors have the same shapes either way.
+enum class WeightLayout { OutIn, InOut };
+
 class LoraLinearImpl : public torch::nn::Module {
 public:
-    // Shaped and initialised as torch::nn::Linear(inFeatures, outFeatures), drawing the same numbers
-    // from the global generator, so a model built from these is bit-identical to one built from Linear.
-    LoraLinearImpl(std::int64_t inFeatures, std::int64_t outFeatures);
+    // OutIn: shaped and initialised as torch::nn::Linear(inFeatures, outFeatures), drawing the same
+    // numbers from the global generator, so a model built from these is bit-identical to one built
+    // from Linear. InOut: as transformers' Conv1D (weight N(0, 0.02), bias 0).
+    LoraLinearImpl(std::int64_t inFeatures, std::int64_t outFeatures, WeightLayout layout = WeightLayout::OutIn);
 
     // base(x) + lora_B(lora_A(lora_dropout(x))) * scaling; base(x) alone without a branch.
     at::Tensor forward(const at::Tensor &input);
@@ -36,6 +41,7 @@ public:
     double scaling() const { return mScaling; }
     std::int64_t inFeatures() const { return mInFeatures; }
     std::int64_t outFeatures() const { return mOutFeatures; }
+    WeightLayout layout() const { return mLayout; }
     const at::Tensor &weight() const { return mWeight; }
     const at::Tensor &bias() const { return mBias; }
     const at::Tensor &loraA() const { return mLoraAWeight; } // undefined without a branch
@@ -46,6 +52,7 @@ public:
 private:
     std::int64_t mInFeatures = 0;
     std::int64_t mOutFeatures = 0;
+    WeightLayout mLayout = WeightLayout::OutIn;
     at::Tensor mWeight;
     at::Tensor mBias;
     std::shared_ptr<torch::nn::Module> mLoraA;

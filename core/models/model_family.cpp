@@ -1,13 +1,39 @@
 // model_family.cpp
 #include "models/model_family.h"
 
+#include "models/bert_config.h"
+#include "models/gpt2_config.h"
+#include "text/json_file.h"
+
 namespace ft {
+
+std::string configModelType(const std::filesystem::path &configFile)
+{
+    const JsonFile file = JsonFile::read(configFile);
+    return file.string(file.root(), "", "model_type", "");
+}
+
+TextModelShape readTextModelShape(const std::filesystem::path &configFile)
+{
+    TextModelShape shape;
+    if (isGpt2ModelType(configModelType(configFile))) {
+        const Gpt2Config config = loadGpt2Config(configFile);
+        shape = {"gpt2", config.vocabSize, config.nPositions, config.id2label, config.problemType};
+    } else {
+        const BertConfig config = loadBertConfig(configFile);
+        shape = {config.modelType, config.vocabSize, config.maxSequenceLength(), config.id2label, config.problemType};
+    }
+    return shape;
+}
 
 const std::vector<ModelFamily> &modelFamilies()
 {
     static const std::vector<ModelFamily> families = {
         {"bert", "BERT", false, {"full", "freeze", "lora"}, {"query", "value"}},
         {"distilbert", "DistilBERT", false, {"full", "freeze", "lora"}, {"q_lin", "v_lin"}},
+        {"roberta", "RoBERTa", false, {"full", "freeze", "lora"}, {"query", "value"}},
+        {"xlm-roberta", "XLM-RoBERTa", false, {"full", "freeze", "lora"}, {"query", "value"}},
+        {"gpt2", "GPT-2", false, {"full", "freeze", "lora"}, {"c_attn"}},
         {"vit", "ViT", true, {"full", "freeze", "lora"}, {"query", "value"}},
         {"resnet", "ResNet", true, {"full", "freeze"}, {}},
     };

@@ -4,6 +4,8 @@
 // CLI and the trainer alike.
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,21 @@ struct ModelFamily {
     std::vector<std::string> methods;     // run config "method" values it trains with
     std::vector<std::string> loraTargets; // PEFT's default target_modules; empty: no LoRA
 };
+
+// config.json's model_type ("" when it has none); ft::Error naming the file when it cannot be read.
+std::string configModelType(const std::filesystem::path &configFile);
+
+// What inference needs to know of a text classifier's config, whatever its family.
+struct TextModelShape {
+    std::string modelType;
+    std::int64_t vocabSize = 0;
+    std::int64_t maxLength = 0;         // the longest input the position table takes
+    std::vector<std::string> id2label;
+    std::string problemType;
+    std::int64_t numLabels() const { return std::int64_t(id2label.size()); }
+};
+// From config.json of BERT's family or GPT-2; ft::Error naming the file and key as their parsers do.
+TextModelShape readTextModelShape(const std::filesystem::path &configFile);
 
 // The families this build trains, in the order the model picker lists them.
 const std::vector<ModelFamily> &modelFamilies();

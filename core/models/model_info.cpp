@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "models/bert_config.h"
+#include "models/gpt2_config.h"
 #include "models/pytorch_bin.h"
 #include "models/safetensors_format.h"
 #include "models/vision_config.h"
@@ -71,7 +72,7 @@ std::vector<fs::path> shardFiles(const fs::path &index)
     return files;
 }
 
-// The config's family, shape, size and labels: BERT, or an image classifier.
+// The config's family, shape, size and labels: a text model (BERT's family, GPT-2) or an image classifier.
 void describeConfig(const fs::path &file, ModelInfo &info)
 {
     const JsonFile json = JsonFile::read(file);
@@ -100,6 +101,19 @@ void describeConfig(const fs::path &file, ModelInfo &info)
         }
         return;
     }
+    if (isGpt2ModelType(type)) {
+        const Gpt2Config config = Gpt2Config::fromJson(json.root(), file.string());
+        info.modelType = type;
+        info.architecture = config.architectures.empty() ? std::string() : config.architectures.front();
+        info.numParameters = gpt2ParameterCount(config);
+        info.vocabSize = config.vocabSize;
+        info.hiddenSize = config.nEmbd;
+        info.numLayers = config.nLayer;
+        info.numHeads = config.nHead;
+        info.maxPositions = config.nPositions;
+        info.labels = config.id2label;
+        return;
+    }
     const BertConfig config = loadBertConfig(file);
     info.modelType = config.modelType;
     info.architecture = config.architectures.empty() ? std::string() : config.architectures.front();
@@ -108,7 +122,7 @@ void describeConfig(const fs::path &file, ModelInfo &info)
     info.hiddenSize = config.hiddenSize;
     info.numLayers = config.numHiddenLayers;
     info.numHeads = config.numAttentionHeads;
-    info.maxPositions = config.maxPositionEmbeddings;
+    info.maxPositions = config.maxSequenceLength();
     info.labels = config.id2label;
 }
 

@@ -5,7 +5,8 @@
 
 #include "common/error.h"
 #include "models/checkpoint.h"
-#include "models/distilbert_classifier.h"
+#include "models/model_family.h"
+#include "models/text_classifier.h"
 #include "models/pickle_checkpoint.h"
 #include "models/vision_classifier.h"
 #include "models/vision_config.h"
@@ -66,7 +67,9 @@ ModelValidation validateModelFolder(const std::filesystem::path &folder, std::ui
                                                  "vocab_size is " + std::to_string(info.vocabSize));
 
     if (safetensorsBytes(info) <= fullLoadLimitBytes) {
-        result.report = loadBertConfig(folder).isDistilBert() ? loadDistilBert(folder, {}).report : loadBert(folder).report;
+        result.report =
+            hasTextClassifier(configModelType(folder / "config.json")) ? loadTextClassifier(folder, {}).report
+                                                                        : loadBert(folder).report;
         result.weightsLoaded = true;
     }
     return result;

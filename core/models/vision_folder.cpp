@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "models/atomic_file.h"
 #include "models/checkpoint.h"
+#include "models/model_family.h"
 #include "models/module_state.h"
 #include "models/safetensors.h"
 #include "text/json_file.h"
@@ -43,8 +44,7 @@ void save(const torch::nn::Module &model, nlohmann::json config, const char *arc
 
 std::string modelTypeOf(const fs::path &folder)
 {
-    const JsonFile config = JsonFile::read(folder / "config.json");
-    return config.string(config.root(), "", "model_type", "");
+    return configModelType(folder / "config.json");
 }
 
 LoadedVit loadVit(const fs::path &folder)

@@ -89,7 +89,7 @@ void CheckpointTest::badConfigs_data()
     QTest::newRow("missing hidden_size") << "remove:hidden_size" << invalid << "'hidden_size'";
     QTest::newRow("missing vocab_size") << "remove:vocab_size" << invalid << "'vocab_size'";
     QTest::newRow("missing model_type") << "remove:model_type" << invalid << "'model_type'";
-    QTest::newRow("roberta") << R"(set:model_type:"roberta")" << incompatible << "supported: bert";
+    QTest::newRow("gpt-neox") << R"(set:model_type:"gpt_neox")" << incompatible << "supported: bert";
     QTest::newRow("electra") << R"(set:model_type:"electra")" << incompatible << "not supported yet";
     QTest::newRow("silu") << R"(set:hidden_act:"silu")" << incompatible << "gelu, gelu_new, gelu_pytorch_tanh, relu";
     QTest::newRow("heads") << "set:num_attention_heads:5" << invalid << "'num_attention_heads'";

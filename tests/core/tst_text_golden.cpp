@@ -4,7 +4,9 @@
 // transformers' modeling_distilbert.py, ...), through the same loader the
 // trainer and the predictor use.
 #include "models/classifier_factory.h"
-#include "models/distilbert_classifier.h"
+#include "models/text_classifier.h"
+#include "models/checkpoint.h"
+#include "models/module_state.h"
 #include "models/safetensors.h"
 #include "tempproject.h"
 #include "testhelpers.h"
@@ -68,16 +70,28 @@ double maxDifference(const at::Tensor &a, const at::Tensor &b)
 
 constexpr double kTolerance = 2e-5; // golden.json's float32_compute_abs
 
+// The module's outputs for golden `model`'s inputs.
+SequenceClassifierOutput outputsOf(Classifier &classifier, const Inputs &inputs)
+{
+    const c10::NoGradGuard noGrad;
+    if (auto *distil = distilBertOf(classifier))
+        return distil->forward(inputs.inputIds, inputs.attentionMask);
+    if (auto *roberta = robertaOf(classifier))
+        return roberta->forward(inputs.inputIds, inputs.attentionMask);
+    if (auto *gpt2 = gpt2Of(classifier))
+        return gpt2->forward(inputs.inputIds, inputs.attentionMask);
+    throw std::runtime_error("not a DistilBERT or RoBERTa classifier");
+}
+
 // The classifier of golden `model` against its expected logits and hidden states.
-void checkDistilBert(const std::string &model)
+void checkClassifier(const std::string &model)
 {
     const TensorMap expected = loadSafetensors(kGolden / "expected.safetensors");
-    LoadedDistilBert loaded = loadDistilBert(kGolden / model, {});
+    LoadedTextClassifier loaded = loadTextClassifier(kGolden / model, {});
     QVERIFY(loaded.report.initialized.empty());
     QVERIFY(loaded.report.unexpected.empty());
     const Inputs inputs = inputsOf(model);
-    const c10::NoGradGuard noGrad;
-    const SequenceClassifierOutput out = loaded.model->forward(inputs.inputIds, inputs.attentionMask);
+    const SequenceClassifierOutput out = outputsOf(*loaded.model, inputs);
     const double logitError = maxDifference(out.logits, expected.at(model + ".logits"));
     QVERIFY2(logitError <= kTolerance, qPrintable(QString::number(logitError)));
     const double hidden =
@@ -91,8 +105,29 @@ class TextModelGoldenTest : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void distilBertMatchesTheReference() { checkDistilBert("tiny-distilbert"); }
-    void distilBertActivationComesFromTheConfig() { checkDistilBert("tiny-distilbert-relu"); }
+    void distilBertMatchesTheReference() { checkClassifier("tiny-distilbert"); }
+    void distilBertActivationComesFromTheConfig() { checkClassifier("tiny-distilbert-relu"); }
+    // Positions from pad_token_id + 1 over the real tokens, no pooler, the dense + tanh head.
+    void robertaMatchesTheReference() { checkClassifier("tiny-roberta"); }
+    // Causal attention, Conv1D weights stored [in, out], the last non-padding
+    // token read (right- and left-padded rows).
+    void gpt2MatchesTheReference() { checkClassifier("tiny-gpt2"); }
+
+    // The LM head is the token embedding: next-token logits at every position.
+    void gpt2LanguageModelMatchesTheReference()
+    {
+        const std::string model = "tiny-gpt2-lm";
+        Gpt2LmHeadModel lm(loadGpt2Config(kGolden / model));
+        const CheckpointTensors weights = readCheckpointTensors(kGolden / model);
+        QVERIFY(loadModuleState(*lm, weights.tensors, weights.source).empty());
+        lm->eval();
+        const Inputs inputs = inputsOf(model);
+        const c10::NoGradGuard noGrad;
+        const at::Tensor logits = lm->forward(inputs.inputIds, inputs.attentionMask);
+        const TensorMap expected = loadSafetensors(kGolden / "expected.safetensors");
+        const double error = maxDifference(logits, expected.at(model + ".logits"));
+        QVERIFY2(error <= 1e-4, qPrintable(QString::number(error))); // golden.json's lm_logits_abs
+    }
 
     // A masked-LM checkpoint (what people download) gets a new head; its
     // encoder's states are the reference's.
@@ -101,13 +136,12 @@ private Q_SLOTS:
         const std::string model = "tiny-distilbert-mlm";
         ClassifierOptions options;
         options.labels = {"spam", "ham"};
-        LoadedDistilBert loaded = loadDistilBert(kGolden / model, options);
+        LoadedTextClassifier loaded = loadTextClassifier(kGolden / model, options);
         QCOMPARE(loaded.report.initialized, (std::vector<std::string>{"pre_classifier.weight", "pre_classifier.bias",
                                                                        "classifier.weight", "classifier.bias"}));
         QCOMPARE(loaded.report.unexpected.size(), std::size_t{5}); // vocab_transform, vocab_layer_norm, vocab_projector
         const Inputs inputs = inputsOf(model);
-        const c10::NoGradGuard noGrad;
-        const SequenceClassifierOutput out = loaded.model->forward(inputs.inputIds, inputs.attentionMask);
+        const SequenceClassifierOutput out = outputsOf(*loaded.model, inputs);
         QCOMPARE(out.logits.size(1), std::int64_t{2});
         const TensorMap expected = loadSafetensors(kGolden / "expected.safetensors");
         const double hidden =

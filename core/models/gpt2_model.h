@@ -1,0 +1,124 @@
+// gpt2_model.h: GPT-2 as LibTorch modules under Hugging Face's names
+// (transformer.wte, transformer.h.0.attn.c_attn, ..., score):
+// GPT2ForSequenceClassification, which classifies by the last token that is
+// not padding, and GPT2LMHeadModel, whose output layer is the token embedding
+// (tied, as transformers ties it). The Conv1D layers are LoraLinear with
+// weights stored [in, out] as HF stores them.
+#pragma once
+
+#include "models/bert_model.h"
+#include "models/gpt2_config.h"
+#include "models/lora_linear.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+#include <torch/nn/pimpl.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace ft {
+
+class Gpt2AttentionImpl : public torch::nn::Module {
+public:
+    explicit Gpt2AttentionImpl(const Gpt2Config &config);
+    // `allowed` [batch, 1, length, length] bool: which keys each query may attend.
+    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &allowed);
+
+private:
+    LoraLinear mQkv{nullptr};  // c_attn
+    LoraLinear mProj{nullptr}; // c_proj
+    torch::nn::Dropout mAttnDropout{nullptr};
+    torch::nn::Dropout mResidDropout{nullptr};
+    std::int64_t mHeads = 0;
+    std::int64_t mHeadDim = 0;
+};
+TORCH_MODULE(Gpt2Attention);
+
+class Gpt2MlpImpl : public torch::nn::Module {
+public:
+    explicit Gpt2MlpImpl(const Gpt2Config &config);
+    at::Tensor forward(const at::Tensor &hidden);
+
+private:
+    LoraLinear mFc{nullptr};   // c_fc
+    LoraLinear mProj{nullptr}; // c_proj
+    torch::nn::Dropout mDropout{nullptr};
+    HiddenAct mAct = HiddenAct::GeluNew;
+};
+TORCH_MODULE(Gpt2Mlp);
+
+// Pre-LN block: x + attn(ln_1(x)), then + mlp(ln_2(.)).
+class Gpt2BlockImpl : public torch::nn::Module {
+public:
+    explicit Gpt2BlockImpl(const Gpt2Config &config);
+    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &allowed);
+
+private:
+    torch::nn::LayerNorm mLn1{nullptr};
+    Gpt2Attention mAttn{nullptr};
+    torch::nn::LayerNorm mLn2{nullptr};
+    Gpt2Mlp mMlp{nullptr};
+};
+TORCH_MODULE(Gpt2Block);
+
+// GPT2Model ("transformer"): wte + wpe (positions 0..L-1), the blocks, ln_f.
+class Gpt2ModelImpl : public torch::nn::Module {
+public:
+    explicit Gpt2ModelImpl(const Gpt2Config &config);
+    // The last hidden state [batch, length, n_embd]. Each position attends the
+    // positions up to it whose mask is 1 (undefined mask: all).
+    at::Tensor forward(const at::Tensor &inputIds, const at::Tensor &attentionMask = {});
+    const at::Tensor &tokenEmbedding() const { return mWte->weight; }
+
+private:
+    torch::nn::Embedding mWte{nullptr};
+    torch::nn::Embedding mWpe{nullptr};
+    torch::nn::Dropout mDropout{nullptr};
+    std::vector<Gpt2Block> mBlocks;
+    torch::nn::LayerNorm mLnF{nullptr};
+    std::int64_t mPositions = 0;
+};
+TORCH_MODULE(Gpt2Model);
+
+// Where a GPT-2 classifier reads each row: its last token that is not `padId`
+// (transformers' rule, for right and left padding alike). [batch] int64.
+at::Tensor lastTokenIndices(const at::Tensor &inputIds, std::int64_t padId);
+
+class Gpt2ForSequenceClassificationImpl : public torch::nn::Module {
+public:
+    explicit Gpt2ForSequenceClassificationImpl(const Gpt2Config &config);
+    // Logits from score(hidden state at the last non-padding token); pooledOutput is that state.
+    SequenceClassifierOutput forward(const at::Tensor &inputIds, const at::Tensor &attentionMask = {});
+
+    // transformers' _init_weights for a seed (c_proj scaled by 1 / sqrt(2 n_layer)); with a prefix
+    // only the modules under it.
+    void initWeights(std::uint64_t seed, std::string_view prefix = {});
+    const Gpt2Config &config() const { return mConfig; }
+
+private:
+    Gpt2Config mConfig;
+    Gpt2Model mTransformer{nullptr};
+    torch::nn::Linear mScore{nullptr};
+};
+TORCH_MODULE(Gpt2ForSequenceClassification);
+
+class Gpt2LmHeadModelImpl : public torch::nn::Module {
+public:
+    explicit Gpt2LmHeadModelImpl(const Gpt2Config &config);
+    // Next-token logits [batch, length, vocab]: the hidden states times the token embedding.
+    at::Tensor forward(const at::Tensor &inputIds, const at::Tensor &attentionMask = {});
+    void initWeights(std::uint64_t seed);
+    const Gpt2Config &config() const { return mConfig; }
+
+private:
+    Gpt2Config mConfig;
+    Gpt2Model mTransformer{nullptr};
+};
+TORCH_MODULE(Gpt2LmHeadModel);
+
+} // namespace ft

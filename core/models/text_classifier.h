@@ -1,0 +1,41 @@
+// text_classifier.h: the text classifiers beside BERT behind the Classifier
+// interface: DistilBertForSequenceClassification, RoBERTa's and XLM-R's
+// RobertaForSequenceClassification and GPT2ForSequenceClassification. Their
+// checkpoint folders load as transformers loads them
+// (models/encoder_checkpoint.h), and save() writes folders that
+// from_pretrained reads.
+#pragma once
+
+#include "models/bert_config.h"
+#include "models/classifier.h"
+#include "models/distilbert_model.h"
+#include "models/gpt2_model.h"
+#include "models/load_report.h"
+#include "models/roberta_model.h"
+
+#include <filesystem>
+
+namespace ft {
+
+// Whether config.json's model_type is one of these families ("bert" is not).
+bool hasTextClassifier(const std::string &modelType);
+
+struct LoadedTextClassifier {
+    ClassifierPtr model; // in eval mode, on the options' device
+    LoadReport report;   // initialized: the head's tensors when new; unexpected: other heads' tensors
+};
+
+// config.json and the weights of `folder`. With labels of another number than
+// the checkpoint's head, or no head at all, the head starts afresh from
+// `options.seed`. Throws ft::Error naming the file and tensor for anything
+// missing in the encoder or misshapen.
+LoadedTextClassifier loadTextClassifier(const std::filesystem::path &folder, const ClassifierOptions &options);
+// A randomly initialised classifier for the config file (with the options' labels).
+ClassifierPtr makeScratchTextClassifier(const std::filesystem::path &configFile, const ClassifierOptions &options);
+
+// The module behind a classifier of these families, or null for another (the exports, tests).
+DistilBertForSequenceClassificationImpl *distilBertOf(Classifier &model);
+RobertaForSequenceClassificationImpl *robertaOf(Classifier &model);
+Gpt2ForSequenceClassificationImpl *gpt2Of(Classifier &model);
+
+} // namespace ft
