@@ -16,6 +16,7 @@
 #include "models/bert_classifier.h"
 #include "models/checkpoint.h"
 #include "models/classifier_factory.h"
+#include "models/model_family.h"
 #include "models/text_classifier.h"
 #include "models/lora.h"
 #include "models/vision_classifier.h"
@@ -145,7 +146,7 @@ std::shared_ptr<SplitBatches> textCheckRows(Project &project, const RunDetails &
     split.clear();
     if (!run.datasetId)
         return {};
-    const Tokenizer tokenizer = Tokenizer::fromFolder(exportFolder);
+    const Tokenizer tokenizer = modelTokenizer(exportFolder);
     std::unordered_map<std::string, std::int64_t> labelIds;
     for (std::size_t i = 0; i < labels.size(); ++i)
         labelIds.emplace(labels[i], std::int64_t(i));

@@ -118,7 +118,7 @@ void Predictor::load(const std::filesystem::path &folder, const PredictorOptions
         throw Error(ErrorKind::Incompatible, (folder / "config.json").string() +
                                                  ": problem_type 'regression' has no classes to predict");
     impl->sigmoid = config.problemType == "multi_label_classification";
-    impl->tokenizer = Tokenizer::fromFolder(folder);
+    impl->tokenizer = modelTokenizer(folder);
     const Tokenizer &tokenizer = *impl->tokenizer;
     if (tokenizer.vocabSize() > config.vocabSize)
         throw Error(ErrorKind::InvalidInput, tokenizer.source().string() + ": the tokenizer has " +

@@ -17,13 +17,32 @@ TextModelShape readTextModelShape(const std::filesystem::path &configFile)
 {
     TextModelShape shape;
     if (isGpt2ModelType(configModelType(configFile))) {
-        const Gpt2Config config = loadGpt2Config(configFile);
+        Gpt2Config config = loadGpt2Config(configFile);
         shape = {"gpt2", config.vocabSize, config.nPositions, config.id2label, config.problemType};
     } else {
         const BertConfig config = loadBertConfig(configFile);
         shape = {config.modelType, config.vocabSize, config.maxSequenceLength(), config.id2label, config.problemType};
     }
     return shape;
+}
+
+Tokenizer withModelPadding(const Tokenizer &tokenizer, const nlohmann::json &modelConfig)
+{
+    if (tokenizer.padId() >= 0 || !modelConfig.is_object())
+        return tokenizer;
+    const auto pad = modelConfig.find("pad_token_id");
+    if (pad == modelConfig.end() || !pad->is_number_integer() || pad->get<std::int64_t>() < 0)
+        return tokenizer;
+    return tokenizer.withPadId(pad->get<std::int64_t>());
+}
+
+Tokenizer modelTokenizer(const std::filesystem::path &folder)
+{
+    const Tokenizer tokenizer = Tokenizer::fromFolder(folder);
+    std::error_code error;
+    if (tokenizer.padId() >= 0 || !std::filesystem::exists(folder / "config.json", error))
+        return tokenizer;
+    return withModelPadding(tokenizer, JsonFile::read(folder / "config.json").root());
 }
 
 const std::vector<ModelFamily> &modelFamilies()

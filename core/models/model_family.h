@@ -4,6 +4,10 @@
 // CLI and the trainer alike.
 #pragma once
 
+#include "text/tokenizer.h"
+
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -36,6 +40,13 @@ struct TextModelShape {
 };
 // From config.json of BERT's family or GPT-2; ft::Error naming the file and key as their parsers do.
 TextModelShape readTextModelShape(const std::filesystem::path &configFile);
+
+// The tokenizer padding as the model expects: its own pad token, or else the
+// config's pad_token_id (GPT-2 defines no pad token; its classifiers read the
+// last token that is not pad_token_id, which fine-tuning sets to the end of text).
+Tokenizer withModelPadding(const Tokenizer &tokenizer, const nlohmann::json &modelConfig);
+// The tokenizer of a model folder, padding by the config.json beside it when there is one.
+Tokenizer modelTokenizer(const std::filesystem::path &folder);
 
 // The families this build trains, in the order the model picker lists them.
 const std::vector<ModelFamily> &modelFamilies();

@@ -137,6 +137,8 @@ ClassifierPtr makeScratchTextClassifier(const fs::path &configFile, const Classi
         Gpt2Config config = loadGpt2Config(configFile);
         if (!options.labels.empty())
             config.id2label = options.labels;
+        if (!config.padTokenId) // transformers' recipe for classifying with GPT-2
+            config.padTokenId = config.eosTokenId;
         return build<Gpt2Family>(config, options);
     }
     BertConfig config = loadBertConfig(configFile);

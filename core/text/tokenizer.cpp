@@ -112,8 +112,8 @@ Encoding encodeOne(const TokenizerModel &model, std::string_view text, const std
 
 // Right-pads rows given back to back in `ids`/`typeIds` (row r has
 // batch.lengths[r] tokens) into batch's rows x cols arrays.
-void padRows(const TokenizerModel &model, const EncodeOptions &options, const std::vector<std::int64_t> &ids,
-             const std::vector<std::int64_t> &typeIds, BatchEncoding &batch)
+void padRows(const TokenizerModel &model, std::int64_t padId, const EncodeOptions &options,
+             const std::vector<std::int64_t> &ids, const std::vector<std::int64_t> &typeIds, BatchEncoding &batch)
 {
     const std::size_t rows = batch.lengths.size();
     batch.rows = static_cast<std::int64_t>(rows);
@@ -133,12 +133,12 @@ void padRows(const TokenizerModel &model, const EncodeOptions &options, const st
     batch.cols = static_cast<std::int64_t>(cols);
     const bool padded = std::any_of(batch.lengths.begin(), batch.lengths.end(),
                                     [&](std::int64_t length) { return std::size_t(length) < cols; });
-    if (padded && model.padId < 0) {
+    if (padded && padId < 0) {
         throw Error(ErrorKind::InvalidInput, model.source.string() + ": the tokenizer has no pad token to pad with"
                                                  " (GPT-2 defines none: set pad_token in tokenizer_config.json)");
     }
 
-    batch.inputIds.assign(rows * cols, model.padId);
+    batch.inputIds.assign(rows * cols, padId);
     batch.tokenTypeIds.assign(rows * cols, 0);
     batch.attentionMask.assign(rows * cols, 0);
     std::size_t from = 0;
@@ -151,7 +151,7 @@ void padRows(const TokenizerModel &model, const EncodeOptions &options, const st
     }
 }
 
-BatchEncoding encodeMany(const TokenizerModel &model, std::span<const std::string_view> texts,
+BatchEncoding encodeMany(const TokenizerModel &model, std::int64_t padId, std::span<const std::string_view> texts,
                          const std::span<const std::string_view> *pairs, const EncodeOptions &options)
 {
     if (pairs && pairs->size() != texts.size()) {
@@ -178,7 +178,7 @@ BatchEncoding encodeMany(const TokenizerModel &model, std::span<const std::strin
         batch.lengths.push_back(static_cast<std::int64_t>(ids.size() - before));
         batch.untruncatedLengths.push_back(static_cast<std::int64_t>(untruncated));
     }
-    padRows(model, options, ids, typeIds, batch);
+    padRows(model, padId, options, ids, typeIds, batch);
     return batch;
 }
 
@@ -206,7 +206,7 @@ void truncateLongestFirst(std::size_t &first, std::size_t &second, std::size_t b
 }
 
 Tokenizer::Tokenizer(std::shared_ptr<const TokenizerModel> model)
-    : mModel(std::move(model))
+    : mModel(std::move(model)), mPadId(mModel->padId)
 {
 }
 
@@ -251,13 +251,13 @@ Encoding Tokenizer::encode(std::string_view text, std::string_view pair, const E
 
 BatchEncoding Tokenizer::encodeBatch(std::span<const std::string_view> texts, const EncodeOptions &options) const
 {
-    return encodeMany(*mModel, texts, nullptr, options);
+    return encodeMany(*mModel, mPadId, texts, nullptr, options);
 }
 
 BatchEncoding Tokenizer::encodeBatch(std::span<const std::string_view> texts, std::span<const std::string_view> pairs,
                                      const EncodeOptions &options) const
 {
-    return encodeMany(*mModel, texts, &pairs, options);
+    return encodeMany(*mModel, mPadId, texts, &pairs, options);
 }
 
 BatchEncoding Tokenizer::pad(std::span<const Encoding> encodings, const EncodeOptions &options) const
@@ -273,7 +273,7 @@ BatchEncoding Tokenizer::pad(std::span<const Encoding> encodings, const EncodeOp
         batch.lengths.push_back(static_cast<std::int64_t>(encoding.ids.size()));
         batch.untruncatedLengths.push_back(static_cast<std::int64_t>(encoding.untruncatedLength));
     }
-    padRows(*mModel, options, ids, typeIds, batch);
+    padRows(*mModel, mPadId, options, ids, typeIds, batch);
     return batch;
 }
 
@@ -313,7 +313,14 @@ std::int64_t Tokenizer::vocabSize() const
 std::int64_t Tokenizer::unkId() const { return mModel->unkId; }
 std::int64_t Tokenizer::clsId() const { return mModel->clsId; }
 std::int64_t Tokenizer::sepId() const { return mModel->sepId; }
-std::int64_t Tokenizer::padId() const { return mModel->padId; }
+std::int64_t Tokenizer::padId() const { return mPadId; }
+
+Tokenizer Tokenizer::withPadId(std::int64_t id) const
+{
+    Tokenizer copy = *this;
+    copy.mPadId = id;
+    return copy;
+}
 std::int64_t Tokenizer::maskId() const { return mModel->maskId; }
 std::int64_t Tokenizer::bosId() const { return mModel->bosId; }
 std::int64_t Tokenizer::eosId() const { return mModel->eosId; }

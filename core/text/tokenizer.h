@@ -127,6 +127,9 @@ public:
     // has none: callers that batch must name one (pad_token in
     // tokenizer_config.json, usually the eos token) or not pad.
     std::int64_t padId() const;
+    // The same tokenizer padding with `id` (GPT-2 defines no pad token; its
+    // classifiers pad with the model's pad_token_id, usually the end of text).
+    Tokenizer withPadId(std::int64_t id) const;
     std::int64_t maskId() const; // -1 when the tokenizer has none
     std::int64_t bosId() const;  // -1 when the tokenizer has none (BERT)
     std::int64_t eosId() const;  // -1 when the tokenizer has none (BERT)
@@ -144,6 +147,7 @@ private:
     explicit Tokenizer(std::shared_ptr<const TokenizerModel> model);
 
     std::shared_ptr<const TokenizerModel> mModel;
+    std::int64_t mPadId = -1;
 };
 
 // longest_first truncation of the Rust tokenizers library: the lengths of

@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "models/classifier.h"
+#include "models/model_family.h"
 #include "store/datasets.h"
 #include "text/tokenizer.h"
 #include "train/image_split_batches.h"
@@ -23,9 +24,9 @@ namespace ft {
 namespace {
 
 RunData textData(Project &project, std::int64_t datasetId, const std::string &datasetName,
-                 const fs::path &tokenizerFolder, const RunConfig &config)
+                 const fs::path &tokenizerFolder, const Classifier &model, const RunConfig &config)
 {
-    const Tokenizer tokenizer = Tokenizer::fromFolder(tokenizerFolder);
+    const Tokenizer tokenizer = withModelPadding(Tokenizer::fromFolder(tokenizerFolder), model.configJson());
     PreparedData prepared = prepareData(project, datasetId, datasetName, tokenizer, tokenizerFolder, config.maxLength);
     const std::int64_t padTo = config.padding == Padding::MaxLength ? config.maxLength : 0;
     RunData data;
@@ -112,7 +113,7 @@ RunData prepareRunData(Project &project, std::int64_t datasetId, const std::stri
     if (!first.empty() && first.front().imagePath)
         throw Error(ErrorKind::Incompatible, "dataset '" + datasetName + "' holds images, and "
                                                  + model.architecture() + " classifies text");
-    return textData(project, datasetId, datasetName, tokenizerFolder, config);
+    return textData(project, datasetId, datasetName, tokenizerFolder, model, config);
 }
 
 } // namespace ft

@@ -5,6 +5,7 @@
 #include "data/column_mapping.h"
 #include "data/row_source.h"
 #include "models/classifier_factory.h"
+#include "models/model_family.h"
 #include "store/catalog.h"
 #include "store/datasets.h"
 #include "store/project.h"
@@ -117,7 +118,7 @@ void requireExamples(std::int64_t examples, std::int64_t read)
 std::unique_ptr<SplitBatches> textSplit(Project &project, const RunDetails &run, const RunEvaluationRequest &request,
                                         const RunConfig &config, RunEvaluation &result)
 {
-    const Tokenizer tokenizer = Tokenizer::fromFolder(tokenizerFolderOf(project, run, result.modelFolder));
+    const Tokenizer tokenizer = modelTokenizer(tokenizerFolderOf(project, run, result.modelFolder));
     const std::vector<Example> rows = request.dataFile ? readLabelledFile(request, result)
                                                        : splitExamples(project, run, request.split);
     std::unordered_map<std::string, std::int64_t> labelIds;

@@ -3,6 +3,7 @@
 
 #include "infer/image_predictor.h"
 #include "labelling/balancechart.h"
+#include "models/model_family.h"
 #include "runs/imageplayground.h"
 #include "text/tokenizer.h"
 
@@ -120,7 +121,7 @@ void Playground::setModelFolder(const std::filesystem::path &folder, const QStri
         try {
             const std::lock_guard lock(engine->mutex);
             engine->predictor.load(folder);
-            engine->tokenizer = std::make_unique<Tokenizer>(Tokenizer::fromFolder(folder));
+            engine->tokenizer = std::make_unique<Tokenizer>(modelTokenizer(folder));
             for (const std::string &label : engine->predictor.labelNames())
                 labels << QString::fromStdString(label);
         } catch (const std::exception &e) {
