@@ -3,11 +3,11 @@
 
 #include "common/error.h"
 #include "common/version.h"
-#include "export/distilbert_torchscript_export.h"
 #include "export/export_check.h"
 #include "export/model_card.h"
 #include "export/onnx_export.h"
 #include "export/onnx_runner.h"
+#include "export/text_torchscript_export.h"
 #include "export/tokenizer_export.h"
 #include "export/torchscript_export.h"
 #include "export/vision_onnx_export.h"
@@ -198,6 +198,10 @@ void writeTextTorchScript(Classifier &model, const fs::path &file)
         return writeTorchScript(*bert->bert(), file);
     if (auto *distil = distilBertOf(model))
         return writeDistilBertTorchScript(*distil, file);
+    if (auto *roberta = robertaOf(model))
+        return writeRobertaTorchScript(*roberta, file);
+    if (auto *gpt2 = gpt2Of(model))
+        return writeGpt2TorchScript(*gpt2, file);
     throw Error(ErrorKind::Incompatible, "TorchScript export of " + model.architecture() + " is not built yet");
 }
 

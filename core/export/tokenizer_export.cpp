@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "models/atomic_file.h"
+#include "models/model_family.h"
 #include "text/json_file.h"
 #include "text/tokenizer.h"
 #include "text/tokenizer_config.h"
@@ -118,8 +119,41 @@ ordered_json bertTokenizerJson(const fs::path &folder)
     };
 }
 
+namespace {
+
+// A byte-level BPE folder (GPT-2, RoBERTa) has its own files; it only gains
+// the pad token its model pads with (GPT-2 defines none), so that
+// transformers' pipelines can pad a batch, and a special_tokens_map.json.
+std::vector<std::string> completeByteLevelFiles(const fs::path &folder, const Tokenizer &tokenizer)
+{
+    std::vector<std::string> written;
+    const std::vector<std::pair<const char *, std::int64_t>> named = {
+        {"bos_token", tokenizer.bosId()}, {"eos_token", tokenizer.eosId()}, {"unk_token", tokenizer.unkId()},
+        {"pad_token", tokenizer.padId()}};
+    if (!fs::exists(folder / "special_tokens_map.json")) {
+        ordered_json map = ordered_json::object();
+        for (const auto &[key, id] : named)
+            if (id >= 0)
+                map[key] = std::string(tokenizer.idToToken(id));
+        writeFileAtomically(folder / "special_tokens_map.json", map.dump(2) + "\n");
+        written.push_back("special_tokens_map.json");
+    }
+    const fs::path configFile = folder / "tokenizer_config.json";
+    ordered_json settings = fs::exists(configFile) ? ordered_json(JsonFile::read(configFile).root()) : ordered_json::object();
+    if (!settings.contains("pad_token") && tokenizer.padId() >= 0) {
+        settings["pad_token"] = std::string(tokenizer.idToToken(tokenizer.padId()));
+        writeFileAtomically(configFile, settings.dump(2) + "\n");
+        written.push_back("tokenizer_config.json");
+    }
+    return written;
+}
+
+} // namespace
+
 std::vector<std::string> completeTokenizerFiles(const fs::path &folder)
 {
+    if (const Tokenizer tokenizer = modelTokenizer(folder); tokenizer.byteLevel())
+        return completeByteLevelFiles(folder, tokenizer);
     std::vector<std::string> written;
     const TokenizerConfig config = readTokenizerConfig(folder);
     const std::vector<std::pair<const char *, const AddedToken *>> named = {

@@ -204,8 +204,9 @@ private Q_SLOTS:
         QCOMPARE(lastJsonLine(exported.out)["check"].toObject()["predictions_changed"].toInt(), 0);
     }
 
-    // GPT-2's run predicts through the command line, padding with its end of text.
-    void gpt2Predicts()
+    // GPT-2's run predicts through the command line, padding with its end of
+    // text, and its export tells transformers to pad with it too.
+    void gpt2PredictsAndExports()
     {
         QVERIFY(mGpt2Run > 0);
         const QString input = mDir.filePath(QStringLiteral("texts.csv"));
@@ -216,6 +217,19 @@ private Q_SLOTS:
         QVERIFY2(result.exitCode == 0, qPrintable(result.err));
         const QStringList rows = QString::fromUtf8(ft::test::readBytes(ft::test::toPath(output))).trimmed().split('\n');
         QCOMPARE(rows.size(), 3);
+
+        const QString folder = mDir.filePath(QStringLiteral("export-gpt2"));
+        const auto exported = runFinetune({"export", "--project", mProject, "--run", QString::number(mGpt2Run),
+                                           "--format", "hf", "--output", folder, "--json"},
+                                          {}, 600000);
+        QVERIFY2(exported.exitCode == 0, qPrintable(exported.err));
+        const auto json = [&](const char *file) {
+            return QJsonDocument::fromJson(ft::test::readBytes(ft::test::toPath(folder + "/" + file))).object();
+        };
+        QCOMPARE(json("tokenizer_config.json")["pad_token"].toString(), QStringLiteral("<|endoftext|>"));
+        QCOMPARE(json("special_tokens_map.json")["eos_token"].toString(), QStringLiteral("<|endoftext|>"));
+        QCOMPARE(json("config.json")["pad_token_id"].toInt(), 50256);
+        QVERIFY(!QFile::exists(folder + "/vocab.txt"));
     }
 };
 

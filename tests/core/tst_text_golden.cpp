@@ -5,6 +5,8 @@
 // trainer and the predictor use.
 #include "models/classifier_factory.h"
 #include "models/text_classifier.h"
+#include "export/text_torchscript_export.h"
+#include "export/torchscript_export.h"
 #include "models/checkpoint.h"
 #include "models/module_state.h"
 #include "models/safetensors.h"
@@ -173,6 +175,30 @@ private Q_SLOTS:
         batch.attentionMask = inputs.attentionMask;
         const c10::NoGradGuard noGrad;
         QCOMPARE(maxDifference(loaded.model->logits(batch), again.model->logits(batch)), 0.0);
+    }
+
+    // Each family's TorchScript file gives the module's logits on the golden
+    // inputs (GPT-2's left-padded row included), read back by LibTorch.
+    void torchScriptExportsGiveTheModulesLogits()
+    {
+        QTemporaryDir dir;
+        for (const std::string model : {"tiny-distilbert", "tiny-roberta", "tiny-gpt2"}) {
+            LoadedTextClassifier loaded = loadTextClassifier(kGolden / model, {});
+            const fs::path file = toPath(dir.filePath(QString::fromStdString(model + ".pt")));
+            if (auto *distil = distilBertOf(*loaded.model))
+                writeDistilBertTorchScript(*distil, file);
+            else if (auto *roberta = robertaOf(*loaded.model))
+                writeRobertaTorchScript(*roberta, file);
+            else
+                writeGpt2TorchScript(*gpt2Of(*loaded.model), file);
+            const Inputs inputs = inputsOf(model);
+            const at::Tensor expected = outputsOf(*loaded.model, inputs).logits;
+            TorchScriptClassifier script(file);
+            const at::Tensor logits =
+                script.logits(inputs.inputIds, inputs.attentionMask, at::zeros_like(inputs.inputIds));
+            const double error = maxDifference(logits, expected);
+            QVERIFY2(error <= 1e-5, qPrintable(QString::fromStdString(model) + ": " + QString::number(error)));
+        }
     }
 
     void distilBertConfigErrorsNameTheKey()
