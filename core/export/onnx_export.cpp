@@ -56,11 +56,25 @@ public:
             mGraph.addInput(name, onnx::TensorProto_DataType_INT64, batchBySequence);
 
         const bool distil = mConfig.isDistilBert();
+        const std::string encoder = mConfig.isRoberta() ? "roberta.encoder.layer." : "bert.encoder.layer.";
         std::string hidden = embeddings("input_ids", "token_type_ids");
         const std::string mask = extendedMask("attention_mask");
         for (std::int64_t i = 0; i < mConfig.numHiddenLayers; ++i)
             hidden = distil ? distilBertLayer("distilbert.transformer.layer." + std::to_string(i), hidden, mask)
-                            : layer("bert.encoder.layer." + std::to_string(i), hidden, mask);
+                            : layer(encoder + std::to_string(i), hidden, mask);
+        if (mConfig.isRoberta()) { // out_proj(tanh(dense(<s>)))
+            const std::string first = mGraph.add("Gather", node("classifier", "Gather"),
+                                                 {hidden, mGraph.int64Scalar(0)}, {{"axis", std::int64_t(1)}});
+            const std::string dense =
+                mGraph.add("Tanh", node("classifier", "Tanh"), {linear("classifier.dense", first)});
+            const std::string logits = mGraph.add(
+                "Gemm", "/classifier/out_proj/Gemm",
+                {dense, parameter("classifier.out_proj.weight"), parameter("classifier.out_proj.bias")},
+                {{"transB", std::int64_t(1)}});
+            mGraph.renameOutput(logits, "logits");
+            mGraph.addOutput("logits", onnx::TensorProto_DataType_FLOAT, {{-1, "batch"}, {mConfig.numLabels(), ""}});
+            return;
+        }
 
         // BERT's pooler: tanh(dense(first token)); DistilBERT's: relu(pre_classifier(first token)).
         // The classifier: a float Gemm, dropout being identity at inference.
@@ -101,13 +115,28 @@ private:
     // word (+ token type) embeddings, + positions 0..sequence-1 (a slice of the table), LayerNorm.
     std::string embeddings(const std::string &ids, const std::string &types)
     {
-        const std::string m = mConfig.isDistilBert() ? "distilbert.embeddings" : "bert.embeddings";
+        const std::string m = mConfig.isDistilBert() ? "distilbert.embeddings"
+                               : mConfig.isRoberta()  ? "roberta.embeddings"
+                                                      : "bert.embeddings";
         std::string sum =
             mGraph.add("Gather", node(m, "word_embeddings/Gather"), {parameter(m + ".word_embeddings.weight"), ids});
         if (!mConfig.isDistilBert()) {
             const std::string typeRows = mGraph.add("Gather", node(m, "token_type_embeddings/Gather"),
                                                     {parameter(m + ".token_type_embeddings.weight"), types});
             sum = mGraph.add("Add", node(m, "Add"), {sum, typeRows});
+        }
+        if (mConfig.isRoberta()) { // positions counted over the real tokens from pad_token_id + 1
+            const std::string pad = mGraph.int64Scalar(*mConfig.padTokenId);
+            const std::string real = mGraph.add(
+                "Cast", node(m, "Cast"),
+                {mGraph.add("Not", node(m, "Not"), {mGraph.add("Equal", node(m, "Equal"), {ids, pad})})},
+                {{"to", std::int64_t(onnx::TensorProto_DataType_INT64)}});
+            const std::string counted = mGraph.add("CumSum", node(m, "CumSum"), {real, mGraph.int64Scalar(1)});
+            const std::string positions = mGraph.add(
+                "Add", node(m, "Add_2"), {mGraph.add("Mul", node(m, "Mul"), {counted, real}), pad});
+            const std::string rows = mGraph.add("Gather", node(m, "position_embeddings/Gather"),
+                                                {parameter(m + ".position_embeddings.weight"), positions});
+            return layerNorm(m + ".LayerNorm", mGraph.add("Add", node(m, "Add_1"), {sum, rows}));
         }
         const std::string length = mGraph.add("Shape", node(m, "Shape"), {ids},
                                               {{"start", std::int64_t(1)}, {"end", std::int64_t(2)}});
@@ -280,8 +309,10 @@ OnnxExportReport writeEncoderOnnx(const torch::nn::Module &model, const BertConf
                                              "weights first (merge the adapter, then export)");
     c10::NoGradGuard noGrad;
 
-    const std::string architecture =
-        config.isDistilBert() ? "DistilBertForSequenceClassification" : "BertForSequenceClassification";
+    const std::string architecture = config.isDistilBert()             ? "DistilBertForSequenceClassification"
+                                     : config.modelType == "xlm-roberta" ? "XLMRobertaForSequenceClassification"
+                                     : config.isRoberta()                ? "RobertaForSequenceClassification"
+                                                                         : "BertForSequenceClassification";
     onnx::ModelProto proto;
     onnx::GraphProto &graphProto =
         startOnnxModel(proto, options.opset, architecture + " fine-tuned with Finetune Studio", architecture);
@@ -316,6 +347,12 @@ OnnxExportReport writeOnnx(const BertForSequenceClassificationImpl &model, const
 }
 
 OnnxExportReport writeOnnx(const DistilBertForSequenceClassificationImpl &model, const std::filesystem::path &file,
+                           const OnnxExportOptions &options)
+{
+    return writeEncoderOnnx(model, model.config(), file, options);
+}
+
+OnnxExportReport writeOnnx(const RobertaForSequenceClassificationImpl &model, const std::filesystem::path &file,
                            const OnnxExportOptions &options)
 {
     return writeEncoderOnnx(model, model.config(), file, options);

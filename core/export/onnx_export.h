@@ -22,6 +22,7 @@
 
 #include "models/bert_model.h"
 #include "models/distilbert_model.h"
+#include "models/roberta_model.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -49,6 +50,9 @@ OnnxExportReport writeOnnx(const BertForSequenceClassificationImpl &model, const
 // DistilBERT's: the same inputs (token_type_ids taken and unused), the same quantisation (its
 // pre_classifier counts as the pooler).
 OnnxExportReport writeOnnx(const DistilBertForSequenceClassificationImpl &model, const std::filesystem::path &file,
+                           const OnnxExportOptions &options = {});
+// RoBERTa's and XLM-R's: positions from the input ids (Equal, Not, CumSum), the dense + tanh head.
+OnnxExportReport writeOnnx(const RobertaForSequenceClassificationImpl &model, const std::filesystem::path &file,
                            const OnnxExportOptions &options = {});
 
 } // namespace ft

@@ -103,6 +103,7 @@ at::Tensor divOp(const at::Tensor &a, const at::Tensor &b)
     return at::isIntegralType(a.scalar_type(), false) ? at::div(a, b, "trunc") : at::div(a, b);
 }
 at::Tensor matMulOp(const at::Tensor &a, const at::Tensor &b) { return at::matmul(a, b); }
+at::Tensor equalOp(const at::Tensor &a, const at::Tensor &b) { return at::eq(a, b); }
 
 template <at::Tensor (*Op)(const at::Tensor &)>
 Tensors unary(const onnx::NodeProto &, const Tensors &inputs)
@@ -384,6 +385,44 @@ Tensors gemm(const onnx::NodeProto &node, const Tensors &inputs)
     return {at::mm(a, b) * alpha};
 }
 
+// The axis of a node for a tensor of `rank` dimensions (negative counts from the end).
+std::int64_t axisOf(std::int64_t axis, std::int64_t rank)
+{
+    if (axis < -rank || axis >= std::max<std::int64_t>(rank, 1))
+        throw Error(ErrorKind::InvalidInput, "axis " + std::to_string(axis) + " is out of range for rank "
+                                                 + std::to_string(rank));
+    return axis < 0 ? axis + rank : axis;
+}
+
+// Inclusive, forward sums only (exclusive and reverse are refused): what the exports write.
+Tensors cumSum(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    if (intAttribute(node, "exclusive", 0) != 0 || intAttribute(node, "reverse", 0) != 0)
+        throw Error(ErrorKind::Incompatible, "CumSum with exclusive or reverse is not implemented");
+    const at::Tensor &x = required(inputs, 0, "x");
+    const std::int64_t axis = axisOf(required(inputs, 1, "axis").item<std::int64_t>(), x.dim());
+    return {at::cumsum(x, axis).to(x.scalar_type())};
+}
+
+// The first index of the largest value (select_last_index 0), int64.
+Tensors argMax(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    if (intAttribute(node, "select_last_index", 0) != 0)
+        throw Error(ErrorKind::Incompatible, "ArgMax with select_last_index is not implemented");
+    const at::Tensor &x = required(inputs, 0, "data");
+    const std::int64_t axis = axisOf(intAttribute(node, "axis", 0), x.dim());
+    return {at::argmax(x, axis, intAttribute(node, "keepdims", 1) != 0)};
+}
+
+Tensors gatherElements(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const at::Tensor &data = required(inputs, 0, "data");
+    at::Tensor indices = required(inputs, 1, "indices").to(at::kLong);
+    const std::int64_t axis = axisOf(intAttribute(node, "axis", 0), data.dim());
+    indices = at::where(indices < 0, indices + data.size(axis), indices); // negative indices count from the end
+    return {at::gather(data, axis, indices)};
+}
+
 Tensors cast(const onnx::NodeProto &node, const Tensors &inputs)
 {
     const std::int64_t to = intAttribute(node, "to", 0);
@@ -426,16 +465,20 @@ const std::map<std::string, OnnxKernel> &kernels()
 {
     static const std::map<std::string, OnnxKernel> table{
         {"Add", binary<addOp>},
+        {"ArgMax", argMax},
         {"BatchNormalization", batchNormalization},
         {"Cast", cast},
         {"Concat", concat},
+        {"CumSum", cumSum},
         {"Conv", conv},
         {"Div", binary<divOp>},
+        {"Equal", binary<equalOp>},
         {"DynamicQuantizeLinear", dynamicQuantizeLinear},
         {"Erf", unary<at::erf>},
         {"Expand", expand},
         {"Flatten", flatten},
         {"Gather", gather},
+        {"GatherElements", gatherElements},
         {"Gemm", gemm},
         {"GlobalAveragePool", globalAveragePool},
         {"LayerNormalization", layerNormalization},
@@ -443,6 +486,7 @@ const std::map<std::string, OnnxKernel> &kernels()
         {"MatMulInteger", matMulInteger},
         {"MaxPool", maxPool},
         {"Mul", binary<mulOp>},
+        {"Not", unary<at::logical_not>},
         {"Pow", power},
         {"Relu", unary<at::relu>},
         {"Reshape", reshape},

@@ -211,6 +211,8 @@ OnnxExportReport writeTextOnnx(Classifier &model, const fs::path &file, const On
         return writeOnnx(*bert->bert(), file, options);
     if (auto *distil = distilBertOf(model))
         return writeOnnx(*distil, file, options);
+    if (auto *roberta = robertaOf(model))
+        return writeOnnx(*roberta, file, options);
     throw Error(ErrorKind::Incompatible, "ONNX export of " + model.architecture() + " is not built yet");
 }
 

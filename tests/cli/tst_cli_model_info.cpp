@@ -283,9 +283,9 @@ private Q_SLOTS:
         QCOMPARE(malformed.exitCode, 3);
         QVERIFY2(malformed.err.contains(QStringLiteral("config.json")), qPrintable(malformed.err));
 
-        const auto gpt2 = import(checkpointWithConfig(dir, "gpt2", goldenConfigWith("\"bert\"", "\"gpt2\"")));
-        QCOMPARE(gpt2.exitCode, 5);
-        QVERIFY2(gpt2.err.contains(QStringLiteral("config.json")), qPrintable(gpt2.err));
+        const auto t5 = import(checkpointWithConfig(dir, "t5", goldenConfigWith("\"bert\"", "\"t5\"")));
+        QCOMPARE(t5.exitCode, 5);
+        QVERIFY2(t5.err.contains(QStringLiteral("config.json")), qPrintable(t5.err));
 
         // Headers fine, but the embeddings do not fit the config: found by loading the weights.
         const QByteArray biggerVocab = goldenConfigWith("\"vocab_size\": 1000", "\"vocab_size\": 1200");

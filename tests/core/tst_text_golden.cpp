@@ -5,6 +5,8 @@
 // trainer and the predictor use.
 #include "models/classifier_factory.h"
 #include "models/text_classifier.h"
+#include "export/onnx_export.h"
+#include "export/onnx_runner.h"
 #include "export/text_torchscript_export.h"
 #include "export/torchscript_export.h"
 #include "models/checkpoint.h"
@@ -196,6 +198,27 @@ private Q_SLOTS:
             TorchScriptClassifier script(file);
             const at::Tensor logits =
                 script.logits(inputs.inputIds, inputs.attentionMask, at::zeros_like(inputs.inputIds));
+            const double error = maxDifference(logits, expected);
+            QVERIFY2(error <= 1e-5, qPrintable(QString::fromStdString(model) + ": " + QString::number(error)));
+        }
+    }
+
+    // The ONNX graphs of the encoders (RoBERTa's positions from the ids included)
+    // give the modules' logits, run by the app's ONNX checker.
+    void onnxExportsGiveTheModulesLogits()
+    {
+        QTemporaryDir dir;
+        for (const std::string model : {"tiny-distilbert", "tiny-roberta"}) {
+            LoadedTextClassifier loaded = loadTextClassifier(kGolden / model, {});
+            const fs::path file = toPath(dir.filePath(QString::fromStdString(model + ".onnx")));
+            if (auto *distil = distilBertOf(*loaded.model))
+                writeOnnx(*distil, file);
+            else
+                writeOnnx(*robertaOf(*loaded.model), file);
+            const Inputs inputs = inputsOf(model);
+            const at::Tensor expected = outputsOf(*loaded.model, inputs).logits;
+            const at::Tensor logits =
+                OnnxRunner(file).run(inputs.inputIds, inputs.attentionMask, at::zeros_like(inputs.inputIds));
             const double error = maxDifference(logits, expected);
             QVERIFY2(error <= 1e-5, qPrintable(QString::fromStdString(model) + ": " + QString::number(error)));
         }
