@@ -20,6 +20,18 @@
 
 namespace ft {
 
+std::string onnxNodeName(const std::string &module, const std::string &op)
+{
+    return "/" + module + "/" + op;
+}
+
+void addTextClassifierInputs(OnnxGraphBuilder &graph)
+{
+    const std::vector<OnnxDim> batchBySequence{{-1, "batch"}, {-1, "sequence"}};
+    for (const char *name : {"input_ids", "attention_mask", "token_type_ids"})
+        graph.addInput(name, onnx::TensorProto_DataType_INT64, batchBySequence);
+}
+
 namespace {
 
 // Symmetric int8 per output feature, as quantize_dynamic(per_channel=True) quantises a weight:
@@ -51,9 +63,7 @@ public:
 
     void write()
     {
-        const std::vector<OnnxDim> batchBySequence{{-1, "batch"}, {-1, "sequence"}};
-        for (const char *name : {"input_ids", "attention_mask", "token_type_ids"})
-            mGraph.addInput(name, onnx::TensorProto_DataType_INT64, batchBySequence);
+        addTextClassifierInputs(mGraph);
 
         const bool distil = mConfig.isDistilBert();
         const std::string encoder = mConfig.isRoberta() ? "roberta.encoder.layer." : "bert.encoder.layer.";
@@ -94,7 +104,7 @@ public:
     std::int64_t quantizedLayers() const { return mQuantizedLayers; }
 
 private:
-    static std::string node(const std::string &module, const std::string &op) { return "/" + module + "/" + op; }
+    static std::string node(const std::string &module, const std::string &op) { return onnxNodeName(module, op); }
 
     // The parameter as a float32 initializer under its Hugging Face name (added once).
     std::string parameter(const std::string &name)
@@ -229,38 +239,9 @@ private:
                           {{"axis", std::int64_t(-1)}, {"epsilon", float(mConfig.layerNormEps)}});
     }
 
-    // hidden_act, as BertIntermediateImpl::forward computes it.
     std::string activation(const std::string &m, const std::string &x)
     {
-        const auto one = [&] { return mGraph.floatScalar(1.0f); };
-        const auto half = [&] { return mGraph.add("Mul", node(m, "Mul"), {x, mGraph.floatScalar(0.5f)}); };
-        // x * 0.5 * (tanh(sqrt(2 / pi) * (x + 0.044715 * cube)) + 1)
-        const auto tanhGelu = [&](const std::string &cube) {
-            const std::string scaledCube = mGraph.add("Mul", node(m, "Mul_1"), {cube, mGraph.floatScalar(0.044715f)});
-            const std::string inner = mGraph.add("Add", node(m, "Add"), {x, scaledCube});
-            const std::string scaled =
-                mGraph.add("Mul", node(m, "Mul_2"), {inner, mGraph.floatScalar(float(std::sqrt(2.0 / M_PI)))});
-            const std::string plusOne = mGraph.add("Add", node(m, "Add_1"),
-                                                   {mGraph.add("Tanh", node(m, "Tanh"), {scaled}), one()});
-            return mGraph.add("Mul", node(m, "Mul_3"), {half(), plusOne});
-        };
-        switch (mConfig.hiddenAct) {
-        case HiddenAct::Gelu: { // x * 0.5 * (erf(x / sqrt(2)) + 1)
-            const std::string erf = mGraph.add(
-                "Erf", node(m, "Erf"),
-                {mGraph.add("Div", node(m, "Div"), {x, mGraph.floatScalar(float(std::sqrt(2.0)))})});
-            const std::string plusOne = mGraph.add("Add", node(m, "Add"), {erf, one()});
-            return mGraph.add("Mul", node(m, "Mul_1"), {half(), plusOne});
-        }
-        case HiddenAct::GeluNew: // HF's NewGELUActivation: pow(x, 3)
-            return tanhGelu(mGraph.add("Pow", node(m, "Pow"), {x, mGraph.floatScalar(3.0f)}));
-        case HiddenAct::GeluPytorchTanh: // torch's gelu(approximate="tanh"): x * x * x
-            return tanhGelu(
-                mGraph.add("Mul", node(m, "Mul_cube"), {mGraph.add("Mul", node(m, "Mul_square"), {x, x}), x}));
-        case HiddenAct::Relu:
-            return mGraph.add("Relu", node(m, "Relu"), {x});
-        }
-        throw Error(ErrorKind::Internal, "unhandled hidden_act in the ONNX export");
+        return onnxActivation(mGraph, mConfig.hiddenAct, m, x);
     }
 
     // x @ weight^T + bias for the encoder's and pooler's layers, float or int8 as asked.
@@ -339,6 +320,39 @@ OnnxExportReport writeEncoderOnnx(const torch::nn::Module &model, const BertConf
 }
 
 } // namespace
+
+std::string onnxActivation(OnnxGraphBuilder &graph, HiddenAct act, const std::string &m, const std::string &x)
+{
+    const auto one = [&] { return graph.floatScalar(1.0f); };
+    const auto half = [&] { return graph.add("Mul", onnxNodeName(m, "Mul"), {x, graph.floatScalar(0.5f)}); };
+    // x * 0.5 * (tanh(sqrt(2 / pi) * (x + 0.044715 * cube)) + 1)
+    const auto tanhGelu = [&](const std::string &cube) {
+        const std::string scaledCube = graph.add("Mul", onnxNodeName(m, "Mul_1"), {cube, graph.floatScalar(0.044715f)});
+        const std::string inner = graph.add("Add", onnxNodeName(m, "Add"), {x, scaledCube});
+        const std::string scaled =
+            graph.add("Mul", onnxNodeName(m, "Mul_2"), {inner, graph.floatScalar(float(std::sqrt(2.0 / M_PI)))});
+        const std::string plusOne = graph.add("Add", onnxNodeName(m, "Add_1"),
+                                               {graph.add("Tanh", onnxNodeName(m, "Tanh"), {scaled}), one()});
+        return graph.add("Mul", onnxNodeName(m, "Mul_3"), {half(), plusOne});
+    };
+    switch (act) {
+    case HiddenAct::Gelu: { // x * 0.5 * (erf(x / sqrt(2)) + 1)
+        const std::string erf = graph.add(
+            "Erf", onnxNodeName(m, "Erf"),
+            {graph.add("Div", onnxNodeName(m, "Div"), {x, graph.floatScalar(float(std::sqrt(2.0)))})});
+        const std::string plusOne = graph.add("Add", onnxNodeName(m, "Add"), {erf, one()});
+        return graph.add("Mul", onnxNodeName(m, "Mul_1"), {half(), plusOne});
+    }
+    case HiddenAct::GeluNew: // HF's NewGELUActivation: pow(x, 3)
+        return tanhGelu(graph.add("Pow", onnxNodeName(m, "Pow"), {x, graph.floatScalar(3.0f)}));
+    case HiddenAct::GeluPytorchTanh: // torch's gelu(approximate="tanh"): x * x * x
+        return tanhGelu(
+            graph.add("Mul", onnxNodeName(m, "Mul_cube"), {graph.add("Mul", onnxNodeName(m, "Mul_square"), {x, x}), x}));
+    case HiddenAct::Relu:
+        return graph.add("Relu", onnxNodeName(m, "Relu"), {x});
+    }
+    throw Error(ErrorKind::Internal, "unhandled hidden_act in the ONNX export");
+}
 
 OnnxExportReport writeOnnx(const BertForSequenceClassificationImpl &model, const std::filesystem::path &file,
                            const OnnxExportOptions &options)

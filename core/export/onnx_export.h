@@ -25,6 +25,7 @@
 #include "models/roberta_model.h"
 
 #include <cstdint>
+#include <string>
 #include <filesystem>
 
 namespace ft {
@@ -54,5 +55,13 @@ OnnxExportReport writeOnnx(const DistilBertForSequenceClassificationImpl &model,
 // RoBERTa's and XLM-R's: positions from the input ids (Equal, Not, CumSum), the dense + tanh head.
 OnnxExportReport writeOnnx(const RobertaForSequenceClassificationImpl &model, const std::filesystem::path &file,
                            const OnnxExportOptions &options = {});
+
+// Shared by the text graphs: "/<module>/<op>", torch.onnx.export's node names, and hidden_act
+// applied to the value `x` as applyHiddenAct computes it (nodes named under `module`).
+class OnnxGraphBuilder;
+std::string onnxNodeName(const std::string &module, const std::string &op);
+// The inputs every text graph takes: input_ids, attention_mask, token_type_ids, int64 [batch, sequence].
+void addTextClassifierInputs(OnnxGraphBuilder &graph);
+std::string onnxActivation(OnnxGraphBuilder &graph, HiddenAct act, const std::string &module, const std::string &x);
 
 } // namespace ft

@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "common/version.h"
 #include "export/export_check.h"
+#include "export/gpt2_onnx_export.h"
 #include "export/model_card.h"
 #include "export/onnx_export.h"
 #include "export/onnx_runner.h"
@@ -213,6 +214,8 @@ OnnxExportReport writeTextOnnx(Classifier &model, const fs::path &file, const On
         return writeOnnx(*distil, file, options);
     if (auto *roberta = robertaOf(model))
         return writeOnnx(*roberta, file, options);
+    if (auto *gpt2 = gpt2Of(model))
+        return writeGpt2Onnx(*gpt2, file, options);
     throw Error(ErrorKind::Incompatible, "ONNX export of " + model.architecture() + " is not built yet");
 }
 

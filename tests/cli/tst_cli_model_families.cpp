@@ -230,6 +230,16 @@ private Q_SLOTS:
         QCOMPARE(json("special_tokens_map.json")["eos_token"].toString(), QStringLiteral("<|endoftext|>"));
         QCOMPARE(json("config.json")["pad_token_id"].toInt(), 50256);
         QVERIFY(!QFile::exists(folder + "/vocab.txt"));
+
+        for (const char *format : {"torchscript", "onnx"}) {
+            const auto result = runFinetune({"export", "--project", mProject, "--run", QString::number(mGpt2Run),
+                                             "--format", format, "--output", folder + "-" + format, "--json"},
+                                            {}, 600000);
+            QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+            const QJsonObject check = lastJsonLine(result.out)["check"].toObject();
+            QCOMPARE(check["predictions_changed"].toInt(), 0);
+            QVERIFY2(check["max_abs_logit_difference"].toDouble() < 1e-4, format);
+        }
     }
 };
 

@@ -5,6 +5,7 @@
 // trainer and the predictor use.
 #include "models/classifier_factory.h"
 #include "models/text_classifier.h"
+#include "export/gpt2_onnx_export.h"
 #include "export/onnx_export.h"
 #include "export/onnx_runner.h"
 #include "export/text_torchscript_export.h"
@@ -203,18 +204,21 @@ private Q_SLOTS:
         }
     }
 
-    // The ONNX graphs of the encoders (RoBERTa's positions from the ids included)
-    // give the modules' logits, run by the app's ONNX checker.
+    // Each family's ONNX graph (RoBERTa's positions from the ids, GPT-2's
+    // causal mask and last-token read, its left-padded row included) gives
+    // the module's logits, run by the app's ONNX checker.
     void onnxExportsGiveTheModulesLogits()
     {
         QTemporaryDir dir;
-        for (const std::string model : {"tiny-distilbert", "tiny-roberta"}) {
+        for (const std::string model : {"tiny-distilbert", "tiny-roberta", "tiny-gpt2"}) {
             LoadedTextClassifier loaded = loadTextClassifier(kGolden / model, {});
             const fs::path file = toPath(dir.filePath(QString::fromStdString(model + ".onnx")));
             if (auto *distil = distilBertOf(*loaded.model))
                 writeOnnx(*distil, file);
+            else if (auto *roberta = robertaOf(*loaded.model))
+                writeOnnx(*roberta, file);
             else
-                writeOnnx(*robertaOf(*loaded.model), file);
+                writeGpt2Onnx(*gpt2Of(*loaded.model), file);
             const Inputs inputs = inputsOf(model);
             const at::Tensor expected = outputsOf(*loaded.model, inputs).logits;
             const at::Tensor logits =
