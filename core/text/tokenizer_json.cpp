@@ -94,14 +94,20 @@ BertNormalizer readNormalizer(const JsonFile &file, const json &root, const Toke
     return BertNormalizer(options);
 }
 
-void checkPreTokenizer(const JsonFile &file, const json &root)
+// The pre-tokenizer's type, "null" when there is none.
+std::string preTokenizerType(const JsonFile &file, const json &root)
 {
     const auto it = root.find("pre_tokenizer");
-    std::string type = "null";
     if (it != root.end() && it->is_object())
-        type = file.string(*it, "/pre_tokenizer", "type", "");
-    else if (it != root.end() && !it->is_null())
+        return file.string(*it, "/pre_tokenizer", "type", "");
+    if (it != root.end() && !it->is_null())
         file.fail("/pre_tokenizer", std::string("expected an object, found ") + it->type_name());
+    return "null";
+}
+
+void checkPreTokenizer(const JsonFile &file, const json &root)
+{
+    const std::string type = preTokenizerType(file, root);
     if (type != "BertPreTokenizer") {
         throw Error(ErrorKind::Incompatible, file.path().string() + ": /pre_tokenizer/type: unsupported pre-tokenizer "
                                                  + inQuotes(type) + " (only BertPreTokenizer is supported)");
@@ -271,11 +277,7 @@ void checkTemplateIds(const JsonFile &file, const TokenizerModel &model)
 bool readByteLevelPreTokenizer(const JsonFile &file, const json &root)
 {
     const auto it = root.find("pre_tokenizer");
-    std::string type = "null";
-    if (it != root.end() && it->is_object())
-        type = file.string(*it, "/pre_tokenizer", "type", "");
-    else if (it != root.end() && !it->is_null())
-        file.fail("/pre_tokenizer", std::string("expected an object, found ") + it->type_name());
+    const std::string type = preTokenizerType(file, root);
     if (type != "ByteLevel") {
         throw Error(ErrorKind::Incompatible, file.path().string()
                                                  + ": /model/type: unsupported model type \"BPE\" with pre-tokenizer "
