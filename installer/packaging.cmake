@@ -31,9 +31,11 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Without OpenBLAS, LibTorch falls back to the reference BLAS and trains ten times slower.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libopenblas0-pthread")
-# Loaded as Qt plugins, so dpkg-shlibdeps cannot see them: SVG icons.
+# Opened at run time, so dpkg-shlibdeps cannot see them: libsentencepiece (XLM-R's
+# tokenizer, core/text/sentencepiece_library.h) and, as Qt plugins, SVG icons.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libsentencepiece0")
 if(FINETUNE_BUILD_GUI)
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6svg6")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libsentencepiece0, libqt6svg6")
 endif()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 

@@ -148,12 +148,43 @@ std::vector<std::string> completeByteLevelFiles(const fs::path &folder, const To
     return written;
 }
 
+// An XLM-R folder keeps its sentencepiece.bpe.model (the run's model folder
+// has it from the base model) and gains a special_tokens_map.json and the
+// tokenizer_class that tells transformers how to number its pieces.
+std::vector<std::string> completeSentencePieceFiles(const fs::path &folder, const Tokenizer &tokenizer)
+{
+    std::vector<std::string> written;
+    if (!fs::exists(folder / "special_tokens_map.json")) {
+        const std::vector<std::pair<const char *, std::int64_t>> named = {
+            {"bos_token", tokenizer.bosId()}, {"eos_token", tokenizer.eosId()}, {"unk_token", tokenizer.unkId()},
+            {"sep_token", tokenizer.sepId()}, {"pad_token", tokenizer.padId()}, {"cls_token", tokenizer.clsId()},
+            {"mask_token", tokenizer.maskId()}};
+        ordered_json map = ordered_json::object();
+        for (const auto &[key, id] : named)
+            if (id >= 0)
+                map[key] = std::string(tokenizer.idToToken(id));
+        writeFileAtomically(folder / "special_tokens_map.json", map.dump(2) + "\n");
+        written.push_back("special_tokens_map.json");
+    }
+    const fs::path configFile = folder / "tokenizer_config.json";
+    ordered_json settings = fs::exists(configFile) ? ordered_json(JsonFile::read(configFile).root()) : ordered_json::object();
+    if (!settings.contains("tokenizer_class")) {
+        settings["tokenizer_class"] = "XLMRobertaTokenizer";
+        writeFileAtomically(configFile, settings.dump(2) + "\n");
+        written.push_back("tokenizer_config.json");
+    }
+    return written;
+}
+
 } // namespace
 
 std::vector<std::string> completeTokenizerFiles(const fs::path &folder)
 {
-    if (const Tokenizer tokenizer = modelTokenizer(folder); tokenizer.byteLevel())
+    const Tokenizer tokenizer = modelTokenizer(folder);
+    if (tokenizer.byteLevel())
         return completeByteLevelFiles(folder, tokenizer);
+    if (tokenizer.sentencePiece())
+        return completeSentencePieceFiles(folder, tokenizer);
     std::vector<std::string> written;
     const TokenizerConfig config = readTokenizerConfig(folder);
     const std::vector<std::pair<const char *, const AddedToken *>> named = {

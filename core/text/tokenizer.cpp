@@ -215,13 +215,17 @@ Tokenizer Tokenizer::fromFolder(const std::filesystem::path &folder)
     std::error_code ec;
     if (!std::filesystem::is_directory(folder, ec))
         throw Error(ErrorKind::NotFound, folder.string() + ": no such folder");
+    if (readsSentencePieceModel(folder))
+        return fromSentencePieceModel(folder / kSentencePieceModelFile);
     if (std::filesystem::exists(folder / "tokenizer.json", ec))
         return fromTokenizerJson(folder / "tokenizer.json");
     if (std::filesystem::exists(folder / "vocab.txt", ec))
         return fromVocabFile(folder / "vocab.txt");
     if (std::filesystem::exists(folder / "vocab.json", ec))
         return fromVocabAndMerges(folder / "vocab.json", folder / "merges.txt");
-    throw Error(ErrorKind::NotFound, folder.string() + ": no tokenizer.json or vocab.txt, nor vocab.json + merges.txt");
+    throw Error(ErrorKind::NotFound, folder.string()
+                                         + ": no tokenizer.json or vocab.txt, nor vocab.json + merges.txt or "
+                                           "sentencepiece.bpe.model");
 }
 
 Tokenizer Tokenizer::fromTokenizerJson(const std::filesystem::path &file)
@@ -237,6 +241,11 @@ Tokenizer Tokenizer::fromVocabFile(const std::filesystem::path &file)
 Tokenizer Tokenizer::fromVocabAndMerges(const std::filesystem::path &vocabJson, const std::filesystem::path &merges)
 {
     return Tokenizer(loadBpeVocabFiles(vocabJson, merges));
+}
+
+Tokenizer Tokenizer::fromSentencePieceModel(const std::filesystem::path &file)
+{
+    return Tokenizer(loadSentencePieceModel(file));
 }
 
 Encoding Tokenizer::encode(std::string_view text, const EncodeOptions &options) const
@@ -325,6 +334,7 @@ std::int64_t Tokenizer::maskId() const { return mModel->maskId; }
 std::int64_t Tokenizer::bosId() const { return mModel->bosId; }
 std::int64_t Tokenizer::eosId() const { return mModel->eosId; }
 bool Tokenizer::byteLevel() const { return mModel->byteLevelBpe() != nullptr; }
+bool Tokenizer::sentencePiece() const { return mModel->sentencePiece() != nullptr; }
 std::size_t Tokenizer::specialTokenCount(bool pair) const { return mModel->postProcessor.addedTokens(pair); }
 std::size_t Tokenizer::modelMaxLength() const { return mModel->modelMaxLength; }
 bool Tokenizer::lowercases() const { return mModel->normalizer.options().lowercase; }

@@ -1,7 +1,8 @@
 // tokenizer.h: the tokenizer of a Hugging Face checkpoint folder: BERT's
-// WordPiece (tokenizer.json, or vocab.txt + tokenizer_config.json) or the
+// WordPiece (tokenizer.json, or vocab.txt + tokenizer_config.json), the
 // byte-level BPE of GPT-2 and RoBERTa (tokenizer.json, or vocab.json +
-// merges.txt + tokenizer_config.json), encoding texts and text pairs exactly
+// merges.txt + tokenizer_config.json) or XLM-R's SentencePiece model
+// (sentencepiece.bpe.model), encoding texts and text pairs exactly
 // as HF's fast tokenizer does: ids, token types, attention masks,
 // longest_first truncation, right padding and the byte offsets of every token
 // in the input; and decoding ids back to text.
@@ -77,6 +78,8 @@ struct BatchEncoding {
 // member may be called from several threads at once.
 class Tokenizer {
 public:
+    // sentencepiece.bpe.model when readsSentencePieceModel (XLM-R's folders,
+    // whose tokenizer.json is a Unigram model converted from it), else
     // tokenizer.json when the folder has one, else vocab.txt, else
     // vocab.json with merges.txt.
     static Tokenizer fromFolder(const std::filesystem::path &folder);
@@ -93,6 +96,12 @@ public:
     // <s> A </s> framing when tokenizer_class is RobertaTokenizer or the
     // special tokens are <s> and </s>, no special tokens for GPT-2.
     static Tokenizer fromVocabAndMerges(const std::filesystem::path &vocabJson, const std::filesystem::path &merges);
+    // XLM-R's sentencepiece.bpe.model (with tokenizer_config.json and
+    // special_tokens_map.json beside it), as transformers' XLM-R tokenizers
+    // read it: spm's pieces under fairseq's ids (<s> 0, <pad> 1, </s> 2,
+    // <unk> 3, spm id + 1, <mask> last), <s> A </s> and <s> A </s></s> B </s>
+    // with token types 0, the spans and decoding of the fast tokenizer.
+    static Tokenizer fromSentencePieceModel(const std::filesystem::path &file);
 
     Encoding encode(std::string_view text, const EncodeOptions &options = {}) const;
     Encoding encode(std::string_view text, std::string_view pair, const EncodeOptions &options = {}) const;
@@ -135,6 +144,8 @@ public:
     std::int64_t eosId() const;  // -1 when the tokenizer has none (BERT)
     // Byte-level BPE (GPT-2, RoBERTa) rather than WordPiece (BERT).
     bool byteLevel() const;
+    // XLM-R's SentencePiece model (sentencepiece.bpe.model).
+    bool sentencePiece() const;
     // How many special tokens encoding adds to one text or to a pair.
     std::size_t specialTokenCount(bool pair) const;
     // model_max_length of tokenizer_config.json; 0 when it does not say.

@@ -1,7 +1,8 @@
 // tokenizer_files.h: building a TokenizerModel from a checkpoint's files:
-// tokenizer.json (the fast tokenizer's definition), vocab.txt (BERT) or
-// vocab.json + merges.txt (GPT-2, RoBERTa), each with the
-// tokenizer_config.json and special_tokens_map.json beside it.
+// tokenizer.json (the fast tokenizer's definition), vocab.txt (BERT),
+// vocab.json + merges.txt (GPT-2, RoBERTa) or sentencepiece.bpe.model
+// (XLM-R), each with the tokenizer_config.json and special_tokens_map.json
+// beside it.
 #pragma once
 
 #include "text/tokenizer_model.h"
@@ -28,6 +29,11 @@ std::shared_ptr<const TokenizerModel> loadVocabFile(const std::filesystem::path 
 // config (see readByteLevelTokenizerConfig), none for GPT-2.
 std::shared_ptr<const TokenizerModel> loadBpeVocabFiles(const std::filesystem::path &vocabJson,
                                                         const std::filesystem::path &merges);
+// As transformers' XLMRobertaTokenizer and XLMRobertaTokenizerFast read it
+// (sentencepiece_tokenizer.cpp): fairseq's ids, <s> A </s> and
+// <s> A </s></s> B </s>. Incompatible when tokenizer_config.json names a
+// class other than XLM-R's (CamembertTokenizer numbers the same file apart).
+std::shared_ptr<const TokenizerModel> loadSentencePieceModel(const std::filesystem::path &file);
 
 // Sets the pad/cls/sep/mask/bos/eos ids and model_max_length from the config.
 void applyTokenizerConfig(const TokenizerConfig &config, TokenizerModel &model);

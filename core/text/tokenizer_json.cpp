@@ -1,7 +1,8 @@
 // tokenizer_json.cpp: a tokenizer from tokenizer.json, the tokenizers
 // library's own definition: BertNormalizer, BertPreTokenizer and WordPiece
 // (also old files whose model has no "type"), or the ByteLevel pre-tokenizer
-// and BPE of GPT-2 and RoBERTa; TemplateProcessing, BertProcessing,
+// and BPE of GPT-2 and RoBERTa, or Llama-style BPE (SentencePiece's "▁"
+// rules and byte fallback); TemplateProcessing, BertProcessing,
 // RobertaProcessing or ByteLevel; and added_tokens.
 #include "common/error.h"
 #include "text/json_file.h"
@@ -399,6 +400,144 @@ std::shared_ptr<const TokenizerModel> loadByteLevelTokenizerJson(const JsonFile 
     return model;
 }
 
+const json &arrayField(const JsonFile &file, const json &object, const std::string &pointer, const char *key)
+{
+    const auto it = object.find(key);
+    if (it == object.end() || !it->is_array())
+        file.fail(jsonPointer(pointer, key), "expected an array");
+    return *it;
+}
+
+// Llama-style tokenizer.json: the "▁" rules from the normalizer (Prepend and
+// Replace, Llama 2's legacy files) or the Metaspace pre-tokenizer (newer files).
+SentencePieceBpe::Options readMetaspaceRules(const JsonFile &file, const json &root)
+{
+    SentencePieceBpe::Options options;
+    options.prefix = SentencePieceBpe::Prefix::Never;
+    const auto unsupported = [&](const std::string &at, const std::string &what) {
+        throw Error(ErrorKind::Incompatible, file.path().string() + ": " + at + ": " + what
+                                                 + " (Llama-style BPE reads \"▁\" rules only: Prepend, Replace, Metaspace)");
+    };
+    bool spaces = false;
+    const auto normalizerStep = [&](const json &step, const std::string &at) {
+        const std::string type = file.string(step, at, "type", "");
+        if (type == "Prepend" && file.string(step, at, "prepend", "") == "\u2581")
+            options.prefix = SentencePieceBpe::Prefix::Always;
+        else if (type == "Replace" && step.contains("pattern") && step["pattern"].value("String", "") == " "
+                 && file.string(step, at, "content", "") == "\u2581")
+            spaces = true;
+        else
+            unsupported(at, "unsupported normalizer " + inQuotes(type));
+    };
+    if (const auto it = root.find("normalizer"); it != root.end() && !it->is_null()) {
+        if (file.string(*it, "/normalizer", "type", "") == "Sequence") {
+            const auto &steps = arrayField(file, *it, "/normalizer", "normalizers");
+            for (std::size_t i = 0; i < steps.size(); ++i)
+                normalizerStep(steps[i], jsonPointer("/normalizer/normalizers", i));
+        } else {
+            normalizerStep(*it, "/normalizer");
+        }
+    }
+    const std::string preTokenizer = preTokenizerType(file, root);
+    if (preTokenizer == "Metaspace") {
+        const json &meta = root["pre_tokenizer"];
+        if (file.string(meta, "/pre_tokenizer", "replacement", "\u2581") != "\u2581")
+            unsupported("/pre_tokenizer/replacement", "only \"▁\"");
+        spaces = true;
+        // Files before tokenizers 0.14 say add_prefix_space; later ones prepend_scheme.
+        const std::string scheme = meta.contains("prepend_scheme")
+                                       ? file.string(meta, "/pre_tokenizer", "prepend_scheme", "always")
+                                       : (file.boolean(meta, "/pre_tokenizer", "add_prefix_space", true) ? "always" : "never");
+        options.prefix = scheme == "always" ? SentencePieceBpe::Prefix::Always
+                         : scheme == "first" ? SentencePieceBpe::Prefix::First
+                         : scheme == "never" ? SentencePieceBpe::Prefix::Never
+                                             : (unsupported("/pre_tokenizer/prepend_scheme", inQuotes(scheme)),
+                                                SentencePieceBpe::Prefix::Never);
+        options.prefixUnlessSpace = true;
+        options.splitWords = file.boolean(meta, "/pre_tokenizer", "split", true);
+    } else if (preTokenizer != "null") {
+        unsupported("/pre_tokenizer/type", "unsupported pre-tokenizer " + inQuotes(preTokenizer));
+    }
+    if (!spaces)
+        unsupported("/normalizer", "spaces are not written as \"▁\"");
+    return options;
+}
+
+std::vector<SentencePieceBpe::DecodeStep> readMetaspaceDecoder(const JsonFile &file, const json &root)
+{
+    using Step = SentencePieceBpe::DecodeStep;
+    std::vector<Step> steps;
+    const auto read = [&](const json &decoder, const std::string &at) {
+        const std::string type = file.string(decoder, at, "type", "");
+        if (type == "Replace") {
+            Step step{Step::Kind::Replace};
+            step.from = decoder.contains("pattern") ? decoder["pattern"].value("String", "") : "";
+            step.to = file.string(decoder, at, "content", "");
+            steps.push_back(step);
+        } else if (type == "ByteFallback") {
+            steps.push_back({Step::Kind::ByteFallback});
+        } else if (type == "Fuse") {
+            steps.push_back({Step::Kind::Fuse});
+        } else if (type == "Strip") {
+            Step step{Step::Kind::Strip};
+            step.from = file.string(decoder, at, "content", " ");
+            step.start = std::size_t(file.integer(decoder, at, "start", 0));
+            step.stop = std::size_t(file.integer(decoder, at, "stop", 0));
+            steps.push_back(step);
+        } else if (type == "Metaspace") {
+            Step metaspace{Step::Kind::Metaspace};
+            const bool legacyPrefix = file.boolean(decoder, at, "add_prefix_space", true);
+            metaspace.start = file.string(decoder, at, "prepend_scheme", legacyPrefix ? "always" : "never") != "never";
+            steps.push_back(metaspace);
+        } else {
+            throw Error(ErrorKind::Incompatible, file.path().string() + ": " + at + ": unsupported decoder "
+                                                     + inQuotes(type));
+        }
+    };
+    const auto it = root.find("decoder");
+    if (it == root.end() || it->is_null())
+        return steps;
+    if (file.string(*it, "/decoder", "type", "") == "Sequence") {
+        const auto &decoders = arrayField(file, *it, "/decoder", "decoders");
+        for (std::size_t i = 0; i < decoders.size(); ++i)
+            read(decoders[i], jsonPointer("/decoder/decoders", i));
+    } else {
+        read(*it, "/decoder");
+    }
+    return steps;
+}
+
+std::shared_ptr<const TokenizerModel> loadMetaspaceTokenizerJson(const JsonFile &json)
+{
+    const nlohmann::json &root = json.root();
+    const nlohmann::json &bpe = json.object(root, "", "model");
+    SentencePieceBpe::Options options = readMetaspaceRules(json, root);
+    Vocab vocab = readJsonVocab(json, json.object(bpe, "/model", "vocab"), "/model/vocab");
+    options.byteFallback = json.boolean(bpe, "/model", "byte_fallback", false);
+    options.fuseUnk = json.boolean(bpe, "/model", "fuse_unk", false);
+    if (const auto it = bpe.find("unk_token"); it != bpe.end() && it->is_string())
+        options.unkId = vocab.find(it->get<std::string>());
+    const auto merges = readMerges(json, bpe, vocab);
+
+    TokenizerConfig defaults;
+    defaults.unk = {"<unk>", -1, true};
+    defaults.bos = {"<s>", -1, true};
+    defaults.eos = {"</s>", -1, true};
+    defaults.pad = defaults.cls = defaults.sep = defaults.mask = {"", -1, true};
+    const TokenizerConfig config = readTokenizerConfig(json.path().parent_path(), defaults);
+
+    auto model = std::make_shared<TokenizerModel>();
+    model->source = json.path();
+    model->normalizer = BertNormalizer::identity();
+    model->words = SentencePieceBpe(std::move(vocab), merges, options, readMetaspaceDecoder(json, root));
+    model->added = AddedVocabulary(readAddedTokens(json, root), model->normalizer);
+    model->postProcessor = readPostProcessor(json, root, nullptr);
+    checkTemplateIds(json, *model);
+    applyTokenizerConfig(config, *model);
+    model->unkId = options.unkId;
+    return model;
+}
+
 } // namespace
 
 Vocab readJsonVocab(const JsonFile &file, const nlohmann::json &entries, const std::string &pointer)
@@ -423,7 +562,8 @@ std::shared_ptr<const TokenizerModel> loadTokenizerJson(const std::filesystem::p
     if (!json.root().is_object())
         json.fail("", std::string("expected an object, found ") + json.root().type_name());
     if (modelType(json, json.object(json.root(), "", "model")) == "BPE")
-        return loadByteLevelTokenizerJson(json);
+        return preTokenizerType(json, json.root()) == "ByteLevel" ? loadByteLevelTokenizerJson(json)
+                                                                  : loadMetaspaceTokenizerJson(json);
     const TokenizerConfig config = readTokenizerConfig(file.parent_path());
 
     auto model = std::make_shared<TokenizerModel>();

@@ -90,6 +90,23 @@ void tokenizeSegment(const TokenizerModel &model, std::string_view text, std::si
         tokenizeByteLevelSegment(model, *bpe, text, begin, end, scratch, out);
         return;
     }
+    // Llama-style BPE reads the raw text too (its "▁" rules are its own).
+    if (const SentencePieceBpe *bpe = model.sentencePieceBpe()) {
+        scratch.bpePiecesSp.clear();
+        bpe->tokenize(text, begin, end, scratch.bpePiecesSp);
+        for (const SentencePieceBpe::Piece &piece : scratch.bpePiecesSp)
+            out.push_back(TokenPiece{piece.id, piece.begin, piece.end});
+        return;
+    }
+    // SentencePiece normalizes inside libsentencepiece; its added tokens are
+    // all matched in the raw text.
+    if (const SentencePieceModel *spm = model.sentencePiece()) {
+        scratch.spmPieces.clear();
+        spm->tokenize(text, begin, end, scratch.spmPieces);
+        for (const SentencePieceModel::Piece &piece : scratch.spmPieces)
+            out.push_back(TokenPiece{piece.id, piece.begin, piece.end});
+        return;
+    }
     std::vector<NormalizedChar> &chars = scratch.chars;
     chars.clear();
     model.normalizer.normalize(text.substr(begin, end - begin), static_cast<std::uint32_t>(begin), chars);
@@ -287,6 +304,26 @@ std::string decodeIds(const TokenizerModel &model, std::span<const std::int64_t>
             ByteLevelBpe::appendDecoded(token, text);
         }
         return toValidUtf8(text);
+    }
+    if (const SentencePieceBpe *bpe = model.sentencePieceBpe()) {
+        std::vector<std::string_view> tokens;
+        for (std::int64_t id : ids) {
+            const std::string_view token = model.tokenOf(id);
+            if (model.hasId(id) && !(skipSpecialTokens && isSpecialToken(model, token)))
+                tokens.push_back(token);
+        }
+        return bpe->decode(tokens);
+    }
+    if (model.sentencePiece()) {
+        bool first = true;
+        for (std::int64_t id : ids) {
+            const std::string_view token = model.tokenOf(id);
+            if (!model.hasId(id) || (skipSpecialTokens && isSpecialToken(model, token)))
+                continue;
+            SentencePieceModel::appendDecoded(token, first, text);
+            first = false;
+        }
+        return text;
     }
 
     // HF's WordPiece decoder (cleanup on, as BERT's tokenizer.json has it).

@@ -1,13 +1,15 @@
 // tokenizer_model.h: what a loaded tokenizer is made of (normalizer, the
-// word model: WordPiece or byte-level BPE, added tokens, template, special
-// tokens) and the pipeline that turns one text into tokens with the byte
-// spans they came from, and ids back into text.
+// word model: WordPiece, byte-level BPE or SentencePiece, added tokens,
+// template, special tokens) and the pipeline that turns one text into
+// tokens with the byte spans they came from, and ids back into text.
 #pragma once
 
 #include "text/added_vocabulary.h"
 #include "text/bert_normalizer.h"
 #include "text/byte_level_bpe.h"
 #include "text/post_processor.h"
+#include "text/sentencepiece_bpe.h"
+#include "text/sentencepiece_tokenizer.h"
 #include "text/wordpiece.h"
 
 #include <cstdint>
@@ -22,9 +24,10 @@ namespace ft {
 
 struct TokenizerModel {
     // BERT's; the identity for byte-level BPE, whose tokenizers (GPT-2,
-    // RoBERTa) have no normalizer and read the raw text.
+    // RoBERTa) have no normalizer and read the raw text, and for
+    // SentencePiece, which normalizes inside libsentencepiece.
     BertNormalizer normalizer;
-    std::variant<WordPiece, ByteLevelBpe> words; // splits words into tokens
+    std::variant<WordPiece, ByteLevelBpe, SentencePieceModel, SentencePieceBpe> words; // splits words into tokens
     AddedVocabulary added;
     PostProcessor postProcessor;
     std::int64_t unkId = -1;
@@ -39,6 +42,8 @@ struct TokenizerModel {
 
     const WordPiece *wordPiece() const { return std::get_if<WordPiece>(&words); }
     const ByteLevelBpe *byteLevelBpe() const { return std::get_if<ByteLevelBpe>(&words); }
+    const SentencePieceModel *sentencePiece() const { return std::get_if<SentencePieceModel>(&words); }
+    const SentencePieceBpe *sentencePieceBpe() const { return std::get_if<SentencePieceBpe>(&words); }
     const Vocab &vocab() const;
 
     // The id of a token of the vocabulary or an added token, or -1.
@@ -68,6 +73,8 @@ struct TokenizeScratch {
     std::vector<WordPiece::Piece> pieces;
     ByteLevelBpe::Scratch bpe;
     std::vector<ByteLevelBpe::Piece> bpePieces;
+    std::vector<SentencePieceModel::Piece> spmPieces;
+    std::vector<SentencePieceBpe::Piece> bpePiecesSp;
 };
 
 // Appends the tokens of `text` to `out`: added tokens matched in the raw
@@ -88,8 +95,9 @@ void trimOffsets(const TokenizerModel &model, std::string_view text, std::vector
 // The text of `ids` as HF's decoders write it: byte-level BPE maps the
 // characters of the tokens back to bytes (invalid UTF-8 becomes U+FFFD);
 // WordPiece joins tokens with spaces, glues ## pieces and cleans up spaces
-// before punctuation. Ids of no token are left out, as are special added
-// tokens when `skipSpecialTokens`.
+// before punctuation; SentencePiece turns "▁" into spaces (Metaspace). Ids
+// of no token are left out, as are special added tokens when
+// `skipSpecialTokens`.
 std::string decodeIds(const TokenizerModel &model, std::span<const std::int64_t> ids, bool skipSpecialTokens);
 
 } // namespace ft

@@ -7,6 +7,7 @@
 #include "testregistry.h"
 #include "text/byte_level_bpe.h"
 #include "text/tokenizer.h"
+#include "hf_tokenizers_check.h"
 #include "tokenizer_fixtures.h"
 
 #include <QFileInfo>
@@ -25,76 +26,6 @@ using namespace ft::test;
 namespace {
 
 const fs::path kGpt2 = fs::path(FT_SHARED_DIR) / "data" / "tokenizers" / "gpt2";
-
-// tests/tokenizers/hard_texts.json: texts that take every branch of GPT-2's split and of the byte alphabet, and
-// pairs; with long words and runs made here.
-const nlohmann::json &hardCases()
-{
-    static const nlohmann::json cases = [] {
-        nlohmann::json json = readJsonFile(fs::path(FT_TESTS_DIR) / "tokenizers" / "hard_texts.json");
-        std::string mixed;
-        for (int i = 0; i < 200; ++i)
-            mixed += "word\xf0\x9f\x98\x80 42, ";
-        for (const std::string &text : {std::string(300, 'a'), "x" + std::string(1000, ' ') + "y", mixed})
-            json["texts"].push_back(text);
-        return json;
-    }();
-    return cases;
-}
-
-const std::vector<std::string> &hardTexts()
-{
-    static const std::vector<std::string> texts = hardCases()["texts"].get<std::vector<std::string>>();
-    return texts;
-}
-
-const std::vector<std::pair<std::string, std::string>> &hardPairs()
-{
-    static const auto pairs = hardCases()["pairs"].get<std::vector<std::pair<std::string, std::string>>>();
-    return pairs;
-}
-
-QString qpath(const fs::path &path)
-{
-    return QString::fromStdString(path.string());
-}
-
-QString spans(const Encoding &encoding)
-{
-    QStringList parts;
-    for (const TokenSpan &span : encoding.offsets)
-        parts << QStringLiteral("%1-%2@%3").arg(span.begin).arg(span.end).arg(int(span.sequence));
-    return parts.join(QLatin1Char(' '));
-}
-
-// Ids, token types and spans in one string, ours or HF's (hf_encode.mjs).
-QString described(const Encoding &encoding)
-{
-    return joined(encoding.ids) + " | " + joined(encoding.typeIds) + " | " + spans(encoding);
-}
-
-QString described(const nlohmann::json &hf)
-{
-    QStringList parts;
-    for (std::size_t i = 0; i < hf["offsets"].size(); ++i)
-        parts << QStringLiteral("%1-%2@%3").arg(hf["offsets"][i][0].get<int>()).arg(hf["offsets"][i][1].get<int>())
-                     .arg(hf["sequences"][i].get<int>());
-    return joined<std::int64_t>(hf["ids"]) + " | " + joined<std::int64_t>(hf["type_ids"]) + " | "
-        + parts.join(QLatin1Char(' '));
-}
-
-Encoding encodeWhole(const Tokenizer &tok, const std::string &text, const std::string *pair = nullptr)
-{
-    EncodeOptions options;
-    options.truncation = false;
-    return pair ? tok.encode(text, *pair, options) : tok.encode(text, options);
-}
-
-void writeText(const fs::path &file, const std::string &text)
-{
-    fs::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << text;
-}
 
 // RoBERTa-style tokenizers made from the GPT-2 files, written once: RoBERTa's specials <s> <pad> </s> <unk> at
 // ids 0-3, GPT-2's tokens at id + 4, <mask> (lstrip) last. "files": vocab.json + merges.txt + a RobertaTokenizer
@@ -193,29 +124,6 @@ std::vector<std::string> sst2Sentences(std::size_t count)
     while (sentences.size() < count && std::getline(in, line))
         sentences.push_back(line.substr(0, line.find('\t')));
     return sentences;
-}
-
-// HF's encodings of hardTexts() and hardPairs() with `tokenizerJson` (hf_encode.mjs), run once per file; `failure`
-// says why there are none.
-const nlohmann::json &hfEncodings(const fs::path &tokenizerJson, const fs::path &scratch, QString &failure)
-{
-    static std::map<std::string, nlohmann::json> results;
-    auto it = results.find(tokenizerJson.string());
-    if (it != results.end())
-        return it->second;
-    const nlohmann::json cases = {{"texts", hardTexts()}, {"pairs", hardPairs()}};
-    const fs::path input = scratch / "hf-cases.json";
-    writeText(input, cases.dump());
-    const fs::path script = fs::path(FT_TESTS_DIR) / "tokenizers" / "hf_encode.mjs";
-    const QByteArray output = runProgram(
-        QStringLiteral(FT_NODE), {QString::fromStdString(script.string()), "--modules", FT_HF_TOKENIZERS_MODULES,
-                                  "--tokenizer", QString::fromStdString(tokenizerJson.string()), "--input",
-                                  QString::fromStdString(input.string())},
-        failure);
-    static const nlohmann::json none;
-    if (!failure.isEmpty())
-        return none;
-    return results.emplace(tokenizerJson.string(), nlohmann::json::parse(output.toStdString())).first->second;
 }
 
 } // namespace
@@ -470,12 +378,8 @@ private Q_SLOTS:
     {
         QFETCH(QString, hf);
         QFETCH(QString, ours);
-        if (!QFileInfo(QStringLiteral(FT_NODE)).isExecutable())
-            QSKIP("node was not found when configuring (FT_NODE): the cross-check with Hugging Face's tokenizers "
-                  "needs it");
-        if (!fs::exists(fs::path(FT_HF_TOKENIZERS_MODULES) / "tokenizers" / "package.json"))
-            QSKIP("npm's tokenizers package is not installed in " FT_HF_TOKENIZERS_MODULES ": run "
-                  "`ctest -R tokenizers_npm_setup` (npm with the npm registry, or npm's cache)");
+        if (const QString why = hfCrossCheckUnavailable(); !why.isEmpty())
+            QSKIP(qPrintable(why));
         QTemporaryDir scratch;
         QString failure;
         const nlohmann::json &expected = hfEncodings(toPath(hf), toPath(scratch.path()), failure);
@@ -545,8 +449,8 @@ private Q_SLOTS:
         add("json: normalizer", "tokenizer.json", json([](auto &j) { j["normalizer"] = {{"type", "NFC"}}; }),
             incompatible, "/normalizer/type: unsupported normalizer \"NFC\"");
         add("json: pre-tokenizer", "tokenizer.json",
-            json([](auto &j) { j["pre_tokenizer"] = {{"type", "Metaspace"}}; }), incompatible,
-            "/model/type: unsupported model type \"BPE\" with pre-tokenizer \"Metaspace\"");
+            json([](auto &j) { j["pre_tokenizer"] = {{"type", "Whitespace"}}; }), incompatible,
+            "/pre_tokenizer/type: unsupported pre-tokenizer \"Whitespace\"");
         add("json: no regex", "tokenizer.json", json([](auto &j) { j["pre_tokenizer"]["use_regex"] = false; }),
             incompatible, "/pre_tokenizer/use_regex");
         add("json: dropout", "tokenizer.json", json([](auto &j) { j["model"]["dropout"] = 0.1; }), incompatible,

@@ -402,12 +402,12 @@ private Q_SLOTS:
         QTest::newRow("json not an object") << json << QByteArray("[1, 2]") << invalid
                                             << QStringLiteral("expected an object");
         QTest::newRow("json model type BPE") << json << variant([](auto &j) { j["model"]["type"] = "BPE"; })
-                                             << incompatible
-                                             << QStringLiteral("/model/type: unsupported model type \"BPE\"");
+                                             << incompatible // BERT's normalizer before a Llama-style BPE
+                                             << QStringLiteral("/normalizer: unsupported normalizer \"BertNormalizer\"");
         QTest::newRow("json untyped BPE") << json << variant([](auto &j) {
             j["model"].erase("type");
             j["model"]["merges"] = nlohmann::json::array();
-        }) << incompatible << QStringLiteral("unsupported model type \"BPE\"");
+        }) << incompatible << QStringLiteral("unsupported normalizer \"BertNormalizer\"");
         QTest::newRow("json no model") << json << variant([](auto &j) { j.erase("model"); }) << invalid
                                        << QStringLiteral("/: missing \"model\"");
         QTest::newRow("json vocab not an object") << json << variant([](auto &j) { j["model"]["vocab"] = 5; })

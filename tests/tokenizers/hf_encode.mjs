@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // hf_encode.mjs: encodes and decodes texts with Hugging Face's tokenizers (the Rust library, through its Node
-// bindings, npm "tokenizers") loading a tokenizer.json, for the C++ tests' independent check of the byte-level BPE.
+// bindings, npm "tokenizers") loading a tokenizer.json, for the C++ tests' independent check of the byte-level BPE
+// and of XLM-R's SentencePiece tokenizer (a tokenizer.json from spm_to_tokenizer_json.mjs).
 //
 // Usage: node hf_encode.mjs --tokenizer TOKENIZER.json --input CASES.json [--modules DIR/node_modules]
 //
