@@ -21,6 +21,8 @@ void addProjectCommands(CLI::App &app, Action &action);
 void addDoctorCommand(CLI::App &app, Action &action);
 void addModelCommands(CLI::App &app, Action &action);
 void addPredictCommand(CLI::App &app, Action &action);
+// `generate`, and `convert-llama2c` on the `model` group.
+void addGenerateCommands(CLI::App &app, CLI::App &model, Action &action);
 void addServeCommand(CLI::App &app, Action &action);
 // --max-length, --threads and --device, shared by predict and serve.
 void addPredictorOptions(CLI::App &command, PredictorOptions &options);
@@ -29,5 +31,6 @@ void addDatasetCommands(CLI::App &app, Action &action);
 // stats, export and label add|rename|merge|delete, on the `dataset` group.
 void addDatasetToolCommands(CLI::App &dataset, Action &action);
 void addTrainCommands(CLI::App &app, Action &action);
+void addCompareCommand(CLI::App &app, Action &action);
 
 } // namespace ft::cli

@@ -22,10 +22,12 @@ int main(int argc, char **argv)
     addProjectCommands(app, action);
     addModelCommands(app, action);
     addPredictCommand(app, action);
+    addGenerateCommands(app, *app.get_subcommand("model"), action);
     addServeCommand(app, action);
     addModelExportCommand(app, action);
     addDatasetCommands(app, action);
     addTrainCommands(app, action);
+    addCompareCommand(app, action);
     addDoctorCommand(app, action);
 
     try {

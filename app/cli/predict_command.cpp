@@ -210,6 +210,10 @@ void addPredictorOptions(CLI::App &command, PredictorOptions &options)
     command.add_option("--device", options.device, "cpu, cuda or auto (CUDA when there is one)")
         ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
         ->capture_default_str();
+    command.add_option("--quantize", options.quantize,
+                       "int8 or int8-per-channel: run the checkpoint's encoder linear layers as int8 dynamically "
+                       "quantised on the CPU (smaller and usually faster; the head stays float32)")
+        ->check(CLI::IsMember({"none", "int8", "int8-per-channel"}));
 }
 
 void addPredictCommand(CLI::App &app, Action &action)

@@ -82,7 +82,8 @@ void addTrain(CLI::App &app, Action &action)
     command->add_option("--dataset", args->request.dataset, "Dataset name in the project");
     command->add_option("--model", args->request.model,
                       "Hugging Face checkpoint folder, or scratch:CONFIG.json for a randomly initialised model "
-                      "(tokenizer files beside the config)");
+                      "(tokenizer files beside the config); with distill_teacher_run in --config, the teacher's "
+                      "(the default, as the dataset is)");
     command->add_option("--config", args->configFile, "Run configuration (JSON, Hugging Face TrainingArguments names)");
     command->add_option("--name", args->request.runName, "Run name");
     command->add_option("--resume", args->resume, "Resume this run from its last checkpoint");
@@ -109,10 +110,12 @@ void addTrain(CLI::App &app, Action &action)
             if (args->resume > 0) {
                 args->request.resumeRun = args->resume;
             } else {
-                if (args->request.dataset.empty() || args->request.model.empty())
-                    throw Error(ErrorKind::InvalidInput, "--dataset and --model are required (or --resume RUN)");
                 if (!args->configFile.empty())
                     args->request.config = loadRunConfig(args->configFile);
+                // A distillation's dataset and model default to its teacher run's.
+                const bool distilling = args->request.config.distillTeacherRun > 0;
+                if (!distilling && (args->request.dataset.empty() || args->request.model.empty()))
+                    throw Error(ErrorKind::InvalidInput, "--dataset and --model are required (or --resume RUN)");
             }
             args->request.project = args->project;
             installInterruptHandler();

@@ -18,7 +18,7 @@ struct FormatInfo {
 
 constexpr std::array kFormats = {
     FormatInfo{ExportFormat::HuggingFace, "hf", "Hugging Face folder (transformers' from_pretrained)"},
-    FormatInfo{ExportFormat::Peft, "peft", "PEFT LoRA adapter (PeftModel.from_pretrained over the base model)"},
+    FormatInfo{ExportFormat::Peft, "peft", "PEFT adapter: LoRA, prefix or prompt (PeftModel.from_pretrained over the base model)"},
     FormatInfo{ExportFormat::Merged, "merged", "LoRA merged into full weights, as a Hugging Face folder"},
     FormatInfo{ExportFormat::TorchScript, "torchscript", "TorchScript model.pt (torch.jit.load in Python or LibTorch)"},
     FormatInfo{ExportFormat::Onnx, "onnx", "ONNX model.onnx, float32 (ONNX Runtime)"},

@@ -10,7 +10,7 @@ namespace ft {
 
 enum class ExportFormat {
     HuggingFace, // hf: a folder transformers' from_pretrained loads
-    Peft,        // peft: a LoRA run's adapter, for PeftModel.from_pretrained over the base model
+    Peft,        // peft: a LoRA, prefix or prompt run's adapter, for PeftModel.from_pretrained over the base model
     Merged,      // merged: a LoRA run's adapter folded into full weights, as an hf folder
     TorchScript, // torchscript: model.pt for torch.jit.load, tokenizer files beside it
     Onnx,        // onnx: model.onnx (float32), tokenizer files beside it

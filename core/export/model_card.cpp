@@ -43,6 +43,12 @@ std::string methodOf(const nlohmann::json &config)
                + config.value("lora_alpha", nlohmann::json(16)).dump() + ")";
     if (method == "freeze")
         return "frozen encoder layers, trained head";
+    if (method == "adapter")
+        return config.value("adapter_type", std::string("pfeiffer")) + " bottleneck adapters (reduction factor "
+               + config.value("adapter_reduction_factor", nlohmann::json(16)).dump() + ") and the head";
+    if (method == "prefix" || method == "prompt")
+        return std::string(method == "prefix" ? "prefix" : "prompt") + " tuning ("
+               + config.value("num_virtual_tokens", nlohmann::json(20)).dump() + " virtual tokens) and the head";
     return "full fine-tuning";
 }
 

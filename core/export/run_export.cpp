@@ -5,6 +5,7 @@
 #include "common/version.h"
 #include "export/export_check.h"
 #include "export/gpt2_onnx_export.h"
+#include "export/method_export.h"
 #include "export/model_card.h"
 #include "export/onnx_export.h"
 #include "export/onnx_runner.h"
@@ -20,6 +21,7 @@
 #include "models/model_family.h"
 #include "models/text_classifier.h"
 #include "models/lora.h"
+#include "models/prompt_adapter.h"
 #include "models/vision_classifier.h"
 #include "store/catalog.h"
 #include "store/datasets.h"
@@ -50,7 +52,7 @@ namespace {
 
 // Beside a TorchScript or ONNX model: how to tokenise its text or preprocess its images.
 const char *const kInputFiles[] = {"vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                                   "preprocessor_config.json"};
+                                   "sentencepiece.bpe.model", "preprocessor_config.json"};
 
 // Removes the staging folder unless the export reached its place.
 class StagingFolder {
@@ -278,6 +280,8 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
     const fs::path modelFolder = runFolder / "model";
     if (run.state != RunState::Completed || !fs::is_regular_file(modelFolder / "model.safetensors"))
         throw Error(ErrorKind::NotFound, runName + " has no finished model to export (it is " + toString(run.state) + ")");
+    checkMethodExport(run.configJson, request.format, runName,
+                      run.modelId ? modelSourceOf(project, *run.modelId) : std::string());
     const bool lora = isLoraRun(runFolder);
     if ((request.format == ExportFormat::Peft || request.format == ExportFormat::Merged) && !lora)
         throw Error(ErrorKind::InvalidInput, runName + " was trained without LoRA: it has no adapter; export it as hf");
@@ -359,7 +363,7 @@ ExportResult exportRun(const ExportRequest &request, const ExportProgress &progr
             ClassifierOptions options;
             options.labels = inputs.labels;
             const std::shared_ptr<Classifier> base = loadClassifier(parseModelSource(baseModel).folder, options).model;
-            mergeLoraAdapterFolder(*base, dir);
+            applyPeftAdapterFolder(*base, dir); // LoRA merged, or PEFT's prefix or prompt added
             inputs.exported = classifierLogits(base);
             break;
         }

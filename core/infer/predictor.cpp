@@ -7,6 +7,7 @@
 #include "export/torchscript_export.h"
 #include "models/model_family.h"
 #include "models/classifier_factory.h"
+#include "models/dynamic_quantization.h"
 #include "system/compute_threads.h"
 #include "text/tokenizer.h"
 
@@ -107,7 +108,8 @@ void Predictor::load(const std::filesystem::path &folder, const PredictorOptions
         throw Error(ErrorKind::NotFound, folder.string() + ": no such model folder");
     auto impl = std::make_unique<Impl>();
     impl->folder = folder;
-    impl->device = resolveDevice(options.device);
+    const bool quantized = !options.quantize.empty() && options.quantize != "none"; // int8 kernels: CPU only
+    impl->device = resolveDevice(quantized && options.device == "auto" ? "cpu" : options.device);
     impl->batchSize = std::max<std::size_t>(1, options.batchSize);
     impl->threads = options.threads;
 
@@ -142,6 +144,9 @@ void Predictor::load(const std::filesystem::path &folder, const PredictorOptions
                                                  " leaves no room for text beside the special tokens");
 
     impl->exported = exportedModel(folder, impl->device);
+    if (impl->exported && quantized)
+        throw Error(ErrorKind::Incompatible, folder.string() + " is an export; --quantize takes a checkpoint folder "
+                                                               "(an onnx-int8 export is quantised already)");
     if (impl->exported) {
         mImpl = std::move(impl);
         return;
@@ -155,6 +160,12 @@ void Predictor::load(const std::filesystem::path &folder, const PredictorOptions
                                                               "(missing " + joined(loaded.initialised) +
                                                               "); fine-tune it before predicting");
     impl->model = std::move(loaded.model);
+    if (quantized) {
+        if (!impl->device.is_cpu())
+            throw Error(ErrorKind::Incompatible, "--quantize " + options.quantize + " runs on the CPU, not on "
+                                                     + impl->device.str());
+        quantizeDynamic(*impl->model, dynamicQuantizationFromString(options.quantize));
+    }
     mImpl = std::move(impl);
 }
 

@@ -23,6 +23,9 @@ struct PredictorOptions {
     std::size_t batchSize = 32;
     std::string device = "cpu"; // cpu, cuda, cuda:N or auto (CUDA when there is one)
     int threads = 0;            // CPU threads while predicting; 0 keeps the process's setting
+    // "int8" or "int8-per-channel": the checkpoint's linear layers quantised for the CPU
+    // (models/dynamic_quantization.h); "" or "none": float32.
+    std::string quantize;
 };
 
 // Row-major results: row r's scores are [r * numLabels, (r + 1) * numLabels).

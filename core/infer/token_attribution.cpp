@@ -70,8 +70,9 @@ Explanation explainPrediction(const Predictor &predictor, const Tokenizer &token
         token.token = std::string(tokenizer.idToToken(encoding.ids[t]));
         token.begin = span.begin;
         token.end = span.end;
+        // The word the token overlaps: SentencePiece's "▁word" spans the space before it, as HF's offsets do.
         const auto word = std::find_if(words.begin(), words.end(),
-                                       [&](const Word &w) { return span.begin >= w.begin && span.begin < w.end; });
+                                       [&](const Word &w) { return span.begin < w.end && span.end > w.begin; });
         token.importance = word == words.end() ? 0.0 : wordImportance[std::size_t(word - words.begin())];
         explanation.tokens.push_back(std::move(token));
     }

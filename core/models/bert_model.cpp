@@ -46,21 +46,35 @@ BertEmbeddingsImpl::BertEmbeddingsImpl(const BertConfig &config)
     mDropout = register_module("dropout", torch::nn::Dropout(config.hiddenDropoutProb));
 }
 
-at::Tensor BertEmbeddingsImpl::forward(const at::Tensor &inputIds, const at::Tensor &tokenTypeIds)
+at::Tensor BertEmbeddingsImpl::forward(const at::Tensor &inputIds, const at::Tensor &tokenTypeIds,
+                                       const at::Tensor &prompts, std::int64_t pastLength)
 {
-    const std::int64_t length = inputIds.size(1);
-    if (length > mMaxLength)
-        throw Error(ErrorKind::InvalidInput, "sequence length " + std::to_string(length) + " exceeds the "
-                                                 + std::to_string(mMaxLength) + " positions of max_position_embeddings");
+    const std::int64_t virtualTokens = prompts.defined() ? prompts.size(1) : 0;
+    const std::int64_t length = inputIds.size(1) + virtualTokens;
+    if (length + pastLength > mMaxLength)
+        throw Error(ErrorKind::InvalidInput, "sequence length " + std::to_string(inputIds.size(1))
+                                                 + (virtualTokens + pastLength > 0
+                                                        ? " with " + std::to_string(virtualTokens + pastLength)
+                                                              + " virtual tokens"
+                                                        : std::string())
+                                                 + " exceeds the " + std::to_string(mMaxLength)
+                                                 + " positions of max_position_embeddings");
     at::Tensor positions;
-    if (mRobertaPositions) { // HF's create_position_ids_from_input_ids
+    if (mRobertaPositions && prompts.defined()) { // HF's create_position_ids_from_inputs_embeds: padding not seen
+        positions = at::arange(mPadId + 1, mPadId + 1 + length, inputIds.options().dtype(at::kLong));
+    } else if (mRobertaPositions) { // HF's create_position_ids_from_input_ids
         const at::Tensor real = inputIds.ne(mPadId).to(at::kLong);
-        positions = real.cumsum(1) * real + mPadId;
-    } else { // 0..L-1 for every row, padded or not, as HF's position_ids buffer
-        positions = at::arange(length, inputIds.options().dtype(at::kLong));
+        positions = (real.cumsum(1) + pastLength) * real + mPadId;
+    } else { // 0..L-1 for every row, padded or not, as HF's position_ids buffer (after the past's)
+        positions = at::arange(pastLength, pastLength + length, inputIds.options().dtype(at::kLong));
     }
-    const at::Tensor types = tokenTypeIds.defined() ? tokenTypeIds : at::zeros_like(inputIds);
-    at::Tensor embeddings = mWordEmbeddings(inputIds) + mTokenTypeEmbeddings(types);
+    at::Tensor types = tokenTypeIds.defined() ? tokenTypeIds : at::zeros_like(inputIds);
+    at::Tensor words = mWordEmbeddings(inputIds);
+    if (prompts.defined()) { // PEFT prepends the prompts to inputs_embeds and zeros to token_type_ids
+        types = at::cat({at::zeros({types.size(0), virtualTokens}, types.options()), types}, 1);
+        words = at::cat({prompts.to(words.scalar_type()), words}, 1);
+    }
+    at::Tensor embeddings = words + mTokenTypeEmbeddings(types);
     embeddings = embeddings + mPositionEmbeddings(positions);
     return mDropout(mLayerNorm(embeddings));
 }
@@ -74,14 +88,18 @@ BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig &config)
     mDropout = register_module("dropout", torch::nn::Dropout(config.attentionProbsDropoutProb));
 }
 
-at::Tensor BertSelfAttentionImpl::forward(const at::Tensor &hidden, const at::Tensor &mask)
+at::Tensor BertSelfAttentionImpl::forward(const at::Tensor &hidden, const at::Tensor &mask, const at::Tensor &prefix)
 {
     const std::int64_t batch = hidden.size(0);
     const std::int64_t length = hidden.size(1);
     const auto heads = [&](const at::Tensor &t) { return t.view({batch, length, mHeads, mHeadDim}).transpose(1, 2); };
     const at::Tensor query = heads(mQuery(hidden));
-    const at::Tensor key = heads(mKey(hidden));
-    const at::Tensor value = heads(mValue(hidden));
+    at::Tensor key = heads(mKey(hidden));
+    at::Tensor value = heads(mValue(hidden));
+    if (prefix.defined()) { // transformers' past key values: before the layer's own
+        key = at::cat({prefix[0].to(key.scalar_type()), key}, 2);
+        value = at::cat({prefix[1].to(value.scalar_type()), value}, 2);
+    }
 
     // In place: matmul's backward needs its inputs, not its output.
     at::Tensor scores = at::matmul(query, key.transpose(-1, -2));
@@ -101,7 +119,16 @@ BertResidualOutputImpl::BertResidualOutputImpl(const BertConfig &config, std::in
 
 at::Tensor BertResidualOutputImpl::forward(const at::Tensor &hidden, const at::Tensor &residual)
 {
+    if (!mAdapter.is_empty())
+        return mLayerNorm(mAdapter(mDropout(mDense(hidden))) + residual);
     return mLayerNorm(mDropout(mDense(hidden)) + residual);
+}
+
+void BertResidualOutputImpl::addAdapter(BottleneckAdapter adapter)
+{
+    if (!mAdapter.is_empty())
+        throw Error(ErrorKind::InvalidInput, "this layer already has an adapter");
+    mAdapter = register_module("adapter", std::move(adapter));
 }
 
 BertAttentionImpl::BertAttentionImpl(const BertConfig &config)
@@ -110,9 +137,9 @@ BertAttentionImpl::BertAttentionImpl(const BertConfig &config)
     mOutput = register_module("output", BertResidualOutput(config, config.hiddenSize));
 }
 
-at::Tensor BertAttentionImpl::forward(const at::Tensor &hidden, const at::Tensor &mask)
+at::Tensor BertAttentionImpl::forward(const at::Tensor &hidden, const at::Tensor &mask, const at::Tensor &prefix)
 {
-    return mOutput(mSelf(hidden, mask), hidden);
+    return mOutput(mSelf(hidden, mask, prefix), hidden);
 }
 
 BertIntermediateImpl::BertIntermediateImpl(const BertConfig &config) : mAct(config.hiddenAct)
@@ -150,9 +177,9 @@ BertLayerImpl::BertLayerImpl(const BertConfig &config)
     mOutput = register_module("output", BertResidualOutput(config, config.intermediateSize));
 }
 
-at::Tensor BertLayerImpl::forward(const at::Tensor &hidden, const at::Tensor &mask)
+at::Tensor BertLayerImpl::forward(const at::Tensor &hidden, const at::Tensor &mask, const at::Tensor &prefix)
 {
-    const at::Tensor attended = mAttention(hidden, mask);
+    const at::Tensor attended = mAttention(hidden, mask, prefix);
     return mOutput(mIntermediate(attended), attended);
 }
 
@@ -165,10 +192,10 @@ BertEncoderImpl::BertEncoderImpl(const BertConfig &config)
     }
 }
 
-at::Tensor BertEncoderImpl::forward(at::Tensor hidden, const at::Tensor &mask)
+at::Tensor BertEncoderImpl::forward(at::Tensor hidden, const at::Tensor &mask, const at::Tensor &prefixes)
 {
-    for (BertLayer &layer : mLayers)
-        hidden = layer(hidden, mask);
+    for (std::size_t i = 0; i < mLayers.size(); ++i)
+        hidden = mLayers[i](hidden, mask, prefixes.defined() ? prefixes.narrow(0, 2 * std::int64_t(i), 2) : at::Tensor());
     return hidden;
 }
 
@@ -212,14 +239,32 @@ BertModelOutput BertModelImpl::forward(const at::Tensor &inputIds, const at::Ten
     if (inputIds.dim() != 2)
         throw Error(ErrorKind::InvalidInput, "input_ids must be [batch, length], got " +
                                                  std::to_string(inputIds.dim()) + " dimensions");
-    const at::Tensor embedded = mEmbeddings(inputIds, tokenTypeIds);
+    at::Tensor embedded, prefixes, attended = attentionMask;
+    if (mVirtualTokens.is_empty()) {
+        embedded = mEmbeddings(inputIds, tokenTypeIds);
+    } else {
+        const bool prompt = mVirtualTokens->options().kind == VirtualTokenKind::Prompt;
+        embedded = prompt ? mEmbeddings(inputIds, tokenTypeIds, mVirtualTokens->prompts(inputIds.size(0)))
+                          : mEmbeddings(inputIds, tokenTypeIds, at::Tensor(), mVirtualTokens->count());
+        if (!prompt)
+            prefixes = mVirtualTokens->pastKeyValues(inputIds.size(0));
+        if (attended.defined())
+            attended = mVirtualTokens->extendMask(attended);
+    }
     const at::Tensor mask =
-        attentionMask.defined() ? extendedAttentionMask(attentionMask, embedded.scalar_type()) : at::Tensor();
+        attended.defined() ? extendedAttentionMask(attended, embedded.scalar_type()) : at::Tensor();
     BertModelOutput output;
-    output.lastHiddenState = mEncoder(embedded, mask);
+    output.lastHiddenState = mEncoder(embedded, mask, prefixes);
     if (mPooler)
         output.pooledOutput = mPooler(output.lastHiddenState);
     return output;
+}
+
+void BertModelImpl::addVirtualTokens(VirtualTokens tokens)
+{
+    if (!mVirtualTokens.is_empty())
+        throw Error(ErrorKind::InvalidInput, "the model already has virtual tokens");
+    mVirtualTokens = register_module("prompt_encoder", std::move(tokens));
 }
 
 BertForSequenceClassificationImpl::BertForSequenceClassificationImpl(const BertConfig &config) : mConfig(config)

@@ -4,11 +4,15 @@
 // (bert.encoder.layer.0.attention.self.query.weight, ..., classifier.bias)
 // and loading is a direct name map. The encoder's and pooler's linear layers
 // are LoraLinear: plain Linear layers until applyLora (models/lora.h) adds a
-// branch; the classifier is a torch::nn::Linear, never adapted.
+// branch; the classifier is a torch::nn::Linear, never adapted. Bottleneck
+// adapters and virtual tokens (models/peft_methods.h) are added the same way,
+// after construction.
 #pragma once
 
 #include "models/bert_config.h"
+#include "models/bottleneck_adapter.h"
 #include "models/lora_linear.h"
+#include "models/virtual_tokens.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -29,7 +33,11 @@ namespace ft {
 class BertEmbeddingsImpl : public torch::nn::Module {
 public:
     explicit BertEmbeddingsImpl(const BertConfig &config);
-    at::Tensor forward(const at::Tensor &inputIds, const at::Tensor &tokenTypeIds);
+    // `prompts` [batch, virtual tokens, hidden] go before the word embeddings, with token type 0 and
+    // positions from the start (PEFT's prompt tuning through inputs_embeds); `pastLength` virtual keys
+    // and values before the input (prefix tuning) shift its positions as transformers' past length does.
+    at::Tensor forward(const at::Tensor &inputIds, const at::Tensor &tokenTypeIds, const at::Tensor &prompts = {},
+                       std::int64_t pastLength = 0);
 
 private:
     torch::nn::Embedding mWordEmbeddings{nullptr};
@@ -47,8 +55,9 @@ TORCH_MODULE(BertEmbeddings);
 class BertSelfAttentionImpl : public torch::nn::Module {
 public:
     explicit BertSelfAttentionImpl(const BertConfig &config);
-    // `mask` is additive, [batch, 1, 1, length], or undefined for none.
-    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &mask);
+    // `mask` is additive, [batch, 1, 1, keys], or undefined for none. `prefix`, when defined, is
+    // [2, batch, heads, virtual tokens, head_dim]: keys and values put before the layer's own.
+    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &mask, const at::Tensor &prefix = {});
 
 private:
     LoraLinear mQuery{nullptr};
@@ -66,8 +75,13 @@ public:
     BertResidualOutputImpl(const BertConfig &config, std::int64_t inFeatures);
     at::Tensor forward(const at::Tensor &hidden, const at::Tensor &residual);
 
+    // Registers "adapter", applied after the dropout, before the residual LayerNorm.
+    void addAdapter(BottleneckAdapter adapter);
+    bool hasAdapter() const { return !mAdapter.is_empty(); }
+
 private:
     LoraLinear mDense{nullptr};
+    BottleneckAdapter mAdapter{nullptr};
     torch::nn::LayerNorm mLayerNorm{nullptr};
     torch::nn::Dropout mDropout{nullptr};
 };
@@ -77,7 +91,7 @@ TORCH_MODULE(BertResidualOutput);
 class BertAttentionImpl : public torch::nn::Module {
 public:
     explicit BertAttentionImpl(const BertConfig &config);
-    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &mask);
+    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &mask, const at::Tensor &prefix = {});
 
 private:
     BertSelfAttention mSelf{nullptr};
@@ -104,7 +118,7 @@ TORCH_MODULE(BertIntermediate);
 class BertLayerImpl : public torch::nn::Module {
 public:
     explicit BertLayerImpl(const BertConfig &config);
-    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &mask);
+    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &mask, const at::Tensor &prefix = {});
 
 private:
     BertAttention mAttention{nullptr};
@@ -117,7 +131,8 @@ TORCH_MODULE(BertLayer);
 class BertEncoderImpl : public torch::nn::Module {
 public:
     explicit BertEncoderImpl(const BertConfig &config);
-    at::Tensor forward(at::Tensor hidden, const at::Tensor &mask);
+    // `prefixes`, when defined: [layers * 2, batch, heads, virtual tokens, head_dim], layer i taking rows 2i, 2i + 1.
+    at::Tensor forward(at::Tensor hidden, const at::Tensor &mask, const at::Tensor &prefixes = {});
 
 private:
     torch::nn::ModuleList mLayerList{nullptr};
@@ -158,10 +173,18 @@ public:
     BertModelOutput forward(const at::Tensor &inputIds, const at::Tensor &attentionMask = {},
                             const at::Tensor &tokenTypeIds = {});
 
+    // Registers "prompt_encoder": from then on every forward puts its virtual tokens before the input
+    // (prompt) or before every layer's keys and values (prefix), the attention mask extended by ones.
+    // With a prompt, the last hidden state holds the virtual tokens first, so the pooler (and RoBERTa's
+    // head) read the first virtual token, as with PEFT.
+    void addVirtualTokens(VirtualTokens tokens);
+    VirtualTokens virtualTokens() const { return mVirtualTokens; }
+
 private:
     BertEmbeddings mEmbeddings{nullptr};
     BertEncoder mEncoder{nullptr};
     BertPooler mPooler{nullptr};
+    VirtualTokens mVirtualTokens{nullptr};
 };
 TORCH_MODULE(BertModel);
 

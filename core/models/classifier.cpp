@@ -1,6 +1,8 @@
 // classifier.cpp
 #include "models/classifier.h"
 
+#include "models/peft_methods.h"
+
 #include <torch/nn/module.h>
 
 namespace ft {
@@ -18,7 +20,7 @@ std::int64_t Classifier::parameterCount() const
 {
     std::int64_t count = 0;
     for (const auto &item : module().named_parameters())
-        if (item.key().find(".lora_") == std::string::npos)
+        if (item.key().find(".lora_") == std::string::npos && !isPeftMethodParameter(item.key()))
             count += item.value().numel();
     return count;
 }

@@ -63,7 +63,7 @@ public:
     // Images: how inputs become pixel values (preprocessor_config.json). Text: null.
     virtual const ImageProcessorConfig *imageProcessor() const { return nullptr; }
 
-    // The model's own parameters (LoRA factors not counted).
+    // The model's own parameters (LoRA factors, adapters and virtual tokens not counted).
     std::int64_t parameterCount() const;
 };
 
@@ -79,6 +79,7 @@ struct ClassifierOptions {
     std::vector<std::string> labels; // the task's classes, replacing the config's; empty keeps them
     std::uint64_t seed = 42;         // for weights the checkpoint lacks or a head that no longer fits
     c10::Device device = c10::Device(c10::kCPU);
+    bool causalLm = false; // the family's causal language model (models/causal_lm.h) instead of a classifier
 };
 
 } // namespace ft

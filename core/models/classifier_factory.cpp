@@ -2,8 +2,10 @@
 #include "models/classifier_factory.h"
 
 #include "models/bert_classifier.h"
+#include "models/causal_lm.h"
 #include "models/checkpoint.h"
 #include "models/model_family.h"
+#include "models/peft_methods.h"
 #include "models/text_classifier.h"
 #include "models/vision_classifier.h"
 #include "models/vision_config.h"
@@ -20,10 +22,19 @@ InputKind inputKindOf(const fs::path &configFile)
 LoadedClassifier loadClassifier(const fs::path &folder, const ClassifierOptions &options)
 {
     LoadedClassifier result;
+    if (options.causalLm) {
+        LoadedCausalLm loaded = loadCausalLm(folder, options);
+        result.initialised = loaded.report.initialized;
+        result.model = std::move(loaded.model);
+        return result;
+    }
     if (inputKindOf(folder / "config.json") == InputKind::Image) {
         result.model = loadVisionClassifier(folder, options, &result.initialised);
         return result;
     }
+    // A run's model trained with adapters or virtual tokens: built with them, then loaded whole.
+    if (std::optional<LoadedClassifier> withMethod = loadPeftMethodClassifier(folder, options))
+        return std::move(*withMethod);
     if (hasTextClassifier(configModelType(folder / "config.json"))) {
         LoadedTextClassifier loaded = loadTextClassifier(folder, options);
         result.initialised = loaded.report.initialized;
@@ -43,6 +54,8 @@ LoadedClassifier loadClassifier(const fs::path &folder, const ClassifierOptions 
 
 ClassifierPtr makeScratchClassifier(const fs::path &configFile, const ClassifierOptions &options)
 {
+    if (options.causalLm)
+        return makeScratchCausalLm(configFile, options);
     if (inputKindOf(configFile) == InputKind::Image)
         return makeScratchVisionClassifier(configFile, options);
     if (hasTextClassifier(configModelType(configFile)))

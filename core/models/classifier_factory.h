@@ -1,7 +1,8 @@
 // classifier_factory.h: the classifier of a Hugging Face folder or a scratch
 // config.json, of whichever family its model_type names: "vit" and "resnet"
-// are image classifiers, DistilBERT and RoBERTa have their own, anything else goes to the
-// BERT loader (which says what it does not support).
+// are image classifiers, DistilBERT, RoBERTa, GPT-2 and Llama have their own, anything
+// else goes to the BERT loader (which says what it does not support). With
+// options.causalLm, the family's causal language model instead.
 #pragma once
 
 #include "models/classifier.h"

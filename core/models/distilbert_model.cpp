@@ -34,15 +34,22 @@ DistilBertEmbeddingsImpl::DistilBertEmbeddingsImpl(const BertConfig &config)
     mDropout = register_module("dropout", torch::nn::Dropout(config.hiddenDropoutProb));
 }
 
-at::Tensor DistilBertEmbeddingsImpl::forward(const at::Tensor &inputIds)
+at::Tensor DistilBertEmbeddingsImpl::forward(const at::Tensor &inputIds, const at::Tensor &prompts)
 {
-    const std::int64_t length = inputIds.size(1);
+    const std::int64_t virtualTokens = prompts.defined() ? prompts.size(1) : 0;
+    const std::int64_t length = inputIds.size(1) + virtualTokens;
     if (length > mMaxPositions)
-        throw Error(ErrorKind::InvalidInput, "sequence length " + std::to_string(length)
+        throw Error(ErrorKind::InvalidInput, "sequence length " + std::to_string(inputIds.size(1))
+                                                 + (virtualTokens > 0 ? " with " + std::to_string(virtualTokens)
+                                                                            + " virtual tokens"
+                                                                      : std::string())
                                                  + " exceeds max_position_embeddings ("
                                                  + std::to_string(mMaxPositions) + ")");
     const at::Tensor positions = at::arange(length, inputIds.options().dtype(at::kLong));
-    return mDropout(mLayerNorm(mWordEmbeddings(inputIds) + mPositionEmbeddings(positions)));
+    at::Tensor words = mWordEmbeddings(inputIds);
+    if (prompts.defined())
+        words = at::cat({prompts.to(words.scalar_type()), words}, 1);
+    return mDropout(mLayerNorm(words + mPositionEmbeddings(positions)));
 }
 
 DistilBertAttentionImpl::DistilBertAttentionImpl(const BertConfig &config)
@@ -96,8 +103,28 @@ DistilBertBlockImpl::DistilBertBlockImpl(const BertConfig &config)
 
 at::Tensor DistilBertBlockImpl::forward(const at::Tensor &hidden, const at::Tensor &mask)
 {
-    const at::Tensor attended = mAttentionNorm(mAttention(hidden, mask) + hidden);
-    return mOutputNorm(mFeedForward(attended) + attended);
+    at::Tensor attention = mAttention(hidden, mask);
+    if (!mAttentionAdapter.is_empty())
+        attention = mAttentionAdapter(attention);
+    const at::Tensor attended = mAttentionNorm(attention + hidden);
+    at::Tensor output = mFeedForward(attended);
+    if (!mOutputAdapter.is_empty())
+        output = mOutputAdapter(output);
+    return mOutputNorm(output + attended);
+}
+
+void DistilBertBlockImpl::addAttentionAdapter(BottleneckAdapter adapter)
+{
+    if (!mAttentionAdapter.is_empty())
+        throw Error(ErrorKind::InvalidInput, "this layer already has an attention adapter");
+    mAttentionAdapter = register_module("attention_adapter", std::move(adapter));
+}
+
+void DistilBertBlockImpl::addOutputAdapter(BottleneckAdapter adapter)
+{
+    if (!mOutputAdapter.is_empty())
+        throw Error(ErrorKind::InvalidInput, "this layer already has an output adapter");
+    mOutputAdapter = register_module("output_adapter", std::move(adapter));
 }
 
 DistilBertModelImpl::DistilBertModelImpl(const BertConfig &config)
@@ -116,10 +143,26 @@ at::Tensor DistilBertModelImpl::forward(const at::Tensor &inputIds, const at::Te
     if (inputIds.dim() != 2)
         throw Error(ErrorKind::InvalidInput,
                     "input_ids must be [batch, length], got " + std::to_string(inputIds.dim()) + " dimensions");
-    at::Tensor hidden = mEmbeddings(inputIds);
+    if (mVirtualTokens.is_empty()) {
+        at::Tensor hidden = mEmbeddings(inputIds);
+        for (DistilBertBlock &layer : mLayers)
+            hidden = layer(hidden, attentionMask);
+        return hidden;
+    }
+    at::Tensor hidden = mEmbeddings(inputIds, mVirtualTokens->prompts(inputIds.size(0)));
+    const at::Tensor mask = attentionMask.defined() ? mVirtualTokens->extendMask(attentionMask) : at::Tensor();
     for (DistilBertBlock &layer : mLayers)
-        hidden = layer(hidden, attentionMask);
+        hidden = layer(hidden, mask);
     return hidden;
+}
+
+void DistilBertModelImpl::addVirtualTokens(VirtualTokens tokens)
+{
+    if (!mVirtualTokens.is_empty())
+        throw Error(ErrorKind::InvalidInput, "the model already has virtual tokens");
+    if (tokens->options().kind != VirtualTokenKind::Prompt)
+        throw Error(ErrorKind::Incompatible, "DistilBERT takes no past keys and values, so no prefix tuning");
+    mVirtualTokens = register_module("prompt_encoder", std::move(tokens));
 }
 
 DistilBertForSequenceClassificationImpl::DistilBertForSequenceClassificationImpl(const BertConfig &config)

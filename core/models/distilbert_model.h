@@ -3,7 +3,8 @@
 // distilbert.transformer.layer.0.attention.q_lin, ..., pre_classifier,
 // classifier), so named_parameters() yields the checkpoint's keys. The
 // encoder's linear layers are LoraLinear (PEFT's DistilBERT targets are
-// q_lin and v_lin); the head's are plain Linear.
+// q_lin and v_lin); the head's are plain Linear. Bottleneck adapters and a
+// prompt (models/peft_methods.h) are added after construction.
 #pragma once
 
 #include "models/bert_config.h"
@@ -28,7 +29,8 @@ namespace ft {
 class DistilBertEmbeddingsImpl : public torch::nn::Module {
 public:
     explicit DistilBertEmbeddingsImpl(const BertConfig &config);
-    at::Tensor forward(const at::Tensor &inputIds);
+    // `prompts` [batch, virtual tokens, dim] go before the word embeddings (PEFT's prompt tuning).
+    at::Tensor forward(const at::Tensor &inputIds, const at::Tensor &prompts = {});
 
 private:
     torch::nn::Embedding mWordEmbeddings{nullptr};
@@ -77,11 +79,18 @@ public:
     explicit DistilBertBlockImpl(const BertConfig &config);
     at::Tensor forward(const at::Tensor &hidden, const at::Tensor &mask);
 
+    // Registers "attention_adapter" (after out_lin) or "output_adapter" (after the FFN), each before
+    // its residual LayerNorm.
+    void addAttentionAdapter(BottleneckAdapter adapter);
+    void addOutputAdapter(BottleneckAdapter adapter);
+
 private:
     DistilBertAttention mAttention{nullptr};
     torch::nn::LayerNorm mAttentionNorm{nullptr};
     DistilBertFeedForward mFeedForward{nullptr};
     torch::nn::LayerNorm mOutputNorm{nullptr};
+    BottleneckAdapter mAttentionAdapter{nullptr};
+    BottleneckAdapter mOutputAdapter{nullptr};
 };
 TORCH_MODULE(DistilBertBlock);
 
@@ -89,12 +98,18 @@ TORCH_MODULE(DistilBertBlock);
 class DistilBertModelImpl : public torch::nn::Module {
 public:
     explicit DistilBertModelImpl(const BertConfig &config);
-    // The last hidden state [batch, length, dim].
+    // The last hidden state [batch, length, dim] (virtual tokens first, with a prompt).
     at::Tensor forward(const at::Tensor &inputIds, const at::Tensor &attentionMask = {});
+
+    // Registers "prompt_encoder", a prompt (VirtualTokenKind::Prompt): its tokens go before the
+    // input's, attended by every token. DistilBERT takes no past keys and values, so no prefix.
+    void addVirtualTokens(VirtualTokens tokens);
+    VirtualTokens virtualTokens() const { return mVirtualTokens; }
 
 private:
     DistilBertEmbeddings mEmbeddings{nullptr};
     std::vector<DistilBertBlock> mLayers;
+    VirtualTokens mVirtualTokens{nullptr};
 };
 TORCH_MODULE(DistilBertModel);
 

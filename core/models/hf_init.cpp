@@ -28,7 +28,8 @@ void initModule(torch::nn::Module &module, double std, at::Generator &generator)
     } else if (auto *loraLinear = module.as<LoraLinear>()) {
         at::Tensor weight = loraLinear->weight(); // a LoRA branch keeps its own init
         fillNormal(weight, std, generator);
-        loraLinear->bias().zero_();
+        if (loraLinear->bias().defined())
+            loraLinear->bias().zero_();
     } else if (auto *embedding = module.as<torch::nn::Embedding>()) {
         fillNormal(embedding->weight, std, generator);
         if (const auto &padding = embedding->options.padding_idx())

@@ -22,22 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char *kPeftPrefix = "base_model.model.";
-// Whether a parameter or module lies in a head PEFT trains and saves whole:
-// one whose name (or an ancestor's) ends with a modules_to_save entry, as
-// PEFT matches them (so DistilBERT's pre_classifier is part of its head).
-bool inModulesToSave(const std::string &name)
-{
-    static const std::vector<std::string> heads = loraModulesToSave();
-    for (std::size_t end = 0; end <= name.size(); ++end) {
-        if (end < name.size() && name[end] != '.')
-            continue;
-        const std::string_view prefix(name.data(), end);
-        for (const std::string &head : heads)
-            if (prefix.ends_with(head))
-                return true;
-    }
-    return false;
-}
 
 std::vector<std::pair<std::string, LoraLinearImpl *>> loraLinears(const torch::nn::Module &model)
 {
@@ -113,6 +97,20 @@ std::string LoraSummary::describe() const
 std::vector<std::string> loraModulesToSave()
 {
     return {"classifier", "score"};
+}
+
+bool inModulesToSave(const std::string &name)
+{
+    static const std::vector<std::string> heads = loraModulesToSave();
+    for (std::size_t end = 0; end <= name.size(); ++end) {
+        if (end < name.size() && name[end] != '.')
+            continue;
+        const std::string_view prefix(name.data(), end);
+        for (const std::string &head : heads)
+            if (prefix.ends_with(head))
+                return true;
+    }
+    return false;
 }
 
 bool matchesLoraTarget(const std::string &moduleName, const std::vector<std::string> &targets)

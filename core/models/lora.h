@@ -58,6 +58,9 @@ struct LoraSummary {
 // PEFT's modules_to_save for sequence classification. As PEFT matches them, every module whose name
 // ends with one is trained and saved whole: BERT's classifier, DistilBERT's pre_classifier and classifier.
 std::vector<std::string> loraModulesToSave();
+// Whether a parameter or module lies in such a head: its name (or an ancestor's) ends with an entry,
+// as PEFT matches them (so DistilBERT's pre_classifier is part of its head).
+bool inModulesToSave(const std::string &name);
 
 // Whether `moduleName` (a full name such as "bert.encoder.layer.0.attention.self.query") is a target.
 bool matchesLoraTarget(const std::string &moduleName, const std::vector<std::string> &targets);

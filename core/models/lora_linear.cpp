@@ -12,26 +12,33 @@
 
 namespace ft {
 
-LoraLinearImpl::LoraLinearImpl(std::int64_t inFeatures, std::int64_t outFeatures, WeightLayout layout)
+LoraLinearImpl::LoraLinearImpl(std::int64_t inFeatures, std::int64_t outFeatures, WeightLayout layout, bool bias)
     : mInFeatures(inFeatures), mOutFeatures(outFeatures), mLayout(layout)
 {
     if (layout == WeightLayout::InOut) { // HF's Conv1D: normal(0, 0.02) weight, zero bias
         mWeight = register_parameter("weight", at::empty({inFeatures, outFeatures}).normal_(0.0, 0.02));
-        mBias = register_parameter("bias", at::zeros({outFeatures}));
+        if (bias)
+            mBias = register_parameter("bias", at::zeros({outFeatures}));
         return;
     }
     // LinearImpl::reset() and reset_parameters(), call for call.
     mWeight = register_parameter("weight", at::empty({outFeatures, inFeatures}));
-    mBias = register_parameter("bias", at::empty({outFeatures}));
+    if (bias)
+        mBias = register_parameter("bias", at::empty({outFeatures}));
     torch::nn::init::kaiming_uniform_(mWeight, std::sqrt(5.0));
-    const double bound = 1.0 / std::sqrt(double(inFeatures));
-    torch::nn::init::uniform_(mBias, -bound, bound);
+    if (bias) {
+        const double bound = 1.0 / std::sqrt(double(inFeatures));
+        torch::nn::init::uniform_(mBias, -bound, bound);
+    }
 }
 
 at::Tensor LoraLinearImpl::forward(const at::Tensor &input)
 {
-    at::Tensor output = mLayout == WeightLayout::InOut ? at::matmul(input, mWeight) + mBias
-                                                       : at::linear(input, mWeight, mBias);
+    if (mQuantized)
+        return mQuantized(input);
+    at::Tensor output = mLayout == WeightLayout::OutIn ? at::linear(input, mWeight, mBias)
+                        : mBias.defined()              ? at::matmul(input, mWeight) + mBias
+                                                       : at::matmul(input, mWeight);
     if (!hasLora())
         return output;
     const at::Tensor x = mLoraDropout.is_empty() ? input : mLoraDropout(input);

@@ -10,6 +10,7 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <ostream>
 
@@ -23,8 +24,10 @@ class LoraLinearImpl : public torch::nn::Module {
 public:
     // OutIn: shaped and initialised as torch::nn::Linear(inFeatures, outFeatures), drawing the same
     // numbers from the global generator, so a model built from these is bit-identical to one built
-    // from Linear. InOut: as transformers' Conv1D (weight N(0, 0.02), bias 0).
-    LoraLinearImpl(std::int64_t inFeatures, std::int64_t outFeatures, WeightLayout layout = WeightLayout::OutIn);
+    // from Linear. InOut: as transformers' Conv1D (weight N(0, 0.02), bias 0). Without `bias`
+    // (Llama's projections) no "bias" parameter is registered and bias() is undefined.
+    LoraLinearImpl(std::int64_t inFeatures, std::int64_t outFeatures, WeightLayout layout = WeightLayout::OutIn,
+                   bool bias = true);
 
     // base(x) + lora_B(lora_A(lora_dropout(x))) * scaling; base(x) alone without a branch.
     at::Tensor forward(const at::Tensor &input);
@@ -43,9 +46,14 @@ public:
     std::int64_t outFeatures() const { return mOutFeatures; }
     WeightLayout layout() const { return mLayout; }
     const at::Tensor &weight() const { return mWeight; }
-    const at::Tensor &bias() const { return mBias; }
+    const at::Tensor &bias() const { return mBias; } // undefined for a layer without bias
     const at::Tensor &loraA() const { return mLoraAWeight; } // undefined without a branch
     const at::Tensor &loraB() const { return mLoraBWeight; }
+
+    // Inference on the CPU: forward() runs `forward` instead, an int8 copy of the weight
+    // (models/dynamic_quantization.h); the float weight stays for state() and the exports.
+    void setQuantizedForward(std::function<at::Tensor(const at::Tensor &)> forward) { mQuantized = std::move(forward); }
+    bool isQuantized() const { return static_cast<bool>(mQuantized); }
 
     void pretty_print(std::ostream &stream) const override;
 
@@ -61,6 +69,7 @@ private:
     at::Tensor mLoraAWeight;
     at::Tensor mLoraBWeight;
     double mScaling = 0;
+    std::function<at::Tensor(const at::Tensor &)> mQuantized;
 };
 TORCH_MODULE(LoraLinear);
 

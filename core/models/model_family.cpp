@@ -3,7 +3,11 @@
 
 #include "models/bert_config.h"
 #include "models/gpt2_config.h"
+#include "models/llama_config.h"
+#include "models/peft_method_config.h"
 #include "text/json_file.h"
+
+#include <algorithm>
 
 namespace ft {
 
@@ -16,12 +20,20 @@ std::string configModelType(const std::filesystem::path &configFile)
 TextModelShape readTextModelShape(const std::filesystem::path &configFile)
 {
     TextModelShape shape;
-    if (isGpt2ModelType(configModelType(configFile))) {
+    const std::string modelType = configModelType(configFile);
+    if (isGpt2ModelType(modelType)) {
         Gpt2Config config = loadGpt2Config(configFile);
         shape = {"gpt2", config.vocabSize, config.nPositions, config.id2label, config.problemType};
+    } else if (isLlamaModelType(modelType)) {
+        const LlamaConfig config = loadLlamaConfig(configFile);
+        shape = {"llama", config.vocabSize, config.maxPositionEmbeddings, config.id2label, config.problemType};
     } else {
         const BertConfig config = loadBertConfig(configFile);
         shape = {config.modelType, config.vocabSize, config.maxSequenceLength(), config.id2label, config.problemType};
+        // A run trained with virtual tokens (models/peft_methods.h) leaves them fewer positions for the input.
+        const auto method = config.original.find(kPeftMethodKey);
+        if (method != config.original.end() && method->is_object())
+            shape.maxLength -= std::max<std::int64_t>(0, method->value("num_virtual_tokens", std::int64_t{0}));
     }
     return shape;
 }
@@ -48,11 +60,14 @@ Tokenizer modelTokenizer(const std::filesystem::path &folder)
 const std::vector<ModelFamily> &modelFamilies()
 {
     static const std::vector<ModelFamily> families = {
-        {"bert", "BERT", false, {"full", "freeze", "lora"}, {"query", "value"}},
-        {"distilbert", "DistilBERT", false, {"full", "freeze", "lora"}, {"q_lin", "v_lin"}},
-        {"roberta", "RoBERTa", false, {"full", "freeze", "lora"}, {"query", "value"}},
-        {"xlm-roberta", "XLM-RoBERTa", false, {"full", "freeze", "lora"}, {"query", "value"}},
-        {"gpt2", "GPT-2", false, {"full", "freeze", "lora"}, {"c_attn"}},
+        {"bert", "BERT", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"query", "value"}},
+        // No prefix: PEFT passes prefix tuning's past keys and values, which DistilBERT does not take.
+        {"distilbert", "DistilBERT", false, {"full", "freeze", "lora", "adapter", "prompt"}, {"q_lin", "v_lin"}},
+        {"roberta", "RoBERTa", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"query", "value"}},
+        {"xlm-roberta", "XLM-RoBERTa", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"},
+         {"query", "value"}},
+        {"gpt2", "GPT-2", false, {"full", "freeze", "lora"}, {"c_attn"}, true},
+        {"llama", "Llama", false, {"full", "freeze", "lora"}, {"q_proj", "v_proj"}, true},
         {"vit", "ViT", true, {"full", "freeze", "lora"}, {"query", "value"}},
         {"resnet", "ResNet", true, {"full", "freeze"}, {}},
     };

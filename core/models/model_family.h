@@ -24,6 +24,7 @@ struct ModelFamily {
     bool images = false;                  // classifies images (else text)
     std::vector<std::string> methods;     // run config "method" values it trains with
     std::vector<std::string> loraTargets; // PEFT's default target_modules; empty: no LoRA
+    bool languageModel = false;           // also a causal LM: fine-tunes with task causal-lm and generates
 };
 
 // config.json's model_type ("" when it has none); ft::Error naming the file when it cannot be read.

@@ -144,7 +144,8 @@ ModelInfo inspectModelFolder(const fs::path &folder)
               [](const ModelFileInfo &a, const ModelFileInfo &b) { return a.name < b.name; });
     for (const ModelFileInfo &file : info.files)
         names.insert(file.name);
-    info.hasTokenizer = names.count("vocab.txt") > 0 || names.count("tokenizer.json") > 0;
+    info.hasTokenizer = names.count("vocab.txt") > 0 || names.count("tokenizer.json") > 0
+        || names.count("sentencepiece.bpe.model") > 0;
     info.hasImageProcessor = names.count("preprocessor_config.json") > 0;
 
     WeightSummary summary;

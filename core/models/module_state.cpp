@@ -2,9 +2,13 @@
 #include "models/module_state.h"
 
 #include "common/error.h"
+#include "models/atomic_file.h"
+#include "models/safetensors.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
+
+#include <nlohmann/json.hpp>
 
 #include <set>
 #include <sstream>
@@ -69,6 +73,23 @@ TensorMap moduleState(const torch::nn::Module &module, at::ScalarType floatType)
         out.emplace(name, value);
     }
     return out;
+}
+
+void loadWholeModuleState(torch::nn::Module &module, const TensorMap &tensors, const std::string &source,
+                          const std::string &architecture)
+{
+    const std::vector<std::string> unused = loadModuleState(module, tensors, source);
+    if (!unused.empty())
+        throw Error(ErrorKind::Incompatible, source + ": tensor " + unused.front() + " is not part of this "
+                                                 + architecture + " (LoRA on a model without it?)");
+}
+
+void saveModuleFolder(const torch::nn::Module &module, nlohmann::json config, const std::filesystem::path &folder)
+{
+    std::filesystem::create_directories(folder);
+    config["torch_dtype"] = "float32";
+    saveSafetensors(folder / "model.safetensors", moduleState(module));
+    writeFileAtomically(folder / "config.json", config.dump(2) + "\n");
 }
 
 } // namespace ft

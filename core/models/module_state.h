@@ -8,6 +8,9 @@
 
 #include <torch/nn/module.h>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -25,5 +28,14 @@ std::string shapeText(at::IntArrayRef sizes);
 
 // Parameters and buffers on the CPU, contiguous; floating-point ones as `floatType`.
 TensorMap moduleState(const torch::nn::Module &module, at::ScalarType floatType = at::kFloat);
+
+// loadModuleState for a whole model: a tensor the module lacks is an error
+// naming it and `architecture` (a LoRA checkpoint on a model without LoRA).
+void loadWholeModuleState(torch::nn::Module &module, const TensorMap &tensors, const std::string &source,
+                          const std::string &architecture);
+
+// A Hugging Face folder of `module`: model.safetensors and `config`
+// (torch_dtype float32) as config.json, each written atomically.
+void saveModuleFolder(const torch::nn::Module &module, nlohmann::json config, const std::filesystem::path &folder);
 
 } // namespace ft

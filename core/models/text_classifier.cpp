@@ -2,10 +2,8 @@
 #include "models/text_classifier.h"
 
 #include "common/error.h"
-#include "models/atomic_file.h"
 #include "models/encoder_checkpoint.h"
 #include "models/module_state.h"
-#include "models/safetensors.h"
 #include "models/model_family.h"
 
 #include <ATen/ATen.h>
@@ -43,6 +41,22 @@ struct Gpt2Family {
     static constexpr const char *embeddings = "transformer.w"; // wte and wpe
     static constexpr const char *layers = "transformer.h.";
     static std::string architecture(const Holder &) { return "GPT2ForSequenceClassification"; }
+    static at::Tensor logits(Holder &model, const TensorBatch &batch)
+    {
+        return model->forward(batch.inputIds, batch.attentionMask).logits;
+    }
+};
+
+struct LlamaFamily {
+    using Holder = LlamaForSequenceClassification;
+    static const EncoderLayout &layout()
+    {
+        static const EncoderLayout layout{"model.", {"embed_tokens.", "layers.", "norm."}, {"score."}};
+        return layout;
+    }
+    static constexpr const char *embeddings = "model.embed_tokens.";
+    static constexpr const char *layers = "model.layers.";
+    static std::string architecture(const Holder &) { return "LlamaForSequenceClassification"; }
     static at::Tensor logits(Holder &model, const TensorBatch &batch)
     {
         return model->forward(batch.inputIds, batch.attentionMask).logits;
@@ -89,19 +103,9 @@ public:
     TensorMap state() const override { return moduleState(*mModel); }
     void loadState(const TensorMap &tensors, const std::string &source) override
     {
-        const std::vector<std::string> unused = loadModuleState(*mModel, tensors, source);
-        if (!unused.empty())
-            throw Error(ErrorKind::Incompatible, source + ": tensor " + unused.front() + " is not part of this "
-                                                     + architecture() + " (LoRA on a model without it?)");
+        loadWholeModuleState(*mModel, tensors, source, architecture());
     }
-    void save(const fs::path &folder) const override
-    {
-        fs::create_directories(folder);
-        nlohmann::json config = configJson();
-        config["torch_dtype"] = "float32";
-        saveSafetensors(folder / "model.safetensors", moduleState(*mModel));
-        writeFileAtomically(folder / "config.json", config.dump(2) + "\n");
-    }
+    void save(const fs::path &folder) const override { saveModuleFolder(*mModel, configJson(), folder); }
     void freeze(std::int64_t layers) override
     {
         freezeLowerLayers(*mModel, Family::embeddings, Family::layers, layers);
@@ -128,12 +132,21 @@ ClassifierPtr build(const Config &config, const ClassifierOptions &options)
 bool hasTextClassifier(const std::string &modelType)
 {
     return modelType == "distilbert" || modelType == "roberta" || modelType == "xlm-roberta"
-           || isGpt2ModelType(modelType);
+           || isGpt2ModelType(modelType) || isLlamaModelType(modelType);
 }
 
 ClassifierPtr makeScratchTextClassifier(const fs::path &configFile, const ClassifierOptions &options)
 {
-    if (isGpt2ModelType(configModelType(configFile))) {
+    const std::string modelType = configModelType(configFile);
+    if (isLlamaModelType(modelType)) {
+        LlamaConfig config = loadLlamaConfig(configFile);
+        if (!options.labels.empty())
+            config.id2label = options.labels;
+        if (!config.padTokenId && !config.eosTokenIds.empty()) // as for GPT-2: pad with the end of text
+            config.padTokenId = config.eosTokenIds.front();
+        return build<LlamaFamily>(config, options);
+    }
+    if (isGpt2ModelType(modelType)) {
         Gpt2Config config = loadGpt2Config(configFile);
         if (!options.labels.empty())
             config.id2label = options.labels;
@@ -151,6 +164,15 @@ ClassifierPtr makeScratchTextClassifier(const fs::path &configFile, const Classi
     throw Error(ErrorKind::Internal, "model_type " + config.modelType + " has no text classifier here");
 }
 
+ClassifierPtr makeTextClassifier(const BertConfig &config, const ClassifierOptions &options)
+{
+    if (config.isDistilBert())
+        return build<DistilBertFamily>(config, options);
+    if (config.isRoberta())
+        return build<RobertaFamily>(config, options);
+    throw Error(ErrorKind::Internal, "model_type " + config.modelType + " has no text classifier here");
+}
+
 LoadedTextClassifier loadTextClassifier(const fs::path &folder, const ClassifierOptions &options)
 {
     LoadedTextClassifier loaded;
@@ -159,6 +181,7 @@ LoadedTextClassifier loadTextClassifier(const fs::path &folder, const Classifier
     loaded.model = makeScratchTextClassifier(folder / "config.json", onCpu);
     const EncoderLayout &layout = distilBertOf(*loaded.model) ? DistilBertFamily::layout()
                                   : robertaOf(*loaded.model)  ? RobertaFamily::layout()
+                                  : llamaOf(*loaded.model)    ? LlamaFamily::layout()
                                                               : Gpt2Family::layout();
     loaded.report = loadEncoderCheckpoint(loaded.model->module(), folder, layout);
     loaded.model->module().to(options.device);
@@ -181,6 +204,12 @@ RobertaForSequenceClassificationImpl *robertaOf(Classifier &model)
 Gpt2ForSequenceClassificationImpl *gpt2Of(Classifier &model)
 {
     auto *family = dynamic_cast<TextClassifier<Gpt2Family> *>(&model);
+    return family ? family->holder().get() : nullptr;
+}
+
+LlamaForSequenceClassificationImpl *llamaOf(Classifier &model)
+{
+    auto *family = dynamic_cast<TextClassifier<LlamaFamily> *>(&model);
     return family ? family->holder().get() : nullptr;
 }
 

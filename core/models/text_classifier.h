@@ -1,6 +1,7 @@
 // text_classifier.h: the text classifiers beside BERT behind the Classifier
 // interface: DistilBertForSequenceClassification, RoBERTa's and XLM-R's
-// RobertaForSequenceClassification and GPT2ForSequenceClassification. Their
+// RobertaForSequenceClassification, GPT2ForSequenceClassification and
+// LlamaForSequenceClassification. Their
 // checkpoint folders load as transformers loads them
 // (models/encoder_checkpoint.h), and save() writes folders that
 // from_pretrained reads.
@@ -10,6 +11,7 @@
 #include "models/classifier.h"
 #include "models/distilbert_model.h"
 #include "models/gpt2_model.h"
+#include "models/llama_model.h"
 #include "models/load_report.h"
 #include "models/roberta_model.h"
 
@@ -32,10 +34,13 @@ struct LoadedTextClassifier {
 LoadedTextClassifier loadTextClassifier(const std::filesystem::path &folder, const ClassifierOptions &options);
 // A randomly initialised classifier for the config file (with the options' labels).
 ClassifierPtr makeScratchTextClassifier(const std::filesystem::path &configFile, const ClassifierOptions &options);
+// The same for a DistilBERT or RoBERTa/XLM-R config in hand (a distillation student's, train/distillation.h).
+ClassifierPtr makeTextClassifier(const BertConfig &config, const ClassifierOptions &options);
 
 // The module behind a classifier of these families, or null for another (the exports, tests).
 DistilBertForSequenceClassificationImpl *distilBertOf(Classifier &model);
 RobertaForSequenceClassificationImpl *robertaOf(Classifier &model);
 Gpt2ForSequenceClassificationImpl *gpt2Of(Classifier &model);
+LlamaForSequenceClassificationImpl *llamaOf(Classifier &model);
 
 } // namespace ft

@@ -18,7 +18,9 @@ TensorBatch collate(const EncodedSplit &split, std::span<const std::int64_t> row
     at::Tensor ids = at::full({count, width}, padId, at::kLong);
     at::Tensor types = at::zeros({count, width}, at::kLong);
     at::Tensor mask = at::zeros({count, width}, at::kLong);
-    at::Tensor labels = at::empty({count}, at::kLong);
+    const bool tokenTargets = !split.responseStarts.empty();
+    // A language model's targets are its own tokens from the response on; -100 is ignored by the loss.
+    at::Tensor labels = tokenTargets ? at::full({count, width}, -100, at::kLong) : at::empty({count}, at::kLong);
     auto *idData = ids.data_ptr<std::int64_t>();
     auto *typeData = types.data_ptr<std::int64_t>();
     auto *maskData = mask.data_ptr<std::int64_t>();
@@ -31,7 +33,12 @@ TensorBatch collate(const EncodedSplit &split, std::span<const std::int64_t> row
         std::copy_n(source.begin(), n, idData + r * width);
         std::copy_n(sourceTypes.begin(), n, typeData + r * width);
         std::fill_n(maskData + r * width, n, 1);
-        labelData[r] = split.labels[rows[r]];
+        if (tokenTargets) {
+            const std::int64_t start = std::min(split.responseStarts[rows[r]], n);
+            std::copy(source.begin() + start, source.begin() + n, labelData + r * width + start);
+        } else {
+            labelData[r] = split.labels[rows[r]];
+        }
         batch.realTokens += n;
     }
     const bool onCpu = device.is_cpu();

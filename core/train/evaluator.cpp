@@ -8,14 +8,65 @@
 #include <ATen/core/grad_mode.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace ft {
+
+namespace {
+
+// A language model's split: the mean next-token loss over all target tokens
+// and the share of them predicted right (argmax), per token, not per row.
+EvaluationResult evaluateTokenTargets(Classifier &model, SplitBatches &split, const EvaluationOptions &options)
+{
+    const std::int64_t n = split.size();
+    const auto batchSize = std::max<std::int64_t>(1, options.batchSize);
+    const bool shared = options.workers > 1 && options.sumOverWorkers;
+    const std::int64_t stride = batchSize * (shared ? options.workers : 1);
+    double lossSum = 0;
+    double correct = 0;
+    double targets = 0;
+    std::vector<std::int64_t> rows;
+    for (std::int64_t start = shared ? options.worker * batchSize : 0; start < n; start += stride) {
+        rows.clear();
+        for (std::int64_t row = start; row < std::min(n, start + batchSize); ++row)
+            rows.push_back(row);
+        const TensorBatch batch = split.batch(rows, 0, options.device);
+        const at::Tensor logits = model.logits(batch).to(at::kFloat);
+        const std::int64_t length = logits.size(1);
+        const at::Tensor predicted = logits.narrow(1, 0, length - 1).reshape({-1, logits.size(2)});
+        const at::Tensor expected = batch.labels.narrow(1, 1, length - 1).reshape({-1});
+        const at::Tensor counted = expected.ne(-100);
+        lossSum += at::nll_loss(at::log_softmax(predicted, -1), expected, {}, at::Reduction::Sum, -100).item<double>();
+        correct += (predicted.argmax(-1).eq(expected) & counted).sum().item<double>();
+        targets += counted.sum().item<double>();
+        if (options.progress && !options.progress(start + std::int64_t(rows.size())))
+            throw Error(ErrorKind::Cancelled, "evaluation cancelled");
+    }
+    if (shared) {
+        std::vector<at::Tensor> sums{at::tensor({lossSum, correct, targets}, at::kDouble)};
+        options.sumOverWorkers(sums);
+        lossSum = sums[0][0].item<double>();
+        correct = sums[0][1].item<double>();
+        targets = sums[0][2].item<double>();
+    }
+    EvaluationResult result;
+    result.tokenTargets = true;
+    result.loss = targets > 0 ? lossSum / targets : 0;
+    result.metrics.accuracy = targets > 0 ? correct / targets : 0;
+    return result;
+}
+
+} // namespace
 
 EvaluationResult evaluate(Classifier &model, SplitBatches &split, std::size_t numClasses,
                           const EvaluationOptions &options)
 {
     at::NoGradGuard noGrad;
+    if (split.tokenTargets()) {
+        model.module().eval();
+        return evaluateTokenTargets(model, split, options);
+    }
     model.module().eval();
     const std::int64_t n = split.size();
     std::vector<std::int64_t> order(static_cast<size_t>(n));
@@ -67,6 +118,10 @@ EvaluationResult evaluate(Classifier &model, SplitBatches &split, std::size_t nu
 
 std::map<std::string, double> metricMap(const std::string &prefix, const EvaluationResult &result)
 {
+    if (result.tokenTargets)
+        return {{prefix + "_loss", result.loss},
+                {prefix + "_accuracy", result.metrics.accuracy},
+                {prefix + "_perplexity", std::exp(result.loss)}};
     return {{prefix + "_loss", result.loss},
             {prefix + "_accuracy", result.metrics.accuracy},
             {prefix + "_f1", result.metrics.macro.f1},

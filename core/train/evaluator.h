@@ -17,7 +17,10 @@ namespace ft {
 class Classifier;
 
 struct EvaluationResult {
-    double loss = 0;                       // mean cross-entropy over the examples
+    double loss = 0;                       // mean cross-entropy over the examples (over target tokens)
+    // A language model's split: loss and metrics.accuracy are per target token
+    // (next-token prediction); no predictions or probabilities.
+    bool tokenTargets = false;
     ClassificationMetrics metrics;
     std::vector<std::int64_t> predictions; // per example, in the split's order
     std::vector<float> probabilities;      // per example, numClasses values, in the split's order
@@ -37,7 +40,7 @@ struct EvaluationOptions {
 };
 
 // "<prefix>_loss", "_accuracy", "_f1", "_precision", "_recall" (macro averages): the names the run's
-// metrics are recorded under.
+// metrics are recorded under. A language model's: "_loss", "_accuracy" (next token) and "_perplexity".
 std::map<std::string, double> metricMap(const std::string &prefix, const EvaluationResult &result);
 
 // Leaves the model in eval mode.

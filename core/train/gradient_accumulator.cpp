@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "train/adamw.h"
+#include "train/distillation.h"
 #include "train/gradient_buckets.h"
 #include "train/train_step.h"
 
@@ -39,6 +40,12 @@ GradientAccumulator::GradientAccumulator(SplitBatches &split, GradientAccumulato
 
 double GradientAccumulator::weightOf(std::span<const std::int64_t> rows) const
 {
+    if (mSplit.tokenTargets()) { // a language model's loss is a mean over target tokens
+        double tokens = 0;
+        for (const auto row : rows)
+            tokens += static_cast<double>(mSplit.targetTokens(row));
+        return tokens;
+    }
     if (mClassWeights.empty())
         return static_cast<double>(rows.size());
     double sum = 0;
@@ -62,7 +69,7 @@ AccumulatedGradients GradientAccumulator::tryAccumulate(Classifier &model,
                                                                : static_cast<std::int64_t>(rows.size())));
         // nll_loss's mean divides by the batch's summed class weights, so a
         // chunk's mean counts by its share of that sum (its share of rows
-        // without class weights).
+        // without class weights, of target tokens for a language model).
         const double batchWeight = weightOf(batch);
         for (size_t begin = 0; begin < rows.size(); begin += chunkRows) {
             const auto chunk = rows.subspan(begin, std::min(chunkRows, rows.size() - begin));
@@ -72,7 +79,10 @@ AccumulatedGradients GradientAccumulator::tryAccumulate(Classifier &model,
             if (mOptions.beforeChunk)
                 mOptions.beforeChunk(static_cast<std::int64_t>(chunk.size()));
             const TensorBatch tensors = mSplit.batch(chunk, epoch, mOptions.device);
-            const double loss = forwardBackward(model, tensors, perBatch * share * lossScale, mOptions.classWeights);
+            const double scale = perBatch * share * lossScale;
+            const double loss = mOptions.distiller
+                                    ? mOptions.distiller->forwardBackward(model, tensors, scale, mOptions.classWeights)
+                                    : forwardBackward(model, tensors, scale, mOptions.classWeights);
             result.loss += loss * perBatch * share;
             result.samples += tensors.size();
             result.tokens += tensors.realTokens;

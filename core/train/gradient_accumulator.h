@@ -20,6 +20,7 @@ namespace ft {
 
 class AdamW;
 class Classifier;
+class Distiller;
 class GradientBuckets;
 
 struct AccumulatedGradients {
@@ -42,6 +43,9 @@ struct GradientAccumulatorOptions {
     GradientBuckets *workerSums = nullptr;
     c10::Device device = c10::Device(c10::kCPU);
     at::Tensor classWeights;         // per label, or undefined
+    // Distillation (train/distillation.h): the teacher runs on each chunk and the loss mixes its
+    // soft targets with the labels; null: cross-entropy alone.
+    Distiller *distiller = nullptr;
     // Called with a chunk's row count before its forward pass; a test throws
     // an out-of-memory error from here to drive the recovery.
     std::function<void(std::int64_t rows)> beforeChunk;

@@ -70,6 +70,20 @@ MemoryEstimate estimateTrainingMemory(const BertConfig &m, const RunConfig &c, s
         e.trainableParameters = lora + classifier;
         break;
     }
+    case TrainMethod::Adapter:
+    case TrainMethod::Prefix:
+    case TrainMethod::Prompt: { // models/peft_methods.h: the method's modules and the head train
+        const std::int64_t b = std::max<std::int64_t>(1, h / std::max<std::int64_t>(1, c.adapterReductionFactor));
+        const std::int64_t tokens = c.numVirtualTokens, enc = c.encoderHiddenSize > 0 ? c.encoderHiddenSize : h;
+        std::int64_t added = tokens * h; // prompt
+        if (c.method == TrainMethod::Adapter)
+            added = layers * (c.adapterType == AdapterType::Houlsby ? 2 : 1) * (2 * h * b + b + h);
+        else if (c.method == TrainMethod::Prefix)
+            added = c.prefixProjection ? tokens * h + h * enc + enc + (enc + 1) * 2 * layers * h : tokens * 2 * layers * h;
+        e.parameters += added;
+        e.trainableParameters = added + classifier;
+        break;
+    }
     }
     e.weightBytes = 4.0 * double(e.parameters);
     e.gradientBytes = 4.0 * double(e.trainableParameters);

@@ -106,7 +106,7 @@ nlohmann::json makeRunCapsule(Project &project, std::int64_t datasetId, const st
             {"version", 1},
             {"data", hashSplits(project, datasetId)},
             {"tokenizer", hashFiles(parseModelSource(source).folder, {"vocab.txt", "tokenizer.json", "tokenizer_config.json",
-                                                               "special_tokens_map.json"})},
+                                                               "special_tokens_map.json", "sentencepiece.bpe.model"})},
             {"model", {{"source", source}, {"files", hashModel(source)}}},
             {"versions", {{"finetune", kVersion}, {"libtorch", system.libtorch}, {"device", device}, {"gpus", gpus}}}};
 }

@@ -215,16 +215,30 @@ const std::vector<Key> &keys()
         integer("logging_steps", &RunConfig::loggingSteps, 1, kBig),
         integer("max_length", &RunConfig::maxLength, 2, 65536),
         choice("padding", &RunConfig::padding, {{"longest", Padding::Longest}, {"max_length", Padding::MaxLength}}),
+        choice("task", &RunConfig::task,
+               {{"classification", TrainTask::Classification}, {"causal-lm", TrainTask::CausalLm}}),
         choice("method", &RunConfig::method,
-               {{"full", TrainMethod::Full}, {"lora", TrainMethod::Lora}, {"freeze", TrainMethod::Freeze}}),
+               {{"full", TrainMethod::Full}, {"lora", TrainMethod::Lora}, {"freeze", TrainMethod::Freeze},
+                {"adapter", TrainMethod::Adapter}, {"prefix", TrainMethod::Prefix}, {"prompt", TrainMethod::Prompt}}),
         integer("lora_r", &RunConfig::loraR, 1, 4096),
         number("lora_alpha", &RunConfig::loraAlpha, 0, 1e6, true),
         number("lora_dropout", &RunConfig::loraDropout, 0, 1, false, true),
         strings("lora_target_modules", &RunConfig::loraTargetModules),
         integer("freeze_layers", &RunConfig::freezeLayers, -1, 1024),
+        choice("adapter_type", &RunConfig::adapterType,
+               {{"houlsby", AdapterType::Houlsby}, {"pfeiffer", AdapterType::Pfeiffer}}),
+        integer("adapter_reduction_factor", &RunConfig::adapterReductionFactor, 1, 65536),
+        integer("num_virtual_tokens", &RunConfig::numVirtualTokens, 1, 4096),
+        flag("prefix_projection", &RunConfig::prefixProjection),
+        integer("encoder_hidden_size", &RunConfig::encoderHiddenSize, 0, 65536),
+        text("prompt_tuning_init_text", &RunConfig::promptTuningInitText, [](const std::string &) { return std::string(); }),
         integer("early_stopping_patience", &RunConfig::earlyStoppingPatience, 0, kBig),
         choice("class_weights", &RunConfig::classWeights,
                {{"none", ClassWeights::None}, {"balanced", ClassWeights::Balanced}}),
+        integer("distill_teacher_run", &RunConfig::distillTeacherRun, 0, kBig),
+        number("distill_temperature", &RunConfig::distillTemperature, 0, 1000, true),
+        number("distill_alpha", &RunConfig::distillAlpha, 0, 1),
+        integer("student_layers", &RunConfig::studentLayers, 0, 1024),
         flag("image_random_resized_crop", &RunConfig::imageRandomResizedCrop),
         flag("image_horizontal_flip", &RunConfig::imageHorizontalFlip),
         number("image_color_jitter", &RunConfig::imageColorJitter, 0, 1),
@@ -332,6 +346,11 @@ void validate(const RunConfig &config, const std::string &origin)
         fail(origin, "metric_for_best_model " + problem);
     if (const std::string problem = checkDevice(config.device); !problem.empty())
         fail(origin, "device " + problem);
+    if (config.studentLayers > 0 && config.distillTeacherRun == 0)
+        fail(origin, "student_layers needs distill_teacher_run: the student is made from the teacher's layers");
+    // An adapter would name the teacher's folder as its base model, which has other layers than the student.
+    if (config.distillTeacherRun > 0 && config.method != TrainMethod::Full && config.method != TrainMethod::Freeze)
+        fail(origin, "distill_teacher_run trains the student's own weights: method must be \"full\" or \"freeze\"");
 }
 
 std::int64_t updateStepsPerEpoch(const RunConfig &config, std::int64_t trainExamples)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "common/padding.h"
+#include "models/peft_method_config.h"
 #include "train/lr_schedule.h"
 
 #include <nlohmann/json_fwd.hpp>
@@ -19,8 +20,9 @@
 namespace ft {
 
 enum class EvalStrategy { No, Steps, Epoch };
-enum class TrainMethod { Full, Lora, Freeze };
+enum class TrainMethod { Full, Lora, Freeze, Adapter, Prefix, Prompt };
 enum class ClassWeights { None, Balanced };
+enum class TrainTask { Classification, CausalLm };
 
 // Each field: its JSON key, then what it means. "HF" marks a default taken
 // from transformers' TrainingArguments; the others are chosen for a desktop.
@@ -63,7 +65,9 @@ struct RunConfig {
     // Ours: input, method, device
     std::int64_t maxLength = 128;             // max_length: tokens per example after truncation, [2, 65536]
     Padding padding = Padding::Longest;       // padding: longest (dynamic, per batch) | max_length
-    TrainMethod method = TrainMethod::Full;   // method: full | lora | freeze
+    TrainTask task = TrainTask::Classification; // task: classification (a label per example) | causal-lm
+                                              // (a language model learns each prompt's response, the pair text)
+    TrainMethod method = TrainMethod::Full;   // method: full | lora | freeze | adapter | prefix | prompt
     std::int64_t loraR = 8;                   // lora_r: rank of the LoRA update, >= 1
     double loraAlpha = 16;                    // lora_alpha: LoRA scale is lora_alpha / lora_r, > 0
     double loraDropout = 0.05;                // lora_dropout: dropout on the LoRA input, [0, 1)
@@ -71,9 +75,23 @@ struct RunConfig {
                                                 // model family's default, as PEFT's (models/model_family.h)
     std::int64_t freezeLayers = -1;           // freeze_layers: with method freeze, the lowest encoder layers kept
                                               // frozen (with the embeddings); -1 = all, only the head trains
+    AdapterType adapterType = AdapterType::Pfeiffer; // adapter_type: with method adapter, houlsby (after attention
+                                                     // and feed-forward) | pfeiffer (after feed-forward only)
+    std::int64_t adapterReductionFactor = 16; // adapter_reduction_factor: bottleneck = hidden size / this
+    std::int64_t numVirtualTokens = 20;       // num_virtual_tokens: with method prefix or prompt, the virtual tokens
+    bool prefixProjection = true;             // prefix_projection: train the prefix through PEFT's MLP
+    std::int64_t encoderHiddenSize = 0;       // encoder_hidden_size: the prefix MLP's width; 0 = the hidden size
+    std::string promptTuningInitText;         // prompt_tuning_init_text: the prompt starts as this text's token
+                                              // embeddings (PEFT's TEXT init); "" = at random (RANDOM)
     std::int64_t earlyStoppingPatience = 0;   // early_stopping_patience: evaluations without improvement before
                                               // stopping; 0 = never stop early
     ClassWeights classWeights = ClassWeights::None; // class_weights: none | balanced (n / (classes * count))
+    std::int64_t distillTeacherRun = 0;       // distill_teacher_run: a completed run of the project whose model
+                                              // teaches this one (train/distillation.h); 0 = no distillation
+    double distillTemperature = 2.0;          // distill_temperature: T softening both sides' logits, > 0
+    double distillAlpha = 0.5;                // distill_alpha: weight of the soft (teacher) loss, [0, 1]
+    std::int64_t studentLayers = 0;           // student_layers: encoder layers of the student, taken from the
+                                              // teacher's; 0 = half the teacher's (rounded up), DistilBERT's ratio
     bool imageRandomResizedCrop = true;       // image_random_resized_crop: train on random crops of 8-100% of the
                                               // image's area (torchvision's RandomResizedCrop); images only
     bool imageHorizontalFlip = true;          // image_horizontal_flip: mirror half the training images

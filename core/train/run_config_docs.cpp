@@ -6,7 +6,7 @@ namespace ft {
 const std::vector<RunConfigKeyDoc> &runConfigKeyDocs()
 {
     const std::string opt = "Optimisation", eval = "Evaluation and checkpoints", input = "Input and method",
-                      device = "Device";
+                      device = "Device", distill = "Distillation";
     static const std::vector<RunConfigKeyDoc> docs = {
         {"learning_rate", opt, true, "Peak learning rate of AdamW, reached after the warmup."},
         {"num_train_epochs", opt, true, "Passes over the train split; fractions allowed. Ignored when max_steps > 0."},
@@ -41,19 +41,51 @@ const std::vector<RunConfigKeyDoc> &runConfigKeyDocs()
         {"max_length", input, false, "Tokens per example after truncation, special tokens included."},
         {"padding", input, false, "Pad each batch to its longest example, or every batch to max_length.",
          {"longest", "max_length"}},
+        {"task", input, false,
+         "classification learns a label per example; causal-lm fine-tunes a language model (Llama, GPT-2) to "
+         "answer each example's text (the prompt) with its pair text (the response), the loss on the response only.",
+         {"classification", "causal-lm"}},
         {"method", input, false,
          "full trains every weight; lora trains small low-rank adapters and the head; freeze keeps the lowest "
-         "layers fixed.",
-         {"full", "lora", "freeze"}},
+         "layers fixed; adapter trains bottleneck adapters inside every layer and the head; prefix trains keys "
+         "and values put before every layer's (PEFT's prefix tuning) and the head; prompt trains embeddings put "
+         "before the input's (PEFT's prompt tuning) and the head.",
+         {"full", "lora", "freeze", "adapter", "prefix", "prompt"}},
         {"lora_r", input, false, "Rank of the LoRA update: larger learns more and costs more."},
         {"lora_alpha", input, false, "LoRA's scale is lora_alpha / lora_r."},
         {"lora_dropout", input, false, "Dropout on the LoRA branch's input."},
         {"lora_target_modules", input, false, "The linear layers that get adapters; unset, the model family's (query, value for BERT and ViT; q_lin, v_lin for DistilBERT)."},
         {"freeze_layers", input, false,
          "With method freeze: the lowest encoder layers kept fixed, with the embeddings; -1 trains only the head."},
+        {"adapter_type", input, false,
+         "With method adapter: houlsby puts an adapter after each layer's attention output and feed-forward block, "
+         "pfeiffer after the feed-forward block only.",
+         {"houlsby", "pfeiffer"}},
+        {"adapter_reduction_factor", input, false,
+         "With method adapter: the bottleneck is the hidden size divided by this."},
+        {"num_virtual_tokens", input, false,
+         "With method prefix or prompt: how many virtual tokens are trained (they take positions from max_length's)."},
+        {"prefix_projection", input, false,
+         "With method prefix: train the prefix through PEFT's two-layer MLP (exported as its output)."},
+        {"encoder_hidden_size", input, false, "With method prefix and the projection: the MLP's width; 0 takes the "
+                                              "model's hidden size."},
+        {"prompt_tuning_init_text", input, false,
+         "With method prompt: start the prompt as this text's token embeddings, repeated or cut to "
+         "num_virtual_tokens; empty starts it at random."},
         {"early_stopping_patience", eval, false, "Evaluations without improvement before the run stops; 0 never stops early."},
         {"class_weights", opt, false, "balanced weighs each class's loss by n / (classes x its count), for skewed data.",
          {"none", "balanced"}},
+        {"distill_teacher_run", distill, false,
+         "Id of a completed run of this project whose model teaches this one; 0 trains without a teacher. The "
+         "student is the teacher's architecture with student_layers layers, initialised from the teacher's weights."},
+        {"distill_temperature", distill, false,
+         "Temperature softening the teacher's and the student's logits in the distillation loss."},
+        {"distill_alpha", distill, false,
+         "Weight of the soft loss (KL divergence to the teacher, times T squared); 1 - alpha weighs the hard labels' "
+         "cross-entropy."},
+        {"student_layers", distill, false,
+         "Encoder layers of the student, copied evenly spaced from the teacher's (the first and last kept); 0 takes "
+         "half the teacher's."},
         {"image_random_resized_crop", input, false,
          "Images: train on random crops of 8-100% of each image, resized to the model's input."},
         {"image_horizontal_flip", input, false, "Images: mirror a random half of the training images."},

@@ -52,7 +52,8 @@ fs::path modelFolderOf(Project &project, std::int64_t runId)
 // Checkpoint folders hold no tokenizer: it comes from the run's base model.
 fs::path tokenizerFolderOf(Project &project, const RunDetails &run, const fs::path &modelFolder)
 {
-    if (fs::exists(modelFolder / "vocab.txt") || fs::exists(modelFolder / "tokenizer.json"))
+    if (fs::exists(modelFolder / "vocab.txt") || fs::exists(modelFolder / "tokenizer.json")
+        || fs::exists(modelFolder / "sentencepiece.bpe.model"))
         return modelFolder;
     if (!run.modelId)
         throw Error(ErrorKind::NotFound, "run " + std::to_string(run.id) + " lost its base model (for the tokenizer)");

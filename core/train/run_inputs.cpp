@@ -134,7 +134,8 @@ std::string modelSourceOf(Project &project, std::int64_t modelId)
 
 void copyTokenizerFiles(const fs::path &from, const fs::path &to)
 {
-    for (const char *name : {"vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
+    for (const char *name : {"vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                             "sentencepiece.bpe.model"}) {
         std::error_code ec;
         if (!fs::is_regular_file(from / name, ec))
             continue;

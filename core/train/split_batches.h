@@ -20,9 +20,18 @@ class SplitBatches {
 public:
     virtual ~SplitBatches() = default;
 
-    std::int64_t size() const { return static_cast<std::int64_t>(labels().size()); }
-    // Label id per example.
+    std::int64_t size() const { return static_cast<std::int64_t>(lengths().size()); }
+    // Label id per example; empty when the targets are tokens.
     virtual const std::vector<std::int64_t> &labels() const = 0;
+    // Whether batches carry per-token targets (a language model's data,
+    // labels [batch, length] with -100 where no loss is counted) instead of one label per row.
+    virtual bool tokenTargets() const { return false; }
+    // With tokenTargets(): the tokens of a row the loss counts (its mean is over them).
+    virtual std::int64_t targetTokens(std::int64_t row) const
+    {
+        (void)row;
+        return 1;
+    }
     // Per example, its token count (1 for an image): what batches are grouped
     // and evaluation is ordered by.
     virtual const std::vector<std::int64_t> &lengths() const = 0;

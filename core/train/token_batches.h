@@ -14,6 +14,8 @@ public:
 
     const std::vector<std::int64_t> &labels() const override { return mSplit.labels; }
     const std::vector<std::int64_t> &lengths() const override { return mSplit.lengths; }
+    bool tokenTargets() const override { return !mSplit.responseStarts.empty(); }
+    std::int64_t targetTokens(std::int64_t row) const override;
     TensorBatch batch(std::span<const std::int64_t> rows, std::int64_t epoch, c10::Device device) override;
     std::string exampleSize() const override;
 

@@ -105,7 +105,8 @@ bool readSplit(Reader &in, EncodedSplit &split)
 
 void hashTokenizerFiles(Sha256 &key, const fs::path &tokenizerFolder)
 {
-    for (const char *name : {"vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
+    for (const char *name : {"vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                             "sentencepiece.bpe.model"}) {
         std::error_code ec;
         if (!fs::is_regular_file(tokenizerFolder / name, ec))
             continue;

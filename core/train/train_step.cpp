@@ -14,6 +14,15 @@ at::Tensor classificationLoss(const at::Tensor &logits, const at::Tensor &labels
     return at::nll_loss(logProbabilities, labels, classWeights.defined() ? classWeights.to(at::kFloat) : at::Tensor());
 }
 
+at::Tensor causalLmLoss(const at::Tensor &logits, const at::Tensor &labels)
+{
+    // Position t predicts token t + 1, as transformers' ForCausalLMLoss shifts.
+    const std::int64_t length = logits.size(1);
+    const at::Tensor predicted = logits.narrow(1, 0, length - 1).to(at::kFloat).reshape({-1, logits.size(2)});
+    const at::Tensor targets = labels.narrow(1, 1, length - 1).reshape({-1});
+    return at::nll_loss(at::log_softmax(predicted, -1), targets, {}, at::Reduction::Mean, /*ignore_index=*/-100);
+}
+
 at::Tensor balancedClassWeights(const std::vector<std::int64_t> &labels, std::size_t classes)
 {
     std::vector<double> counts(classes, 0.0);
@@ -28,7 +37,9 @@ at::Tensor balancedClassWeights(const std::vector<std::int64_t> &labels, std::si
 double forwardBackward(Classifier &model, const TensorBatch &batch, double lossScale,
                        const at::Tensor &classWeights)
 {
-    const at::Tensor loss = classificationLoss(model.logits(batch), batch.labels, classWeights);
+    const at::Tensor logits = model.logits(batch);
+    const at::Tensor loss = batch.labels.dim() == 2 ? causalLmLoss(logits, batch.labels)
+                                                    : classificationLoss(logits, batch.labels, classWeights);
     (lossScale == 1.0 ? loss : loss * lossScale).backward();
     return loss.item<double>();
 }

@@ -17,11 +17,14 @@
 #include "system/compute_threads.h"
 #include "train/adamw.h"
 #include "train/device_precision.h"
+#include "train/causal_lm_data.h"
+#include "train/distillation.h"
 #include "train/distributed.h"
 #include "train/run_capsule.h"
 #include "train/run_data.h"
 #include "train/run_inputs.h"
 #include "train/run_lock.h"
+#include "train/run_method.h"
 #include "train/evaluator.h"
 #include "train/gradient_accumulator.h"
 #include "train/gradient_buckets.h"
@@ -117,6 +120,7 @@ private:
     std::vector<std::string> mLabels;
     RunData mData;
     ClassifierPtr mModel;
+    std::unique_ptr<Distiller> mDistiller; // distill_teacher_run: the teacher beside the student
     std::unique_ptr<AdamW> mOptimizer;
     std::unique_ptr<GradientBuckets> mWorkerSums; // data-parallel runs
     std::unique_ptr<BatchSampler> mSampler;
@@ -152,11 +156,13 @@ void Trainer::setUp()
         mConfig = mRequest.config;
         validate(mConfig);
         mDatasetName = mRequest.dataset;
+        mModelPath = mRequest.model;
+        if (mConfig.distillTeacherRun > 0) // the teacher's dataset and model folder unless named
+            defaultToTeacher(mProject, mConfig.distillTeacherRun, mDatasetName, mModelPath);
         const auto dataset = findDataset(mProject, mDatasetName);
         if (!dataset)
             throw Error(ErrorKind::NotFound, "no dataset named '" + mDatasetName + "' in " + mProject.folder().string());
         mDatasetId = *dataset;
-        mModelPath = mRequest.model;
     }
     mSource = parseModelSource(mModelPath);
     mDevice = resolveDevice(mConfig.device);
@@ -177,12 +183,19 @@ void Trainer::setUp()
     }
     const bool writes = mRequest.distributed.writes();
 
-    mLabels = datasetLabels(mProject, mDatasetId, mDatasetName);
+    const bool languageModel = mConfig.task == TrainTask::CausalLm;
+    if (!languageModel) // a language model learns the examples' texts, not labels
+        mLabels = datasetLabels(mProject, mDatasetId, mDatasetName);
     ClassifierOptions modelOptions;
     modelOptions.labels = mLabels;
+    modelOptions.causalLm = languageModel;
     modelOptions.seed = static_cast<std::uint64_t>(mConfig.seed);
     modelOptions.device = mDevice;
-    if (mSource.scratch) {
+    if (mConfig.distillTeacherRun > 0) {
+        DistillationStart distillation = startDistillation(mProject, mConfig, modelOptions, mOuterSink);
+        mModel = std::move(distillation.student);
+        mDistiller = std::move(distillation.distiller);
+    } else if (mSource.scratch) {
         mModel = makeScratchClassifier(mSource.configFile, modelOptions);
     } else {
         LoadedClassifier loaded = loadClassifier(mSource.folder, modelOptions);
@@ -190,19 +203,23 @@ void Trainer::setUp()
         for (const auto &name : loaded.initialised)
             mOuterSink.log(LogLevel::Info, "initialised " + name + " (not in the checkpoint)");
     }
-    mData = prepareRunData(mProject, mDatasetId, mDatasetName, mLabels, *mModel, mSource.folder, mConfig);
+    mData = languageModel ? prepareCausalLmData(mProject, mDatasetId, mDatasetName, *mModel, mSource.folder, mConfig)
+                          : prepareRunData(mProject, mDatasetId, mDatasetName, mLabels, *mModel, mSource.folder, mConfig);
     if (mConfig.method == TrainMethod::Freeze)
         mModel->freeze(mConfig.freezeLayers);
     if (mConfig.method == TrainMethod::Lora)
         mOuterSink.log(LogLevel::Info, "LoRA: " + applyLora(mModel->module(), loraConfigOf(mConfig, *mModel)).describe());
+    if (const std::string method = applyRunMethod(*mModel, mConfig, mSource.folder); !method.empty())
+        mOuterSink.log(LogLevel::Info, method);
 
     if (!mRequest.resumeRun && writes) {
         NewRun run;
         run.name = mRequest.runName.empty() ? mDatasetName + " on " + fs::path(mModelPath).filename().string()
                                             : mRequest.runName;
         run.datasetId = mDatasetId;
-        run.modelId = findOrAddModel(mProject, mModelPath, mModel->architecture(), mModel->parameterCount(),
-                                     mModel->configJson().dump());
+        Classifier &base = mDistiller ? mDistiller->teacher() : *mModel; // a student's base is its teacher's folder
+        run.modelId = findOrAddModel(mProject, mModelPath, base.architecture(), base.parameterCount(),
+                                     base.configJson().dump());
         run.configJson = toJson(mConfig).dump();
         run.device = mDevice.str();
         const std::string capsule = makeRunCapsule(mProject, mDatasetId, mModelPath, mDevice.str()).dump();
@@ -272,6 +289,7 @@ void Trainer::setUp()
     }
     accumulation.device = mDevice;
     accumulation.classWeights = mClassWeights;
+    accumulation.distiller = mDistiller.get();
     accumulation.beforeChunk = mRequest.beforeMicroBatch;
     accumulation.onShrink = [this](std::int64_t rows) {
         mState.microBatchRows = rows;
@@ -358,6 +376,8 @@ void Trainer::optimiserStep()
         mSink->metric({mState.step, epoch, "train/loss", meanLoss, wall});
         mSink->metric({mState.step, epoch, "train/learning_rate", lr, wall});
         mSink->metric({mState.step, epoch, "train/grad_norm", mLastGradNorm, wall});
+        if (mDistiller)
+            mDistiller->reportParts(*mSink, mState.step, epoch, wall);
         mState.lossSum = 0;
         mState.lossCount = 0;
     }
@@ -524,6 +544,8 @@ void Trainer::saveFinalModel(const fs::path &modelFolder)
         mergeLora(mModel->module());
     }
     mModel->save(modelFolder);
+    if (const fs::path adapter = saveRunMethodFiles(*mModel, mConfig, mModelPath, modelFolder); !adapter.empty())
+        mSummary.adapterFolder = adapter;
     if (mModel->inputKind() == InputKind::Text)
         copyTokenizerFiles(mSource.folder, modelFolder);
 }

@@ -53,7 +53,8 @@ struct TrainingSummary {
     std::string device;
     std::filesystem::path modelFolder;         // the final model, a Hugging Face folder
     std::filesystem::path adapterFolder;       // method lora: the PEFT adapter (adapter_model.safetensors +
-                                               // adapter_config.json) beside modelFolder, which holds it merged
+                                               // adapter_config.json) beside modelFolder, which holds it merged;
+                                               // prefix, prompt: PEFT's adapter, modelFolder holding the tokens
 };
 
 // Runs (or resumes) a run to its end, a cancel, or a failure. Progress and

@@ -100,9 +100,12 @@ private Q_SLOTS:
             "per_device_eval_batch_size", "gradient_accumulation_steps", "warmup_ratio", "warmup_steps",
             "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon", "max_grad_norm", "lr_scheduler_type", "seed",
             "bf16", "fp16", "eval_strategy", "eval_steps", "save_steps", "save_total_limit", "metric_for_best_model",
-            "load_best_model_at_end", "group_by_length", "logging_steps", "max_length", "padding", "method", "lora_r",
-            "lora_alpha", "lora_dropout", "lora_target_modules", "freeze_layers", "early_stopping_patience",
-            "class_weights", "image_random_resized_crop", "image_horizontal_flip", "image_color_jitter", "device",
+            "load_best_model_at_end", "group_by_length", "logging_steps", "max_length", "padding", "task", "method", "lora_r",
+            "lora_alpha", "lora_dropout", "lora_target_modules", "freeze_layers", "adapter_type",
+            "adapter_reduction_factor", "num_virtual_tokens", "prefix_projection", "encoder_hidden_size",
+            "prompt_tuning_init_text", "early_stopping_patience",
+            "class_weights", "distill_teacher_run", "distill_temperature", "distill_alpha", "student_layers",
+            "image_random_resized_crop", "image_horizontal_flip", "image_color_jitter", "device",
             "threads", "ddp_timeout"};
         QCOMPARE(written.size(), std::size(keys));
         for (const char *key : keys)
@@ -136,6 +139,12 @@ private Q_SLOTS:
         changed.loraAlpha = 32;
         changed.loraDropout = 0.1;
         changed.loraTargetModules = {"query", "key", "value", "dense"};
+        changed.adapterType = AdapterType::Houlsby;
+        changed.adapterReductionFactor = 4;
+        changed.numVirtualTokens = 8;
+        changed.prefixProjection = false;
+        changed.encoderHiddenSize = 128;
+        changed.promptTuningInitText = "classify the sentiment";
         changed.earlyStoppingPatience = 3;
         changed.classWeights = ClassWeights::Balanced;
         changed.device = "cuda:1";

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent reference and golden fixtures for DistilBERT, RoBERTa and GPT-2.
+"""Independent reference and golden fixtures for DistilBERT, RoBERTa, GPT-2 and Llama.
 
 This script regenerates ``tests/text_models/golden/`` next to itself,
 byte-identically on every run:
@@ -7,16 +7,19 @@ byte-identically on every run:
     /usr/bin/python3 tests/text_models/make_text_golden.py
 
 It needs only torch (CPU) and numpy (Debian 12: torch 1.13, numpy 1.24).
-``transformers`` is deliberately NOT used: the three model families are written
+``transformers`` is deliberately NOT used: the four model families are written
 out here from scratch in plain torch, following Hugging Face's
-``modeling_distilbert.py``, ``modeling_roberta.py`` and ``modeling_gpt2.py``
-(transformers 4.4x; see README.md next to this file for what was followed).
-The C++ implementation is later compared against what this script writes.
+``modeling_distilbert.py``, ``modeling_roberta.py``, ``modeling_gpt2.py`` and
+``modeling_llama.py`` (transformers 4.4x; see README.md next to this file for
+what was followed).  llama2.c's run.c forward pass is written out in numpy and
+run on ../shared/data/pretrained_stories260K/stories260K.bin (or
+$FT_SHARED_DIR/data/...), which must be there.  The C++ implementation is
+later compared against what this script writes.
 
 What it writes
 --------------
 golden/<model>/{config.json, model.safetensors}
-    Six tiny checkpoints in Hugging Face format (F32 safetensors, random
+    Eight tiny checkpoints in Hugging Face format (F32 safetensors, random
     weights).  Shape everywhere: vocab 120, hidden 32, 2 layers, 4 heads
     (head_dim 8), max positions 40; labels {"0":"negative","1":"neutral",
     "2":"positive"}.
@@ -35,12 +38,20 @@ golden/<model>/{config.json, model.safetensors}
                             head), bos/eos 119
       tiny-gpt2-lm          GPT2LMHeadModel: the same transformer.* weights
                             (lm_head tied to wte, not stored; no score)
+      tiny-llama            LlamaForSequenceClassification, 2 key/value heads,
+                            intermediate 48, silu, rms_norm_eps 1e-6,
+                            rope_theta 10000, pad 0, bos 1, eos 2
+      tiny-llama-lm         LlamaForCausalLM: the same model.* weights plus
+                            lm_head.weight (stored, untied; no score)
 
 golden/expected.safetensors  (all F32)
       M.last_hidden_state  [B,9,32]  for every model M; positions where
                                      attention_mask is 0 are written as 0
       M.logits             [B,3]     for the classifiers
       tiny-gpt2-lm.logits  [1,9,120] next-token logits at every position
+      tiny-llama-lm.logits [1,9,120] the same for Llama
+      stories260K.logits   [1,12,512] llama2.c's logits for golden.json's
+                                     llama2c.input_ids (also there: greedy ids)
 
 golden/golden.json
     Inputs, expected outputs per row (logits, 8 hidden values, hidden sums),
@@ -54,8 +65,9 @@ with the model's pad id (attention_mask 1 for real tokens, 0 for padding).
 Ids come from one numpy RandomState per family.  DistilBERT rows are
 [CLS]=2 ... [SEP]=3 with ids from 5..119 in between; RoBERTa rows are <s>=0
 ... </s>=2 with ids 5..119; GPT-2 rows are ids from 1..118 (0 is the pad,
-119 bos/eos).  A 1-token encoder row is the CLS/BOS id alone.  GPT-2 has a
-4th row: the 5-token row again, LEFT-padded.
+119 bos/eos); Llama rows are BOS=1 then ids from 3..119.  A 1-token row is
+the CLS/BOS id alone.  GPT-2 and Llama have a 4th row: the 5-token row again,
+LEFT-padded.
 
 Random weights
 --------------
@@ -72,6 +84,9 @@ transposed Conv1D move the outputs far beyond tolerance):
     linear biases                              N(0, 0.1)
     LayerNorm gains                            U(0.5, 1.5)
     LayerNorm biases                           N(0, 0.1)
+    Llama                                      no biases; RMSNorm gains
+                                               U(0.5, 1.5); std x2 for
+                                               gate_proj, score and lm_head
 Values are drawn in float64 and rounded to float32 once; the float32 values
 are the model.
 
@@ -85,10 +100,12 @@ has room (it asserts float32 within a quarter of float32_compute_abs).
 Every row is also run alone, unpadded, and the script asserts that its
 float64 outputs (hidden states at the real positions, logits) equal the
 padded batch's row within 1e-6 -- except GPT-2's left-padded row with HF's
-default position ids, which must differ (see README.md).  Every classifier
+default position ids, which must differ (see README.md; Llama's RoPE is
+relative, so its left-padded row passes).  Every classifier
 row must have a top-1/top-2 logit margin above 0.1.
 """
 
+import hashlib
 import math
 import os
 import sys
@@ -117,6 +134,10 @@ INTERMEDIATE = 64
 MAX_POSITIONS = 40
 SEQ_LEN = 9
 ROW_LENGTHS = [9, 5, 1]
+LLAMA_INTERMEDIATE = 48
+LLAMA_KV_HEADS = 2
+STORIES_LENGTH = 12
+STORIES_GREEDY_STEPS = 20
 
 TOLERANCES = {"float32_compute_abs": 2e-5, "last_hidden_sum_abs": 1e-3, "lm_logits_abs": 1e-4}
 PADDED_VS_ALONE_MAX = 1e-6
@@ -134,6 +155,10 @@ SEED_GPT2 = 4043
 SEED_INPUTS_DISTILBERT = 5101
 SEED_INPUTS_ROBERTA = 5201
 SEED_INPUTS_GPT2 = 5301
+SEED_LLAMA = 4407
+SEED_LLAMA_LM_HEAD = 4408
+SEED_INPUTS_LLAMA = 5401
+SEED_INPUTS_STORIES = 5501
 
 torch.set_num_threads(1)
 torch.use_deterministic_algorithms(True)
@@ -177,6 +202,10 @@ class ParamMaker:
         self._put(prefix + ".weight", self.rs.uniform(0.5, 1.5, size=(n,)))
         self.bias(prefix + ".bias", n)
 
+    def rms_norm(self, prefix, n):
+        """Llama's RMSNorm: a gain, no bias."""
+        self._put(prefix + ".weight", self.rs.uniform(0.5, 1.5, size=(n,)))
+
 
 def to_torch(params, dtype):
     return {name: torch.from_numpy(array.copy()).to(dtype) for name, array in params.items()}
@@ -203,6 +232,7 @@ ACTIVATIONS = {
     "gelu": F.gelu,  # HF GELUActivation: the exact erf form
     "relu": F.relu,
     "gelu_new": gelu_new,
+    "silu": F.silu,  # Llama's SwiGLU gate
 }
 
 
@@ -566,6 +596,323 @@ def gpt2_mask_position_ids(attention_mask):
 
 
 # --------------------------------------------------------------------------
+# Llama (LlamaForSequenceClassification / LlamaForCausalLM)
+# --------------------------------------------------------------------------
+
+LLAMA_PAD, LLAMA_BOS, LLAMA_EOS = 0, 1, 2
+LLAMA_CONFIG = {
+    "architectures": ["LlamaForSequenceClassification"],
+    "attention_bias": False,
+    "attention_dropout": 0.0,
+    "bos_token_id": LLAMA_BOS,
+    "eos_token_id": LLAMA_EOS,
+    "hidden_act": "silu",
+    "hidden_size": HIDDEN,
+    "id2label": ID2LABEL,
+    "initializer_range": 0.02,
+    "intermediate_size": LLAMA_INTERMEDIATE,
+    "label2id": LABEL2ID,
+    "max_position_embeddings": MAX_POSITIONS,
+    "mlp_bias": False,
+    "model_type": "llama",
+    "num_attention_heads": HEADS,
+    "num_hidden_layers": LAYERS,
+    "num_key_value_heads": LLAMA_KV_HEADS,
+    "pad_token_id": LLAMA_PAD,
+    "pretraining_tp": 1,
+    "problem_type": "single_label_classification",
+    "rms_norm_eps": 1e-6,
+    "rope_scaling": None,
+    "rope_theta": 10000.0,
+    "tie_word_embeddings": False,
+    "torch_dtype": "float32",
+    "use_cache": True,
+    "vocab_size": VOCAB,
+}
+LLAMA_LM_CONFIG = {k: v for k, v in LLAMA_CONFIG.items() if k not in ("id2label", "label2id", "problem_type")}
+LLAMA_LM_CONFIG["architectures"] = ["LlamaForCausalLM"]
+LLAMA_SPECIAL = {"pad": LLAMA_PAD, "bos": LLAMA_BOS, "eos": LLAMA_EOS}
+
+
+def llama_head_dim(cfg):
+    return cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
+
+
+def llama_model_params(pm, cfg):
+    d, ff = cfg["hidden_size"], cfg["intermediate_size"]
+    hd = llama_head_dim(cfg)
+    q_out, kv_out = cfg["num_attention_heads"] * hd, cfg["num_key_value_heads"] * hd
+    pm.embedding("model.embed_tokens.weight", cfg["vocab_size"], d)
+    for i in range(cfg["num_hidden_layers"]):
+        L = "model.layers.%d." % i
+        pm.rms_norm(L + "input_layernorm", d)
+        pm.linear(L + "self_attn.q_proj", d, q_out, bias=False)
+        pm.linear(L + "self_attn.k_proj", d, kv_out, bias=False)
+        pm.linear(L + "self_attn.v_proj", d, kv_out, bias=False)
+        pm.linear(L + "self_attn.o_proj", q_out, d, bias=False)
+        pm.rms_norm(L + "post_attention_layernorm", d)
+        pm.linear(L + "mlp.gate_proj", d, ff, scale=2.0, bias=False)
+        pm.linear(L + "mlp.up_proj", d, ff, bias=False)
+        pm.linear(L + "mlp.down_proj", ff, d, bias=False)
+    pm.rms_norm("model.norm", d)
+
+
+def llama_params(cfg, seed):
+    pm = ParamMaker(seed)
+    llama_model_params(pm, cfg)
+    pm.linear("score", cfg["hidden_size"], len(LABELS), scale=2.0, bias=False)
+    return pm.params
+
+
+def llama_lm_params(cfg, seed, head_seed):
+    """The same model.* values as llama_params(cfg, seed), plus lm_head.weight
+    (untied, stored) from a second RandomState."""
+    pm = ParamMaker(seed)
+    llama_model_params(pm, cfg)
+    head = ParamMaker(head_seed)
+    head.linear("lm_head", cfg["hidden_size"], cfg["vocab_size"], scale=2.0, bias=False)
+    pm.params.update(head.params)
+    return pm.params
+
+
+def rms_norm(P, name, x, eps):
+    """LlamaRMSNorm: x * rsqrt(mean(x^2) + eps), then times the weight (HF
+    upcasts to float32 first; here the working dtype is float32 or float64)."""
+    return P[name + ".weight"] * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
+
+
+def rope_tables(position_ids, head_dim, theta, dtype):
+    """LlamaRotaryEmbedding: inv_freq = 1 / theta^(arange(0, hd, 2) / hd),
+    angles position * inv_freq, repeated for both halves (cat(freqs, freqs)).
+    Returns cos, sin [B, 1, T, hd]."""
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64).to(dtype) / head_dim))
+    freqs = position_ids[:, :, None].to(dtype) * inv_freq[None, None, :]
+    emb = torch.cat((freqs, freqs), dim=-1)
+    return emb.cos()[:, None], emb.sin()[:, None]
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def rotate_pairs(x, cos, sin):
+    """llama2.c's RoPE: pairs (x[2i], x[2i+1]) rotated by angle i.  Used only
+    to measure what the wrong convention would change."""
+    half = x.shape[-1] // 2
+    c, s = cos[..., :half], sin[..., :half]
+    even, odd = x[..., 0::2], x[..., 1::2]
+    return torch.stack((even * c - odd * s, even * s + odd * c), dim=-1).flatten(-2)
+
+
+def llama_forward(P, cfg, input_ids, attention_mask, position_ids=None, head="score", variant=None):
+    """head: "score" (sequence classification, pooled at the last non-pad
+    token), "lm" (lm_head, or embed_tokens when tie_word_embeddings, at every
+    position) or None.  position_ids default to arange(T) for every row, as
+    HF's LlamaModel does.  variant names a deliberate mistake, only to measure
+    what the fixtures catch: "rope_pairs", "kv_tiled", "no_padding_mask",
+    "gate_up_swapped"."""
+    act = ACTIVATIONS[cfg["hidden_act"]]
+    heads, kv_heads = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    hd = llama_head_dim(cfg)
+    eps = cfg["rms_norm_eps"]
+    B, T = input_ids.shape
+    dtype = P["model.embed_tokens.weight"].dtype
+    if position_ids is None:
+        position_ids = torch.arange(T).unsqueeze(0).expand(B, T)
+    cos, sin = rope_tables(position_ids, hd, cfg["rope_theta"], dtype)
+    # The 4-D mask HF builds: finfo.min above the diagonal and at padded keys,
+    # 0 elsewhere, added to the scores.
+    allowed = torch.tril(torch.ones(T, T, dtype=torch.bool)).view(1, 1, T, T)
+    if variant != "no_padding_mask":
+        allowed = allowed & (attention_mask[:, None, None, :] != 0)
+    mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)
+    x = F.embedding(input_ids, P["model.embed_tokens.weight"])
+    for i in range(cfg["num_hidden_layers"]):
+        L = "model.layers.%d." % i
+        # LlamaAttention (eager): q, k, v; RoPE on q and k; repeat_kv; scores
+        # / sqrt(head_dim) + mask; softmax; @ v; o_proj.
+        h = rms_norm(P, L + "input_layernorm", x, eps)
+        q = linear(P, L + "self_attn.q_proj", h).view(B, T, heads, hd).transpose(1, 2)
+        k = linear(P, L + "self_attn.k_proj", h).view(B, T, kv_heads, hd).transpose(1, 2)
+        v = linear(P, L + "self_attn.v_proj", h).view(B, T, kv_heads, hd).transpose(1, 2)
+        if variant == "rope_pairs":
+            q, k = rotate_pairs(q, cos, sin), rotate_pairs(k, cos, sin)
+        else:
+            q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        # repeat_kv: query head j reads key/value head j // (heads / kv_heads).
+        if variant == "kv_tiled":
+            k, v = k.repeat(1, heads // kv_heads, 1, 1), v.repeat(1, heads // kv_heads, 1, 1)
+        else:
+            k = k.repeat_interleave(heads // kv_heads, dim=1)
+            v = v.repeat_interleave(heads // kv_heads, dim=1)
+        scores = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(hd) + mask
+        probs = torch.softmax(scores, dim=-1)
+        x = x + linear(P, L + "self_attn.o_proj", merge_heads(torch.matmul(probs, v)))
+        # LlamaMLP (SwiGLU): down(act(gate(h)) * up(h)).
+        h = rms_norm(P, L + "post_attention_layernorm", x, eps)
+        gate, up = linear(P, L + "mlp.gate_proj", h), linear(P, L + "mlp.up_proj", h)
+        if variant == "gate_up_swapped":
+            gate, up = up, gate
+        x = x + linear(P, L + "mlp.down_proj", act(gate) * up)
+    x = rms_norm(P, "model.norm", x, eps)
+    out = {"last_hidden_state": x}
+    if head == "score":
+        all_logits = F.linear(x, P["score.weight"])
+        idx = gpt2_last_non_pad(input_ids, cfg["pad_token_id"])  # the same rule as GPT-2's
+        out["logits"] = all_logits[torch.arange(B), idx]
+        out["pooled_index"] = idx
+    elif head == "lm":
+        lm_head = "model.embed_tokens.weight" if cfg["tie_word_embeddings"] else "lm_head.weight"
+        out["lm_logits"] = F.linear(x, P[lm_head])
+    return out
+
+
+# --------------------------------------------------------------------------
+# llama2.c (stories260K.bin), its own forward pass
+# --------------------------------------------------------------------------
+
+STORIES_SHA256 = "9414d5a285453a7eab631713d171753232c978f6f97654211469aff8be93c8d6"
+STORIES_RMS_EPS = 1e-5  # run.c's rmsnorm
+
+
+def stories260k_path():
+    shared = os.environ.get("FT_SHARED_DIR", os.path.join(HERE, os.pardir, os.pardir, os.pardir, "shared"))
+    return os.path.join(shared, "data", "pretrained_stories260K", "stories260K.bin")
+
+
+def read_llama2c(path):
+    """A llama2.c "version 0" checkpoint: 7 int32 (dim, hidden_dim, n_layers,
+    n_heads, n_kv_heads, vocab_size (negative: unshared classifier), seq_len),
+    then float32 arrays in run.c's memory_map_weights order."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert hashlib.sha256(data).hexdigest() == STORIES_SHA256, path
+    dim, hidden, layers, heads, kv_heads, vocab, seq_len = (int(v) for v in np.frombuffer(data[:28], dtype="<i4"))
+    shared = vocab > 0
+    vocab = abs(vocab)
+    head_size = dim // heads
+    kv_dim = dim * kv_heads // heads
+    floats_ = np.frombuffer(data[28:], dtype="<f4")
+    W, at = {}, 0
+
+    def take(name, *shape):
+        nonlocal at
+        n = int(np.prod(shape))
+        W[name] = floats_[at:at + n].reshape(shape)
+        at += n
+
+    take("token_embedding", vocab, dim)
+    take("rms_att", layers, dim)
+    take("wq", layers, dim, dim)
+    take("wk", layers, kv_dim, dim)
+    take("wv", layers, kv_dim, dim)
+    take("wo", layers, dim, dim)
+    take("rms_ffn", layers, dim)
+    take("w1", layers, hidden, dim)
+    take("w2", layers, dim, hidden)
+    take("w3", layers, hidden, dim)
+    take("rms_final", dim)
+    at += 2 * seq_len * head_size // 2  # freq_cis_real, freq_cis_imag: unused
+    if not shared:
+        take("wcls", vocab, dim)
+    assert at == floats_.size, (at, floats_.size)
+    header = {"dim": dim, "hidden_dim": hidden, "n_layers": layers, "n_heads": heads, "n_kv_heads": kv_heads,
+              "vocab_size": vocab, "seq_len": seq_len, "shared_classifier": shared}
+    return header, W
+
+
+class Llama2c:
+    """run.c's transformer, token by token with its key/value cache, in
+    `dtype` (numpy float64 or float32): RMSNorm eps 1e-5, RoPE on interleaved
+    pairs (q[2i], q[2i+1]) with freq 1 / 10000^(2i' / head_size) where 2i' is
+    the index within the head, head h reading key/value head h // (n_heads /
+    n_kv_heads), SwiGLU w2(silu(w1 x) * w3 x), classifier = token embedding
+    when shared."""
+
+    def __init__(self, header, W, dtype):
+        self.h = header
+        self.W = {k: v.astype(dtype) for k, v in W.items()}
+        self.dtype = dtype
+        if "wcls" not in self.W:
+            self.W["wcls"] = self.W["token_embedding"]
+
+    def rmsnorm(self, x, w):
+        ss = np.mean(x * x) + self.dtype(STORIES_RMS_EPS)
+        return w * (x * (self.dtype(1.0) / np.sqrt(ss)))
+
+    def logits(self, ids):
+        """Next-token logits [len(ids), vocab], feeding the tokens one by one
+        from an empty cache (run.c's forward(token, pos) for pos = 0, 1, ...)."""
+        h = self.h
+        dim, hs = h["dim"], h["dim"] // h["n_heads"]
+        kv_mul = h["n_heads"] // h["n_kv_heads"]
+        W, dt = self.W, self.dtype
+        keys = [[] for _ in range(h["n_layers"])]
+        values = [[] for _ in range(h["n_layers"])]
+        out = []
+        for pos, token in enumerate(ids):
+            x = W["token_embedding"][token].copy()
+            for l in range(h["n_layers"]):
+                xb = self.rmsnorm(x, W["rms_att"][l])
+                q, k, v = W["wq"][l] @ xb, W["wk"][l] @ xb, W["wv"][l] @ xb
+                for vec in (q, k):
+                    for i in range(0, vec.size, 2):
+                        freq = dt(1.0) / dt(10000.0) ** (dt(i % hs) / dt(hs))
+                        val = dt(pos) * freq
+                        fcr, fci = np.cos(val), np.sin(val)
+                        v0, v1 = vec[i], vec[i + 1]
+                        vec[i], vec[i + 1] = v0 * fcr - v1 * fci, v0 * fci + v1 * fcr
+                keys[l].append(k)
+                values[l].append(v)
+                att_out = np.zeros(dim, dtype=dt)
+                for head in range(h["n_heads"]):
+                    kv = (head // kv_mul) * hs
+                    qh = q[head * hs:(head + 1) * hs]
+                    scores = np.array([qh @ kt[kv:kv + hs] for kt in keys[l]], dtype=dt) / np.sqrt(dt(hs))
+                    scores = np.exp(scores - scores.max())
+                    scores /= scores.sum()
+                    att_out[head * hs:(head + 1) * hs] = sum(a * vt[kv:kv + hs] for a, vt in zip(scores, values[l]))
+                x = x + W["wo"][l] @ att_out
+                xb = self.rmsnorm(x, W["rms_ffn"][l])
+                h1, h3 = W["w1"][l] @ xb, W["w3"][l] @ xb
+                x = x + W["w2"][l] @ ((h1 / (dt(1.0) + np.exp(-h1))) * h3)
+            out.append(W["wcls"] @ self.rmsnorm(x, W["rms_final"]))
+        return np.stack(out)
+
+
+def permute_rope_rows(w, n_heads):
+    """transformers' convert_llama_weights_to_hf.py permute: each head's rows
+    from llama2.c's interleaved pairs to HF's halves."""
+    rows, cols = w.shape
+    return w.reshape(n_heads, rows // n_heads // 2, 2, cols).transpose(0, 2, 1, 3).reshape(rows, cols)
+
+
+def llama2c_as_hf(header, W):
+    """The HF config and tensors the C++ converter writes (float32)."""
+    cfg = {"hidden_size": header["dim"], "intermediate_size": header["hidden_dim"],
+           "num_hidden_layers": header["n_layers"], "num_attention_heads": header["n_heads"],
+           "num_key_value_heads": header["n_kv_heads"], "vocab_size": header["vocab_size"],
+           "hidden_act": "silu", "rms_norm_eps": STORIES_RMS_EPS, "rope_theta": 10000.0,
+           "tie_word_embeddings": header["shared_classifier"]}
+    P = {"model.embed_tokens.weight": W["token_embedding"], "model.norm.weight": W["rms_final"]}
+    for l in range(header["n_layers"]):
+        L = "model.layers.%d." % l
+        P[L + "input_layernorm.weight"] = W["rms_att"][l]
+        P[L + "self_attn.q_proj.weight"] = permute_rope_rows(W["wq"][l], header["n_heads"])
+        P[L + "self_attn.k_proj.weight"] = permute_rope_rows(W["wk"][l], header["n_kv_heads"])
+        P[L + "self_attn.v_proj.weight"] = W["wv"][l]
+        P[L + "self_attn.o_proj.weight"] = W["wo"][l]
+        P[L + "post_attention_layernorm.weight"] = W["rms_ffn"][l]
+        P[L + "mlp.gate_proj.weight"] = W["w1"][l]
+        P[L + "mlp.down_proj.weight"] = W["w2"][l]
+        P[L + "mlp.up_proj.weight"] = W["w3"][l]
+    if "wcls" in W:
+        P["lm_head.weight"] = W["wcls"]
+    return cfg, P
+
+
+# --------------------------------------------------------------------------
 # Inputs
 # --------------------------------------------------------------------------
 
@@ -585,6 +932,12 @@ def encoder_rows(seed, first, last, low, high):
 def gpt2_rows(seed, low, high):
     rs = np.random.RandomState(seed)
     return [[int(t) for t in rs.randint(low, high + 1, size=n)] for n in ROW_LENGTHS]
+
+
+def bos_rows(seed, bos, low, high):
+    """Rows of ROW_LENGTHS tokens: bos, then (n - 1) ids from [low, high]."""
+    rs = np.random.RandomState(seed)
+    return [[bos] + [int(t) for t in rs.randint(low, high + 1, size=n - 1)] for n in ROW_LENGTHS]
 
 
 def pad_batch(rows, pad_id, sides):
@@ -697,6 +1050,84 @@ def check_rows(name, records, worst, skip_alone=()):
     assert worst["hidden"] < TOLERANCES["float32_compute_abs"] / 4, (name, worst)
     assert worst.get("logits", 0.0) < TOLERANCES["float32_compute_abs"] / 4, (name, worst)
     assert worst["hidden_sum"] < TOLERANCES["last_hidden_sum_abs"] / 10, (name, worst)
+
+
+def lm_row(o64, lm64):
+    """golden.json's row of an LM: hidden-state and per-position logit summaries."""
+    T = lm64.shape[0]
+    return {
+        "hidden_position": T - 1,
+        "last_hidden_first8": floats(o64["last_hidden_state"][0, T - 1, :8]),
+        "last_hidden_sum": float(o64["last_hidden_state"][0].sum()),
+        "last_hidden_abs_sum": float(o64["last_hidden_state"][0].abs().sum()),
+        "lm_logits_first8": [floats(lm64[t, :8]) for t in range(T)],
+        "lm_logits_argmax": [int(lm64[t].argmax()) for t in range(T)],
+        "lm_logits_max": [float(lm64[t].max()) for t in range(T)],
+        "lm_logits_logsumexp": [float(torch.logsumexp(lm64[t], 0)) for t in range(T)],
+        "lm_logits_sum": [float(lm64[t].sum()) for t in range(T)],
+    }
+
+
+def stories260k_record(expected):
+    """llama2.c's own forward on stories260K.bin (read from ../shared, not
+    copied): logits for a fixed sequence, greedy ids from BOS, and the check
+    that HF's convention on the permuted weights gives the same numbers."""
+    path = stories260k_path()
+    if not os.path.exists(path):
+        sys.exit("%s not found: set FT_SHARED_DIR to the shared fixtures folder" % path)
+    header, W = read_llama2c(path)
+    rs = np.random.RandomState(SEED_INPUTS_STORIES)
+    ids = [LLAMA_BOS] + [int(t) for t in rs.randint(3, header["vocab_size"], size=STORIES_LENGTH - 1)]
+    ref64, ref32 = Llama2c(header, W, np.float64), Llama2c(header, W, np.float32)
+    logits64 = ref64.logits(ids)
+    diff32 = float(np.abs(ref32.logits(ids).astype(np.float64) - logits64).max())
+    assert diff32 < TOLERANCES["lm_logits_abs"] / 4, diff32
+    # Greedy from BOS, the whole sequence again at every step (run.c with
+    # temperature 0 feeds one token at a time; the cache gives the same numbers).
+    greedy, margins = [LLAMA_BOS], []
+    for _ in range(STORIES_GREEDY_STEPS):
+        last = ref64.logits(greedy)[-1]
+        top2 = np.sort(last)[-2:]
+        margins.append(float(top2[1] - top2[0]))
+        greedy.append(int(last.argmax()))
+    assert ref32.logits(greedy[:-1]).argmax(-1).tolist() == greedy[1:]
+    assert min(margins) > 10 * TOLERANCES["lm_logits_abs"], min(margins)
+    # Cross-check: the converted (permuted) weights through this script's HF
+    # forward give llama2.c's numbers; unpermuted, they do not.
+    cfg, P = llama2c_as_hf(header, W)
+    ids_t = torch.tensor([ids])
+    with torch.no_grad():
+        hf = llama_forward(to_torch(P, torch.float64), cfg, ids_t, torch.ones_like(ids_t), head="lm")["lm_logits"][0]
+        hf_gap = float((hf - torch.from_numpy(logits64)).abs().max())
+        assert hf_gap < 1e-9, hf_gap
+        unpermuted = dict(P)
+        for l in range(header["n_layers"]):
+            unpermuted["model.layers.%d.self_attn.q_proj.weight" % l] = W["wq"][l]
+            unpermuted["model.layers.%d.self_attn.k_proj.weight" % l] = W["wk"][l]
+        raw = llama_forward(to_torch(unpermuted, torch.float64), cfg, ids_t, torch.ones_like(ids_t),
+                            head="lm")["lm_logits"][0]
+        unpermuted_gap = float((raw - torch.from_numpy(logits64)).abs().max())
+        assert unpermuted_gap > 1e-2, unpermuted_gap
+    expected["stories260K.logits"] = logits64[None].astype(np.float32)
+    return {
+        "file": "../shared/data/pretrained_stories260K/stories260K.bin (FT_SHARED_DIR/data/...; read, not copied)",
+        "sha256": STORIES_SHA256,
+        "header": header,
+        "note": ("llama2.c's run.c forward (interleaved RoPE pairs, rmsnorm eps 1e-5, classifier = token "
+                 "embedding), written in numpy in make_text_golden.py, token by token. input_ids: BOS then "
+                 "ids from 3..511; logits for every position in expected.safetensors as stories260K.logits "
+                 "[1,%d,512]. greedy_ids: BOS and %d argmax steps, the whole sequence recomputed each step." %
+                 (STORIES_LENGTH, STORIES_GREEDY_STEPS)),
+        "input_ids": [ids],
+        "expected_tensors": ["stories260K.logits"],
+        "lm_logits_argmax": [int(v) for v in logits64.argmax(-1)],
+        "lm_logits_max": [float(v) for v in logits64.max(-1)],
+        "greedy_ids": greedy,
+        "greedy_top1_top2_margins": [sig(m) for m in margins],
+        "float32_vs_float64_max_abs_diff": {"lm_logits": sig(diff32)},
+        "hf_convention_on_permuted_weights_max_abs_diff": sig(hf_gap),
+        "hf_convention_on_unpermuted_weights_max_abs_diff": sig(unpermuted_gap),
+    }
 
 
 # --------------------------------------------------------------------------
@@ -871,19 +1302,92 @@ def main():
               "(not stored), no bias. Golden: next-token logits at every position of one unpadded sequence "
               "(tiny-gpt2's row 0), full tensor in expected.safetensors as tiny-gpt2-lm.logits [1,9,120].")
     e["expected_tensors"] = ["tiny-gpt2-lm.last_hidden_state", "tiny-gpt2-lm.logits"]
-    e["rows"] = [{
-        "hidden_position": SEQ_LEN - 1,
-        "last_hidden_first8": floats(o64["last_hidden_state"][0, SEQ_LEN - 1, :8]),
-        "last_hidden_sum": float(o64["last_hidden_state"][0].sum()),
-        "last_hidden_abs_sum": float(o64["last_hidden_state"][0].abs().sum()),
-        "lm_logits_first8": [floats(lm64[t, :8]) for t in range(SEQ_LEN)],
-        "lm_logits_argmax": [int(lm64[t].argmax()) for t in range(SEQ_LEN)],
-        "lm_logits_max": [float(lm64[t].max()) for t in range(SEQ_LEN)],
-        "lm_logits_logsumexp": [float(torch.logsumexp(lm64[t], 0)) for t in range(SEQ_LEN)],
-        "lm_logits_sum": [float(lm64[t].sum()) for t in range(SEQ_LEN)],
-    }]
+    e["rows"] = [lm_row(o64, lm64)]
     e["float32_vs_float64_max_abs_diff"] = {"hidden": sig(h_diff), "lm_logits": sig(lm_diff)}
     models["tiny-gpt2-lm"] = e
+
+    # ---------------- Llama ----------------
+    # Rows start with BOS (1), as Llama's tokenizer writes them, then ids from
+    # 3..119; row 3 is row 1 again, LEFT-padded.
+    l_rows = bos_rows(SEED_INPUTS_LLAMA, LLAMA_BOS, 3, VOCAB - 1)
+    l_rows.append(list(l_rows[1]))
+    l_sides = ["right"] * len(ROW_LENGTHS) + ["left"]
+    l_ids, l_mask = pad_batch(l_rows, LLAMA_PAD, l_sides)
+    l_params = llama_params(LLAMA_CONFIG, SEED_LLAMA)
+    llm_params = llama_lm_params(LLAMA_LM_CONFIG, SEED_LLAMA, SEED_LLAMA_LM_HEAD)
+    for k, v in l_params.items():
+        if k.startswith("model."):
+            assert np.array_equal(v, llm_params[k]), k
+    assert set(l_params) - set(llm_params) == {"score.weight"}
+    assert set(llm_params) - set(l_params) == {"lm_head.weight"}
+    write_checkpoint("tiny-llama", LLAMA_CONFIG, l_params)
+    write_checkpoint("tiny-llama-lm", LLAMA_LM_CONFIG, llm_params)
+
+    left = len(l_rows) - 1
+    records, worst, o64 = evaluate("tiny-llama", llama_forward, l_params, LLAMA_CONFIG, l_rows, l_ids, l_mask,
+                                   gpt2_pos, expected)
+    # RoPE is relative: the left-padded row at positions 4..8 (HF's default
+    # arange) equals the row alone at 0..4, so every row passes padded-vs-alone.
+    check_rows("tiny-llama", records, worst)
+    for b, rec in enumerate(records):
+        rec["pooled_index"] = int(o64["pooled_index"][b])
+    assert [r["pooled_index"] for r in records] == [8, 4, 0, 8]
+    assert max(abs(a - b) for a, b in zip(records[left]["logits"], records[1]["logits"])) < 1e-12
+    assert len({r["argmax_label"] for r in records[:3]}) == 3
+    records[left]["note"] = (
+        "Left-padded copy of row 1, at HF's default position_ids arange(9) (tokens at 4..8). RoPE depends only "
+        "on relative positions, so its outputs equal row 1's (up to rounding), unlike GPT-2's.")
+    # What the fixtures catch: the largest logit change of each mistake, over the rows.
+    mistakes = {}
+    t64 = to_torch(l_params, torch.float64)
+    with torch.no_grad():
+        for variant in ("rope_pairs", "kv_tiled", "no_padding_mask", "gate_up_swapped", "rope_theta_500000",
+                        "rms_norm_eps_1e-5"):
+            cfg = dict(LLAMA_CONFIG)
+            if variant == "rope_theta_500000":
+                cfg["rope_theta"] = 500000.0
+            if variant == "rms_norm_eps_1e-5":
+                cfg["rms_norm_eps"] = 1e-5
+            kw = {"variant": variant} if variant in ("rope_pairs", "kv_tiled", "no_padding_mask",
+                                                     "gate_up_swapped") else {}
+            wrong = llama_forward(t64, cfg, torch.tensor(l_ids), torch.tensor(l_mask), **kw)["logits"]
+            mistakes[variant] = sig(float((wrong - o64["logits"]).abs().max()))
+    for variant, change in mistakes.items():
+        if variant != "rms_norm_eps_1e-5":  # not pinned: the RMS inputs are far above eps
+            assert change > 50 * TOLERANCES["float32_compute_abs"], (variant, change)
+    e = entry("tiny-llama", LLAMA_CONFIG, l_params, LLAMA_SPECIAL, l_ids, l_mask, l_sides,
+              "LlamaForSequenceClassification; 4 query heads, 2 key/value heads (each read by 2 query heads); "
+              "score (no bias) at the last non-pad token: argmax over positions of arange(9) * (input_ids != "
+              "pad_token_id). hidden_position is that index.")
+    e["inputs"]["position_ids"] = "arange(9) for every row (HF default; the attention mask does not change them)"
+    e["rows"] = records
+    e["float32_vs_float64_max_abs_diff"] = {k: sig(v) for k, v in sorted(worst.items())}
+    e["max_abs_logit_change_of_mistakes"] = mistakes
+    models["tiny-llama"] = e
+
+    # LlamaForCausalLM: one sequence (row 0, no padding), logits at every position.
+    lm_ids, lm_mask = [l_ids[0]], [l_mask[0]]
+    assert all(lm_mask[0])
+    o64, o32 = run(llama_forward, llm_params, LLAMA_LM_CONFIG, lm_ids, lm_mask, head="lm")
+    lm64 = o64["lm_logits"][0]
+    lm_diff = float((o32["lm_logits"][0].double() - lm64).abs().max())
+    h_diff = float((o32["last_hidden_state"].double() - o64["last_hidden_state"]).abs().max())
+    assert lm_diff < TOLERANCES["lm_logits_abs"] / 10 and h_diff < TOLERANCES["float32_compute_abs"] / 4
+    same = float((o64["last_hidden_state"][0] - expected["tiny-llama.last_hidden_state"][0]).abs().max())
+    assert same < 1e-6, same  # equals tiny-llama's row 0 (up to the float32 rounding of the stored copy)
+    expected["tiny-llama-lm.last_hidden_state"] = masked_hidden(o64, lm_mask)
+    expected["tiny-llama-lm.logits"] = o64["lm_logits"].to(torch.float32).numpy()
+    e = entry("tiny-llama-lm", LLAMA_LM_CONFIG, llm_params, LLAMA_SPECIAL, lm_ids, lm_mask, ["right"],
+              "LlamaForCausalLM: tiny-llama's model.* weights plus lm_head.weight (stored; tie_word_embeddings "
+              "false), no bias. Golden: next-token logits at every position of one unpadded sequence "
+              "(tiny-llama's row 0), full tensor in expected.safetensors as tiny-llama-lm.logits [1,9,120].")
+    e["expected_tensors"] = ["tiny-llama-lm.last_hidden_state", "tiny-llama-lm.logits"]
+    e["rows"] = [lm_row(o64, lm64)]
+    e["float32_vs_float64_max_abs_diff"] = {"hidden": sig(h_diff), "lm_logits": sig(lm_diff)}
+    models["tiny-llama-lm"] = e
+
+    # ---------------- llama2.c: stories260K.bin ----------------
+    stories = stories260k_record(expected)
 
     # Sanity: nothing stored is NaN or infinite (padding positions are 0).
     for name in expected:
@@ -896,17 +1400,19 @@ def main():
     golden = {
         "format_version": 1,
         "about": (
-            "Golden fixtures for DistilBERT, RoBERTa and GPT-2 text models made by "
+            "Golden fixtures for DistilBERT, RoBERTa, GPT-2 and Llama text models made by "
             "tests/text_models/make_text_golden.py with an independent plain-torch reimplementation of Hugging "
             "Face's DistilBertForSequenceClassification, DistilBertModel (MaskedLM checkpoint), "
-            "RobertaForSequenceClassification, GPT2ForSequenceClassification and GPT2LMHeadModel (transformers "
-            "itself not used). Expected values are computed in float64 from the stored float32 weights. "
+            "RobertaForSequenceClassification, GPT2ForSequenceClassification, GPT2LMHeadModel, "
+            "LlamaForSequenceClassification and LlamaForCausalLM (transformers itself not used), and llama2.c's "
+            "run.c forward on ../shared's stories260K.bin (llama2c). Expected values are computed in float64 "
+            "from the stored float32 weights. "
             "models.M.rows[b] describes row b of models.M.inputs: logits, last_hidden_first8 (the last hidden "
-            "state at hidden_position: 0 for encoders, the pooled index for GPT-2), last_hidden_sum and "
+            "state at hidden_position: 0 for encoders, the pooled index for GPT-2 and Llama), last_hidden_sum and "
             "last_hidden_abs_sum over the real (attention_mask 1) positions. expected.safetensors holds "
-            "M.last_hidden_state [B,9,32] (0 at padding positions), M.logits [B,3] and tiny-gpt2-lm.logits "
-            "[1,9,120], as float32. Regenerate with /usr/bin/python3 tests/text_models/make_text_golden.py; "
-            "see tests/text_models/README.md."),
+            "M.last_hidden_state [B,9,32] (0 at padding positions), M.logits [B,3], tiny-gpt2-lm.logits and "
+            "tiny-llama-lm.logits [1,9,120] and stories260K.logits [1,12,512], as float32. Regenerate with "
+            "/usr/bin/python3 tests/text_models/make_text_golden.py; see tests/text_models/README.md."),
         "generator": {
             "script": "tests/text_models/make_text_golden.py",
             "python": "%d.%d" % sys.version_info[:2],
@@ -920,10 +1426,11 @@ def main():
                                     "forward pass vs these float64 values"),
             "last_hidden_sum_abs": "last_hidden_sum and last_hidden_abs_sum (sums over up to 288 values)",
             "lm_logits_abs": ("tiny-gpt2-lm next-token logits (|logit| up to about 19, a 32-term dot product with "
-                              "the tied N(0, 1) embeddings)"),
+                              "the tied N(0, 1) embeddings); also tiny-llama-lm and stories260K.logits"),
         },
         "expected_safetensors_keys": sorted(expected),
         "models": models,
+        "llama2c": stories,
         "sha256": {f: sha256(os.path.join(OUT, f)) for f in files},
     }
     write_bytes(os.path.join(OUT, "golden.json"), json_bytes(golden))

@@ -3,22 +3,30 @@
 // as bars, the verdict names the top class, and every wordpiece appears
 // shaded by its word's occlusion importance. An image classifier's folder
 // switches it to images: a dropped file is classified as ImagePredictor does,
-// with the occlusion map over it, and an unreadable file is named.
+// with the occlusion map over it, and an unreadable file is named. A
+// language model's folder switches it to generation: a prompt is continued
+// as TextGenerator continues it, sampling is seeded, and Stop ends it early.
 #include "infer/image_predictor.h"
 #include "infer/occlusion.h"
 #include "infer/predictor.h"
+#include "infer/text_generation.h"
 #include "labelling/balancechart.h"
+#include "models/llama2c_convert.h"
+#include "runs/generationplayground.h"
 #include "runs/imageplayground.h"
 #include "runs/playground.h"
+#include "tempproject.h"
 #include "testregistry.h"
 #include "uitesthelpers.h"
 
 #include <QCheckBox>
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QLabel>
 #include <QPainter>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -207,6 +215,60 @@ private Q_SLOTS:
         QDragEnterEvent enter(view.rect().center(), Qt::CopyAction, &web, Qt::LeftButton, Qt::NoModifier);
         QApplication::sendEvent(view.canvas(), &enter);
         QVERIFY(!enter.isAccepted());
+    }
+
+    void continueAPrompt()
+    {
+        QTemporaryDir dir;
+        const std::filesystem::path model = ft::test::toPath(dir.filePath(QStringLiteral("stories260K")));
+        convertLlama2c(std::filesystem::path(FT_SHARED_DIR) / "data" / "pretrained_stories260K" / "stories260K.bin",
+                       model);
+        Playground playground;
+        playground.resize(700, 560);
+        playground.show();
+        playground.setModelFolder(model, QStringLiteral("stories260K"));
+        QTRY_VERIFY(playground.isReady());
+        QCOMPARE(int(playground.mode()), int(Playground::Mode::Generation));
+        GenerationPlayground *view = playground.generationPlayground();
+        QVERIFY(view->isVisible());
+        QVERIFY(!playground.input()->isVisible());
+        QVERIFY(!view->generateButton()->isEnabled()); // no prompt yet
+        QVERIFY(!view->topP()->isEnabled());           // greedy: top-p has no say
+
+        QTest::keyClicks(view->prompt(), QStringLiteral("Once upon a time"));
+        view->maxNewTokens()->setValue(12);
+        QSignalSpy generated(view, &GenerationPlayground::generated);
+        QTest::mouseClick(view->generateButton(), Qt::LeftButton);
+        QTRY_COMPARE(generated.count(), 1);
+        const TextGenerator reference(model);
+        GenerationOptions options;
+        options.maxNewTokens = 12;
+        const GeneratedText expected = reference.generate("Once upon a time", options);
+        QCOMPARE(view->output()->toPlainText(), QString::fromStdString(expected.text));
+        QVERIFY2(view->status()->text().contains(QStringLiteral("12 tokens")), qPrintable(view->status()->text()));
+        QVERIFY(view->status()->text().contains(QStringLiteral("token limit")));
+        playground.grab().save(ft::test::artifactPath(QStringLiteral("playground-generation.png")));
+
+        // Sampling: the same seed gives the same text.
+        view->temperature()->setValue(1.0);
+        QVERIFY(view->topP()->isEnabled());
+        view->topP()->setValue(0.9);
+        view->seed()->setValue(7);
+        QStringList sampled;
+        for (int run = 0; run < 2; ++run) {
+            QTest::mouseClick(view->generateButton(), Qt::LeftButton);
+            QTRY_COMPARE(generated.count(), 2 + run);
+            sampled << view->output()->toPlainText();
+        }
+        QCOMPARE(sampled[1], sampled[0]);
+
+        // Stop ends a long generation early.
+        view->maxNewTokens()->setValue(4000);
+        QTest::mouseClick(view->generateButton(), Qt::LeftButton);
+        QVERIFY(view->stopButton()->isEnabled());
+        QTest::mouseClick(view->stopButton(), Qt::LeftButton);
+        QTRY_COMPARE(generated.count(), 4);
+        QVERIFY2(view->status()->text().contains(QStringLiteral("stopped")), qPrintable(view->status()->text()));
     }
 
     void badModelIsReported()

@@ -6,6 +6,7 @@
 #include "data/sample_dataset.h"
 #include "runs/rundialog.h"
 #include "runs/runqueue.h"
+#include "store/catalog.h"
 #include "store/datasets.h"
 #include "store/project.h"
 #include "store/runs.h"

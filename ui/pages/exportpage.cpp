@@ -99,7 +99,7 @@ ExportPage::ExportPage(QWidget *parent)
 {
     // Short labels keep the page narrow; the tooltip says the rest.
     const QMap<ExportFormat, QString> labels{{ExportFormat::HuggingFace, tr("Hugging Face folder")},
-                                             {ExportFormat::Peft, tr("PEFT LoRA adapter")},
+                                             {ExportFormat::Peft, tr("PEFT adapter (LoRA, prefix, prompt)")},
                                              {ExportFormat::Merged, tr("LoRA merged into full weights")},
                                              {ExportFormat::TorchScript, tr("TorchScript")},
                                              {ExportFormat::Onnx, tr("ONNX, float32")},

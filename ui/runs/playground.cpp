@@ -4,6 +4,7 @@
 #include "infer/image_predictor.h"
 #include "labelling/balancechart.h"
 #include "models/model_family.h"
+#include "runs/generationplayground.h"
 #include "runs/imageplayground.h"
 #include "text/tokenizer.h"
 
@@ -75,32 +76,39 @@ Playground::~Playground()
 
 bool Playground::isReady() const
 {
-    return mImageMode ? mImage->isReady() : mReady;
+    return mMode == Mode::Image ? mImage->isReady() : mMode == Mode::Generation ? mGeneration->isReady() : mReady;
 }
 
 bool Playground::isBusy() const
 {
-    return mBusy || (mImageMode && mImage->isBusy());
+    return mBusy || (mMode == Mode::Image && mImage->isBusy())
+           || (mMode == Mode::Generation && mGeneration->isBusy());
 }
 
-void Playground::showImageMode(bool on)
+void Playground::showMode(Mode mode)
 {
-    mImageMode = on;
-    if (on && !mImage) {
+    mMode = mode;
+    if (mode == Mode::Image && !mImage) {
         mImage = new ImagePlayground(this);
         static_cast<QVBoxLayout *>(layout())->addWidget(mImage, 1);
     }
-    mStatus->setVisible(!on); // the image view has its own
-    mTextPage->setVisible(!on);
+    if (mode == Mode::Generation && !mGeneration) {
+        mGeneration = new GenerationPlayground(this);
+        static_cast<QVBoxLayout *>(layout())->addWidget(mGeneration, 1);
+    }
+    mStatus->setVisible(mode == Mode::Text); // the other views have their own
+    mTextPage->setVisible(mode == Mode::Text);
     if (mImage)
-        mImage->setVisible(on);
+        mImage->setVisible(mode == Mode::Image);
+    if (mGeneration)
+        mGeneration->setVisible(mode == Mode::Generation);
 }
 
 void Playground::setModelFolder(const std::filesystem::path &folder, const QString &title)
 {
     mReady = false;
     mBusy = true;
-    showImageMode(false);
+    showMode(Mode::Text);
     mStatus->setText(tr("Loading %1…").arg(title));
     const auto engine = mEngine;
     QThreadPool::globalInstance()->start([this, engine, folder, title] {
@@ -112,8 +120,19 @@ void Playground::setModelFolder(const std::filesystem::path &folder, const QStri
                 this,
                 [this, folder, title] {
                     mBusy = false;
-                    showImageMode(true);
+                    showMode(Mode::Image);
                     mImage->setModelFolder(folder, title);
+                },
+                Qt::QueuedConnection);
+            return;
+        }
+        if (GenerationPlayground::handles(folder)) {
+            QMetaObject::invokeMethod(
+                this,
+                [this, folder, title] {
+                    mBusy = false;
+                    showMode(Mode::Generation);
+                    mGeneration->setModelFolder(folder, title);
                 },
                 Qt::QueuedConnection);
             return;

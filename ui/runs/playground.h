@@ -2,7 +2,8 @@
 // probabilities as a bar chart, and the wordpieces of the text shaded by how
 // much their word drove the prediction (occlusion, infer/token_attribution).
 // An image classifier's folder switches it to ImagePlayground (images
-// dropped or picked instead of text). Loading and predicting run on a worker
+// dropped or picked instead of text), a language model's to
+// GenerationPlayground (a prompt continued instead of classified). Loading and predicting run on a worker
 // thread; typing never waits on them.
 #pragma once
 
@@ -20,6 +21,7 @@ class QTimer;
 namespace ft::ui {
 
 class BalanceChart;
+class GenerationPlayground;
 class ImagePlayground;
 
 class Playground : public QWidget {
@@ -33,9 +35,12 @@ public:
     void setModelFolder(const std::filesystem::path &folder, const QString &title);
     bool isReady() const;
     bool isBusy() const;
-    // Whether the folder loaded last is an image classifier; its view then.
-    bool isImageMode() const { return mImageMode; }
+    // The view for the folder loaded last: text classification, an image classifier's or a language model's.
+    enum class Mode { Text, Image, Generation };
+    Mode mode() const { return mMode; }
+    bool isImageMode() const { return mMode == Mode::Image; }
     ImagePlayground *imagePlayground() const { return mImage; }
+    GenerationPlayground *generationPlayground() const { return mGeneration; }
 
     QPlainTextEdit *input() const { return mInput; }
     QLabel *verdict() const { return mVerdict; }
@@ -50,13 +55,13 @@ private:
     struct Engine;
     void requestExplanation();
     void showExplanation(const Explanation &explanation);
-    void showImageMode(bool on);
+    void showMode(Mode mode);
 
     std::shared_ptr<Engine> mEngine;
     bool mReady = false;
     bool mBusy = false;
     bool mPending = false; // the text changed while the worker was busy
-    bool mImageMode = false;
+    Mode mMode = Mode::Text;
     Explanation mExplanation;
     QPlainTextEdit *mInput;
     QLabel *mStatus;
@@ -65,7 +70,8 @@ private:
     BalanceChart *mChart;
     QTimer *mDelay;
     QWidget *mTextPage;
-    ImagePlayground *mImage = nullptr; // made for the first image classifier
+    ImagePlayground *mImage = nullptr;           // made for the first image classifier
+    GenerationPlayground *mGeneration = nullptr; // made for the first language model
 };
 
 } // namespace ft::ui

@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "models/bert_config.h"
+#include "models/model_family.h"
 #include "models/vision_config.h"
 #include "store/catalog.h"
 #include "store/datasets.h"
@@ -68,16 +69,22 @@ double physicalMemoryBytes()
 // Item data of the dataset and model boxes: whether it holds (or classifies) images.
 constexpr int kImagesRole = Qt::UserRole + 1;
 
+// config.json's model_type, or empty when it cannot be read.
+std::string modelTypeOf(const std::string &model)
+{
+    try {
+        const JsonFile config = JsonFile::read(parseModelSource(model).config());
+        return config.string(config.root(), "", "model_type", "");
+    } catch (const std::exception &) {
+        return {};
+    }
+}
+
 // ViT and ResNet classify images; the rest (BERT) text. An unreadable config counts as text: the
 // estimate below then says what is wrong with it.
 bool classifiesImages(const std::string &model)
 {
-    try {
-        const JsonFile config = JsonFile::read(parseModelSource(model).config());
-        return isImageModelType(config.string(config.root(), "", "model_type", ""));
-    } catch (const std::exception &) {
-        return false;
-    }
+    return isImageModelType(modelTypeOf(model));
 }
 
 // The parameter count of an image classifier's config with `labels` classes.
@@ -510,6 +517,12 @@ void RunDialog::revalidate()
                                 .arg(mDataset->currentText())
                           : tr("Dataset %1 holds texts: choose a text model (BERT) as the base model.")
                                 .arg(mDataset->currentText());
+
+    if (mProblem.isEmpty() && current.task == TrainTask::CausalLm) {
+        const ModelFamily *family = findModelFamily(modelTypeOf(mModel->currentData().toString().toStdString()));
+        if (!family || !family->languageModel)
+            mProblem = tr("Task causal-lm fine-tunes a language model: choose a Llama or GPT-2 base model.");
+    }
 
     mEstimate->clear();
     mSummary->clear();
