@@ -1,7 +1,12 @@
 // clirunner.cpp
 #include "clirunner.h"
 
+#include "tempproject.h"
+
 #include <QProcess>
+
+#include <filesystem>
+#include <utility>
 
 namespace ft::test {
 
@@ -23,6 +28,23 @@ CliResult runFinetune(const QStringList &arguments, const QProcessEnvironment &e
     result.out = QString::fromUtf8(process.readAllStandardOutput());
     result.err = QString::fromUtf8(process.readAllStandardError());
     return result;
+}
+
+} // namespace ft::test
+
+namespace ft::test {
+
+QByteArray sst2WithSplits()
+{
+    const std::filesystem::path folder = std::filesystem::path(FT_SHARED_DIR) / "data" / "sst2";
+    QByteArray tsv = "sentence\tlabel\tsplit\n";
+    for (const auto &[file, split] : {std::pair{"train.tsv", "train"}, std::pair{"dev.tsv", "validation"}}) {
+        const QList<QByteArray> lines = readBytes(folder / file).split('\n');
+        for (qsizetype i = 1; i < lines.size(); ++i)
+            if (!lines[i].isEmpty())
+                tsv += lines[i] + '\t' + split + '\n';
+    }
+    return tsv;
 }
 
 } // namespace ft::test

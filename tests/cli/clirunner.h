@@ -1,6 +1,7 @@
 // clirunner.h: runs the `finetune` binary under test and captures its output.
 #pragma once
 
+#include <QByteArray>
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
@@ -16,5 +17,9 @@ struct CliResult {
 // `environment` adds to (or overrides) the test's own environment.
 CliResult runFinetune(const QStringList &arguments, const QProcessEnvironment &environment = {},
                       int timeoutMs = 120000);
+
+// SST-2 from ../shared/data: its train rows (split "train") and dev rows
+// ("validation") as one TSV with a split column.
+QByteArray sst2WithSplits();
 
 } // namespace ft::test

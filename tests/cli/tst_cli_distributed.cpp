@@ -6,6 +6,7 @@
 // project comes back with `finetune runs import`.
 #include "clirunner.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QDir>
@@ -24,14 +25,10 @@
 #include <filesystem>
 
 namespace fs = std::filesystem;
+using ft::test::lastJsonLine;
 using ft::test::runFinetune;
 
 namespace {
-
-QJsonObject lastJsonLine(const QString &out)
-{
-    return QJsonDocument::fromJson(out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
-}
 
 QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArray &bytes)
 {

@@ -5,6 +5,7 @@
 // nothing behind.
 #include "clirunner.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QDir>
@@ -20,16 +21,12 @@
 #include <algorithm>
 #include <cmath>
 
+using ft::test::lastJsonLine;
 using ft::test::runFinetune;
 
 namespace {
 
 const QString kTinyModel = QStringLiteral(FT_SHARED_DIR "/golden/tiny-bert-uncased");
-
-QJsonObject lastJsonLine(const QString &out)
-{
-    return QJsonDocument::fromJson(out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
-}
 
 QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArray &bytes)
 {

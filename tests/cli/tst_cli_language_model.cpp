@@ -19,16 +19,12 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using ft::test::lastJsonLine;
 using ft::test::runFinetune;
 
 namespace {
 
 const fs::path kStories = fs::path(FT_SHARED_DIR) / "data" / "pretrained_stories260K" / "stories260K.bin";
-
-QJsonObject lastJsonLine(const QString &out)
-{
-    return QJsonDocument::fromJson(out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
-}
 
 // The instruction set, in the model's own pieces: the checkpoint holds no
 // vocabulary, so its pieces are known by id only (<piece_N>, ids 259 to 511);

@@ -3,6 +3,7 @@
 // folder), lookups by ID, and the exit codes of folders that are refused.
 #include "clirunner.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QJsonArray>
@@ -14,6 +15,7 @@
 #include <filesystem>
 
 namespace fs = std::filesystem;
+using ft::test::lastJsonLine;
 using ft::test::runFinetune;
 
 namespace {
@@ -23,11 +25,6 @@ const fs::path kGolden = fs::path(FT_SHARED_DIR) / "golden";
 QString golden(const char *name)
 {
     return QString::fromStdString((kGolden / name).string());
-}
-
-QJsonObject lastJsonLine(const QString &out)
-{
-    return QJsonDocument::fromJson(out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
 }
 
 QString newProject(const QTemporaryDir &dir)

@@ -5,6 +5,7 @@
 // predictions, and the formats a method does not fit are refused.
 #include "clirunner.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QJsonDocument>
@@ -15,29 +16,13 @@
 #include <filesystem>
 
 namespace fs = std::filesystem;
+using ft::test::lastJsonLine;
 using ft::test::runFinetune;
+using ft::test::sst2WithSplits;
 
 namespace {
 
 const fs::path kShared = FT_SHARED_DIR;
-
-QJsonObject lastJsonLine(const QString &out)
-{
-    return QJsonDocument::fromJson(out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
-}
-
-// SST-2's train rows (split "train") and dev rows ("validation") as one TSV.
-QByteArray sst2WithSplits()
-{
-    QByteArray tsv = "sentence\tlabel\tsplit\n";
-    for (const auto &[file, split] : {std::pair{"train.tsv", "train"}, std::pair{"dev.tsv", "validation"}}) {
-        const QList<QByteArray> lines = ft::test::readBytes(kShared / "data" / "sst2" / file).split('\n');
-        for (qsizetype i = 1; i < lines.size(); ++i)
-            if (!lines[i].isEmpty())
-                tsv += lines[i] + '\t' + split + '\n';
-    }
-    return tsv;
-}
 
 // Hidden 64, 2 layers of 2 heads, feed-forward 256, on bert-base-uncased's vocabulary.
 const QByteArray kBertConfig = R"({"model_type": "bert", "vocab_size": 30522, "hidden_size": 64,

@@ -3,6 +3,7 @@
 // lines, input order across windows, exit codes, and Ctrl+C.
 #include "clirunner.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QJsonDocument>
@@ -21,6 +22,7 @@
 #include <set>
 
 namespace fs = std::filesystem;
+using ft::test::lastJsonLine;
 using ft::test::runFinetune;
 using nlohmann::json;
 
@@ -40,11 +42,6 @@ const json &golden()
 QString goldenModel(const std::string &name)
 {
     return QString::fromStdString((kGolden / name).string());
-}
-
-QJsonObject lastJsonLine(const QString &out)
-{
-    return QJsonDocument::fromJson(out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
 }
 
 // RFC 4180 records of a whole file, byte for byte (NULs and CRs kept inside quotes).

@@ -3,6 +3,7 @@
 // the configuration key at fault.
 #include "clirunner.h"
 #include "tempproject.h"
+#include "testhelpers.h"
 #include "testregistry.h"
 
 #include <QFile>
@@ -12,16 +13,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using ft::test::lastJsonLine;
 using ft::test::runFinetune;
 
 namespace {
 
 const QString kTinyModel = QStringLiteral(FT_SHARED_DIR "/golden/tiny-bert-uncased");
-
-QJsonObject lastJsonLine(const QString &out)
-{
-    return QJsonDocument::fromJson(out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
-}
 
 QString writeConfig(const QTemporaryDir &dir, const QByteArray &json)
 {
