@@ -2,6 +2,7 @@
 #include "train/run_method.h"
 
 #include "models/classifier.h"
+#include "models/lora.h"
 #include "models/model_family.h"
 #include "models/peft_methods.h"
 #include "models/prompt_adapter.h"
@@ -36,8 +37,21 @@ std::optional<PeftMethodConfig> peftMethodConfigOf(const RunConfig &config, cons
     return method;
 }
 
+LoraConfig loraConfigOf(const RunConfig &config, const Classifier &model)
+{
+    return {config.loraR, config.loraAlpha, config.loraDropout,
+            resolvedLoraTargets(config.loraTargetModules, model.configJson().value("model_type", "")),
+            static_cast<std::uint64_t>(config.seed)};
+}
+
 std::string applyRunMethod(Classifier &model, const RunConfig &config, const fs::path &tokenizerFolder)
 {
+    if (config.method == TrainMethod::Freeze) {
+        model.freeze(config.freezeLayers);
+        return {};
+    }
+    if (config.method == TrainMethod::Lora)
+        return "LoRA: " + applyLora(model.module(), loraConfigOf(config, model)).describe();
     const std::optional<PeftMethodConfig> method = peftMethodConfigOf(config, tokenizerFolder);
     return method ? applyPeftMethod(model, *method).describe() : std::string();
 }

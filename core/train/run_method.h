@@ -1,6 +1,7 @@
-// run_method.h: a run's method beside full, freeze and LoRA (adapter, prefix, prompt) as the trainer
-// uses it: the run configuration's keys turned into models/peft_methods.h's config, applied before
-// training, and recorded with the final model (PEFT's adapter folder beside it for prefix and prompt).
+// run_method.h: a run's training method as the trainer uses it: freeze, LoRA, and the methods of
+// models/peft_methods.h (adapter, prefix, prompt), the run configuration's keys turned into their
+// configs, applied before training, and recorded with the final model (PEFT's adapter folder beside
+// it for prefix and prompt).
 #pragma once
 
 #include "models/peft_method_config.h"
@@ -12,6 +13,7 @@
 namespace ft {
 
 class Classifier;
+struct LoraConfig;
 struct RunConfig;
 
 // The method's config, or nullopt for full, freeze and lora. With `tokenizerFolder`, the prompt's init
@@ -19,7 +21,10 @@ struct RunConfig;
 std::optional<PeftMethodConfig> peftMethodConfigOf(const RunConfig &config,
                                                    const std::filesystem::path &tokenizerFolder = {});
 
-// Applies the run's method to `model`; returns the line to log, or "" for full, freeze and lora.
+// The run's LoRA settings, the targets resolved for the model's family.
+LoraConfig loraConfigOf(const RunConfig &config, const Classifier &model);
+
+// Applies the run's method to `model`; returns the line to log, or "" for full and freeze.
 // ft::Error as applyPeftMethod throws it (a family without the method is refused here, before the run
 // is created).
 std::string applyRunMethod(Classifier &model, const RunConfig &config, const std::filesystem::path &tokenizerFolder);

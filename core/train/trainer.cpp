@@ -63,13 +63,6 @@ double peakRssMb()
 // then 65536 / 2^25, so the loss itself is not finite, not just its scale.
 constexpr std::int64_t kMaxSkippedSteps = 25;
 
-LoraConfig loraConfigOf(const RunConfig &config, const Classifier &model)
-{
-    return {config.loraR, config.loraAlpha, config.loraDropout,
-            resolvedLoraTargets(config.loraTargetModules, model.configJson().value("model_type", "")),
-            static_cast<std::uint64_t>(config.seed)};
-}
-
 class Trainer {
 public:
     Trainer(const TrainingRequest &request, ProgressSink &sink, RunControl &control)
@@ -205,10 +198,6 @@ void Trainer::setUp()
     }
     mData = languageModel ? prepareCausalLmData(mProject, mDatasetId, mDatasetName, *mModel, mSource.folder, mConfig)
                           : prepareRunData(mProject, mDatasetId, mDatasetName, mLabels, *mModel, mSource.folder, mConfig);
-    if (mConfig.method == TrainMethod::Freeze)
-        mModel->freeze(mConfig.freezeLayers);
-    if (mConfig.method == TrainMethod::Lora)
-        mOuterSink.log(LogLevel::Info, "LoRA: " + applyLora(mModel->module(), loraConfigOf(mConfig, *mModel)).describe());
     if (const std::string method = applyRunMethod(*mModel, mConfig, mSource.folder); !method.empty())
         mOuterSink.log(LogLevel::Info, method);
 
