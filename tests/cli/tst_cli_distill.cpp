@@ -129,8 +129,6 @@ private Q_SLOTS:
     // Size, latency at batch 1 and accuracy of the teacher, the student and their int8 copies.
     void compareTeacherStudentAndInt8()
     {
-        QSKIP("int8 dynamic quantisation is not finished: its BERT logits differ from PyTorch's quantize_dynamic "
-              "(DynamicQuantizationTest, not yet in the suite)");
         QVERIFY(mStudent > 0);
         const auto result = runFinetune({"compare", "--project", mProject, "--runs",
                                          QStringLiteral("%1,%2").arg(mTeacher).arg(mStudent), "--quantized",
@@ -178,8 +176,6 @@ private Q_SLOTS:
 
     void predictQuantized()
     {
-        QSKIP("int8 dynamic quantisation is not finished: its BERT logits differ from PyTorch's quantize_dynamic "
-              "(DynamicQuantizationTest, not yet in the suite)");
         QVERIFY(mStudent > 0);
         const QString input = write(QStringLiteral("texts.csv"),
                                     "text\na gripping and beautifully acted film\na dull and lifeless mess\n");
