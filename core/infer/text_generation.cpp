@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "infer/model_location.h"
 #include "models/causal_lm.h"
+#include "models/classifier_factory.h"
 #include "models/gpt2_model.h"
 #include "models/llama_model.h"
 #include "models/model_family.h"
@@ -70,7 +71,8 @@ TextGenerator::TextGenerator(const fs::path &folder)
                                                  + ": text generation needs a llama or gpt2 model");
     ClassifierOptions options;
     options.causalLm = true;
-    mModel = std::shared_ptr<Classifier>(loadCausalLm(modelFolder, options).model.release());
+    // loadClassifier, so a run trained with adapters or virtual tokens generates with them.
+    mModel = std::shared_ptr<Classifier>(loadClassifier(modelFolder, options).model.release());
     const Tokenizer tokenizer = modelTokenizer(modelFolder);
     mEndOfText = endOfTextId(tokenizer, mModel->configJson());
     mTokenizer = std::make_shared<const Tokenizer>(tokenizer);
@@ -107,12 +109,10 @@ GeneratedText TextGenerator::generate(std::string_view prompt, const GenerationO
     Gpt2LmHeadModelImpl *gpt2 = gpt2LmOf(*mModel);
     if (!llama && !gpt2)
         throw Error(ErrorKind::Internal, mModel->architecture() + " does not generate text");
-    LlamaKvCache cache;
+    KvCache cache;
     at::Tensor fresh = at::tensor(ids, at::kLong).unsqueeze(0); // tokens the model has not seen yet
     for (std::int64_t step = 0; step < options.maxNewTokens; ++step) {
-        // GPT-2 has no cache here: it reads the whole sequence each step.
-        const at::Tensor logits = llama ? llama->forward(fresh, {}, {}, &cache)
-                                        : gpt2->forward(at::tensor(ids, at::kLong).unsqueeze(0));
+        const at::Tensor logits = llama ? llama->forward(fresh, {}, {}, &cache) : gpt2->forward(fresh, {}, &cache);
         const std::int64_t token = sampleToken(logits[0][-1], options, generator);
         if (token == mEndOfText) {
             result.stopReason = StopReason::EndOfText;

@@ -21,6 +21,9 @@ InputKind inputKindOf(const fs::path &configFile)
 
 LoadedClassifier loadClassifier(const fs::path &folder, const ClassifierOptions &options)
 {
+    // A run's model trained with adapters or virtual tokens: built with them, then loaded whole.
+    if (std::optional<LoadedClassifier> withMethod = loadPeftMethodClassifier(folder, options))
+        return std::move(*withMethod);
     LoadedClassifier result;
     if (options.causalLm) {
         LoadedCausalLm loaded = loadCausalLm(folder, options);
@@ -32,9 +35,6 @@ LoadedClassifier loadClassifier(const fs::path &folder, const ClassifierOptions 
         result.model = loadVisionClassifier(folder, options, &result.initialised);
         return result;
     }
-    // A run's model trained with adapters or virtual tokens: built with them, then loaded whole.
-    if (std::optional<LoadedClassifier> withMethod = loadPeftMethodClassifier(folder, options))
-        return std::move(*withMethod);
     if (hasTextClassifier(configModelType(folder / "config.json"))) {
         LoadedTextClassifier loaded = loadTextClassifier(folder, options);
         result.initialised = loaded.report.initialized;

@@ -44,18 +44,19 @@ Gpt2AttentionImpl::Gpt2AttentionImpl(const Gpt2Config &config) : mHeads(config.n
     mResidDropout = register_module("resid_dropout", torch::nn::Dropout(config.residPdrop));
 }
 
-at::Tensor Gpt2AttentionImpl::forward(const at::Tensor &hidden, const at::Tensor &allowed)
+at::Tensor Gpt2AttentionImpl::forward(const at::Tensor &hidden, const at::Tensor &allowed, LayerKvCache *cache)
 {
     const std::int64_t batch = hidden.size(0);
     const std::int64_t length = hidden.size(1);
     const std::vector<at::Tensor> qkv = mQkv(hidden).split(mHeads * mHeadDim, -1);
     const auto heads = [&](const at::Tensor &t) { return t.view({batch, length, mHeads, mHeadDim}).transpose(1, 2); };
-    at::Tensor scores = at::matmul(heads(qkv[0]), heads(qkv[1]).transpose(-1, -2)) / std::sqrt(double(mHeadDim));
+    const KeysValues kept = appendToCache(cache, heads(qkv[1]), heads(qkv[2]));
+    at::Tensor scores = at::matmul(heads(qkv[0]), kept.keys.transpose(-1, -2)) / std::sqrt(double(mHeadDim));
     // One fill with the dtype's lowest value for the future and the padding: a
     // padded query then has finite (ignored) outputs instead of NaN.
     scores = scores.masked_fill(allowed.logical_not(), lowestValue(scores.scalar_type()));
     const at::Tensor probs = mAttnDropout(at::softmax(scores, -1));
-    const at::Tensor context = at::matmul(probs, heads(qkv[2])).transpose(1, 2).reshape({batch, length, mHeads * mHeadDim});
+    const at::Tensor context = at::matmul(probs, kept.values).transpose(1, 2).reshape({batch, length, mHeads * mHeadDim});
     return mResidDropout(mProj(context));
 }
 
@@ -79,10 +80,30 @@ Gpt2BlockImpl::Gpt2BlockImpl(const Gpt2Config &config)
     mMlp = register_module("mlp", Gpt2Mlp(config));
 }
 
-at::Tensor Gpt2BlockImpl::forward(const at::Tensor &hidden, const at::Tensor &allowed)
+at::Tensor Gpt2BlockImpl::forward(const at::Tensor &hidden, const at::Tensor &allowed, LayerKvCache *cache)
 {
-    const at::Tensor attended = hidden + mAttn(mLn1(hidden), allowed);
-    return attended + mMlp(mLn2(attended));
+    at::Tensor attention = mAttn->forward(mLn1(hidden), allowed, cache);
+    if (!mAttentionAdapter.is_empty())
+        attention = mAttentionAdapter(attention);
+    const at::Tensor attended = hidden + attention;
+    at::Tensor output = mMlp(mLn2(attended));
+    if (!mOutputAdapter.is_empty())
+        output = mOutputAdapter(output);
+    return attended + output;
+}
+
+void Gpt2BlockImpl::addAttentionAdapter(BottleneckAdapter adapter)
+{
+    if (!mAttentionAdapter.is_empty())
+        throw Error(ErrorKind::InvalidInput, "this layer already has an attention adapter");
+    mAttentionAdapter = register_module("attention_adapter", std::move(adapter));
+}
+
+void Gpt2BlockImpl::addOutputAdapter(BottleneckAdapter adapter)
+{
+    if (!mOutputAdapter.is_empty())
+        throw Error(ErrorKind::InvalidInput, "this layer already has an output adapter");
+    mOutputAdapter = register_module("output_adapter", std::move(adapter));
 }
 
 Gpt2ModelImpl::Gpt2ModelImpl(const Gpt2Config &config) : mPositions(config.nPositions)
@@ -98,23 +119,57 @@ Gpt2ModelImpl::Gpt2ModelImpl(const Gpt2Config &config) : mPositions(config.nPosi
     mLnF = register_module("ln_f", layerNorm(config));
 }
 
-at::Tensor Gpt2ModelImpl::forward(const at::Tensor &inputIds, const at::Tensor &attentionMask)
+at::Tensor Gpt2ModelImpl::forward(const at::Tensor &inputIds, const at::Tensor &attentionMask, KvCache *givenCache)
 {
     if (inputIds.dim() != 2)
         throw Error(ErrorKind::InvalidInput,
                     "input_ids must be [batch, length], got " + std::to_string(inputIds.dim()) + " dimensions");
-    const std::int64_t length = inputIds.size(1);
-    if (length > mPositions)
-        throw Error(ErrorKind::InvalidInput, "sequence length " + std::to_string(length) + " exceeds n_positions ("
-                                                 + std::to_string(mPositions) + ")");
-    const at::Tensor positions = at::arange(length, inputIds.options().dtype(at::kLong));
-    at::Tensor allowed = at::ones({length, length}, inputIds.options().dtype(at::kBool)).tril().view({1, 1, length, length});
-    if (attentionMask.defined())
-        allowed = allowed.logical_and(attentionMask.to(at::kBool).view({inputIds.size(0), 1, 1, length}));
-    at::Tensor hidden = mDropout(mWte(inputIds) + mWpe(positions));
-    for (Gpt2Block &block : mBlocks)
-        hidden = block(hidden, allowed);
-    return mLnF(hidden);
+    const std::int64_t batch = inputIds.size(0);
+    KvCache local;
+    const DecoderVirtualTokens virtualTokens =
+        decoderVirtualTokens(mVirtualTokens, givenCache, local, mBlocks.size(), batch);
+    KvCache *cache = virtualTokens.cache;
+    const std::int64_t prompts = virtualTokens.prependPrompts ? virtualTokens.count : 0;
+    const std::int64_t past = cache ? cache->length() : 0;
+    const std::int64_t length = prompts + inputIds.size(1);
+    const std::int64_t total = past + length;
+    if (total > mPositions)
+        throw Error(ErrorKind::InvalidInput,
+                    "sequence length " + std::to_string(total - virtualTokens.count) + " exceeds n_positions ("
+                        + std::to_string(mPositions)
+                        + (virtualTokens.count > 0 ? " less the " + std::to_string(virtualTokens.count) + " virtual tokens"
+                                                   : std::string())
+                        + ")");
+    const auto longOptions = inputIds.options().dtype(at::kLong);
+    const at::Tensor positions = at::arange(past, total, longOptions);
+    // Query i sits at past + i and may attend keys 0 .. past + i that the mask keeps.
+    const at::Tensor queryAt = positions.view({length, 1});
+    at::Tensor allowed = at::arange(total, longOptions).view({1, total}).le(queryAt).view({1, 1, length, total});
+    if (attentionMask.defined()) {
+        const std::int64_t real = total - virtualTokens.count;
+        if (attentionMask.dim() != 2 || attentionMask.size(0) != batch || attentionMask.size(1) != real)
+            throw Error(ErrorKind::InvalidInput, "attention_mask must be [" + std::to_string(batch) + ", "
+                                                     + std::to_string(real) + "] (cached and new positions)");
+        const at::Tensor mask = mVirtualTokens.is_empty() ? attentionMask : mVirtualTokens->extendMask(attentionMask);
+        allowed = allowed.logical_and(mask.to(at::kBool).view({batch, 1, 1, total}));
+    }
+    at::Tensor embedded = mWte(inputIds);
+    if (prompts > 0)
+        embedded = at::cat({mVirtualTokens->prompts(batch).to(embedded.scalar_type()), embedded}, 1);
+    at::Tensor hidden = mDropout(embedded + mWpe(positions));
+    if (cache && cache->layers.empty())
+        cache->layers.resize(mBlocks.size());
+    for (std::size_t i = 0; i < mBlocks.size(); ++i)
+        hidden = mBlocks[i]->forward(hidden, allowed, cache ? &cache->layers[i] : nullptr);
+    hidden = mLnF(hidden);
+    return prompts > 0 ? hidden.slice(1, prompts) : hidden;
+}
+
+void Gpt2ModelImpl::addVirtualTokens(VirtualTokens tokens)
+{
+    if (!mVirtualTokens.is_empty())
+        throw Error(ErrorKind::InvalidInput, "the model already has virtual tokens");
+    mVirtualTokens = register_module("prompt_encoder", std::move(tokens));
 }
 
 at::Tensor lastTokenIndices(const at::Tensor &inputIds, std::int64_t padId)
@@ -154,9 +209,9 @@ Gpt2LmHeadModelImpl::Gpt2LmHeadModelImpl(const Gpt2Config &config) : mConfig(con
     mTransformer = register_module("transformer", Gpt2Model(config));
 }
 
-at::Tensor Gpt2LmHeadModelImpl::forward(const at::Tensor &inputIds, const at::Tensor &attentionMask)
+at::Tensor Gpt2LmHeadModelImpl::forward(const at::Tensor &inputIds, const at::Tensor &attentionMask, KvCache *cache)
 {
-    return at::matmul(mTransformer(inputIds, attentionMask), mTransformer->tokenEmbedding().t());
+    return at::matmul(mTransformer->forward(inputIds, attentionMask, cache), mTransformer->tokenEmbedding().t());
 }
 
 void Gpt2LmHeadModelImpl::initWeights(std::uint64_t seed)

@@ -7,6 +7,8 @@
 #pragma once
 
 #include "models/bert_model.h"
+#include "models/bottleneck_adapter.h"
+#include "models/kv_cache.h"
 #include "models/gpt2_config.h"
 #include "models/lora_linear.h"
 
@@ -26,8 +28,9 @@ namespace ft {
 class Gpt2AttentionImpl : public torch::nn::Module {
 public:
     explicit Gpt2AttentionImpl(const Gpt2Config &config);
-    // `allowed` [batch, 1, length, length] bool: which keys each query may attend.
-    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &allowed);
+    // `allowed` [batch, 1, length, past + length] bool: which keys each query may attend. With
+    // `cache`, this call's keys and values are appended to it first.
+    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &allowed, LayerKvCache *cache = nullptr);
 
 private:
     LoraLinear mQkv{nullptr};  // c_attn
@@ -56,26 +59,41 @@ TORCH_MODULE(Gpt2Mlp);
 class Gpt2BlockImpl : public torch::nn::Module {
 public:
     explicit Gpt2BlockImpl(const Gpt2Config &config);
-    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &allowed);
+    at::Tensor forward(const at::Tensor &hidden, const at::Tensor &allowed, LayerKvCache *cache = nullptr);
+
+    // Registers "attention_adapter" (on attn's output) or "output_adapter" (on the MLP's), each
+    // before its residual sum (models/peft_methods.h).
+    void addAttentionAdapter(BottleneckAdapter adapter);
+    void addOutputAdapter(BottleneckAdapter adapter);
 
 private:
     torch::nn::LayerNorm mLn1{nullptr};
     Gpt2Attention mAttn{nullptr};
     torch::nn::LayerNorm mLn2{nullptr};
     Gpt2Mlp mMlp{nullptr};
+    BottleneckAdapter mAttentionAdapter{nullptr};
+    BottleneckAdapter mOutputAdapter{nullptr};
 };
 TORCH_MODULE(Gpt2Block);
 
-// GPT2Model ("transformer"): wte + wpe (positions 0..L-1), the blocks, ln_f.
+// GPT2Model ("transformer"): wte + wpe (positions past .. past + L - 1), the blocks, ln_f.
 class Gpt2ModelImpl : public torch::nn::Module {
 public:
     explicit Gpt2ModelImpl(const Gpt2Config &config);
-    // The last hidden state [batch, length, n_embd]. Each position attends the
-    // positions up to it whose mask is 1 (undefined mask: all).
-    at::Tensor forward(const at::Tensor &inputIds, const at::Tensor &attentionMask = {});
+    // The last hidden state [batch, length, n_embd]. Each position attends the positions up to it
+    // whose mask is 1 (undefined mask: all); `attentionMask` [batch, past + length] covers the cached
+    // positions too. With `cache` (past = its length) the new keys and values are added to it.
+    // Virtual tokens (prompt_encoder, models/peft_methods.h) come first, as in LlamaModel: the mask
+    // and output cover the real tokens only.
+    at::Tensor forward(const at::Tensor &inputIds, const at::Tensor &attentionMask = {}, KvCache *cache = nullptr);
     const at::Tensor &tokenEmbedding() const { return mWte->weight; }
 
+    // Registers "prompt_encoder"; ft::Error when there is one.
+    void addVirtualTokens(VirtualTokens tokens);
+    VirtualTokens virtualTokens() const { return mVirtualTokens; }
+
 private:
+    VirtualTokens mVirtualTokens{nullptr};
     torch::nn::Embedding mWte{nullptr};
     torch::nn::Embedding mWpe{nullptr};
     torch::nn::Dropout mDropout{nullptr};
@@ -110,8 +128,9 @@ TORCH_MODULE(Gpt2ForSequenceClassification);
 class Gpt2LmHeadModelImpl : public torch::nn::Module {
 public:
     explicit Gpt2LmHeadModelImpl(const Gpt2Config &config);
-    // Next-token logits [batch, length, vocab]: the hidden states times the token embedding.
-    at::Tensor forward(const at::Tensor &inputIds, const at::Tensor &attentionMask = {});
+    // Next-token logits [batch, length, vocab]: the hidden states times the token embedding. The
+    // arguments are Gpt2Model's.
+    at::Tensor forward(const at::Tensor &inputIds, const at::Tensor &attentionMask = {}, KvCache *cache = nullptr);
     void initWeights(std::uint64_t seed);
     const Gpt2Config &config() const { return mConfig; }
 

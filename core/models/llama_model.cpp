@@ -82,14 +82,10 @@ at::Tensor LlamaAttentionImpl::forward(const at::Tensor &hidden, const RotaryTab
     const at::Tensor q = rotate(heads(mQ(hidden), mHeads));
     at::Tensor k = rotate(heads(mK(hidden), mKvHeads));
     at::Tensor v = heads(mV(hidden), mKvHeads);
-    if (cache) { // kept before repeat_kv: the cache holds kv_heads, not heads
-        if (cache->keys.defined()) {
-            k = at::cat({cache->keys, k}, 2);
-            v = at::cat({cache->values, v}, 2);
-        }
-        cache->keys = k;
-        cache->values = v;
-    }
+    // Cached before repeat_kv: the cache holds kv_heads, not heads.
+    const KeysValues kept = appendToCache(cache, k, v);
+    k = kept.keys;
+    v = kept.values;
     // repeat_kv: query head j reads key/value head j / (heads / kv_heads).
     const std::int64_t groups = mHeads / mKvHeads;
     const auto repeatKv = [&](const at::Tensor &t) {
@@ -135,8 +131,28 @@ LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const LlamaConfig &config)
 at::Tensor LlamaDecoderLayerImpl::forward(const at::Tensor &hidden, const RotaryTables &rope,
                                           const at::Tensor &allowed, LlamaLayerCache *cache)
 {
-    const at::Tensor attended = hidden + mAttention->forward(mInputNorm(hidden), rope, allowed, cache);
-    return attended + mMlp(mPostAttentionNorm(attended));
+    at::Tensor attention = mAttention->forward(mInputNorm(hidden), rope, allowed, cache);
+    if (!mAttentionAdapter.is_empty())
+        attention = mAttentionAdapter(attention);
+    const at::Tensor attended = hidden + attention;
+    at::Tensor output = mMlp(mPostAttentionNorm(attended));
+    if (!mOutputAdapter.is_empty())
+        output = mOutputAdapter(output);
+    return attended + output;
+}
+
+void LlamaDecoderLayerImpl::addAttentionAdapter(BottleneckAdapter adapter)
+{
+    if (!mAttentionAdapter.is_empty())
+        throw Error(ErrorKind::InvalidInput, "this layer already has an attention adapter");
+    mAttentionAdapter = register_module("attention_adapter", std::move(adapter));
+}
+
+void LlamaDecoderLayerImpl::addOutputAdapter(BottleneckAdapter adapter)
+{
+    if (!mOutputAdapter.is_empty())
+        throw Error(ErrorKind::InvalidInput, "this layer already has an output adapter");
+    mOutputAdapter = register_module("output_adapter", std::move(adapter));
 }
 
 LlamaModelImpl::LlamaModelImpl(const LlamaConfig &config) : mHeadDim(config.headDim()), mRopeTheta(config.ropeTheta)
@@ -155,40 +171,65 @@ LlamaModelImpl::LlamaModelImpl(const LlamaConfig &config) : mHeadDim(config.head
 }
 
 at::Tensor LlamaModelImpl::forward(const at::Tensor &inputIds, const at::Tensor &attentionMask,
-                                   const at::Tensor &positionIds, LlamaKvCache *cache)
+                                   const at::Tensor &givenPositions, LlamaKvCache *givenCache)
 {
     if (inputIds.dim() != 2)
         throw Error(ErrorKind::InvalidInput,
                     "input_ids must be [batch, length], got " + std::to_string(inputIds.dim()) + " dimensions");
-    if (cache && !cache->layers.empty() && cache->layers.size() != mLayers.size())
-        throw Error(ErrorKind::InvalidInput, "the key/value cache has " + std::to_string(cache->layers.size()) +
+    if (givenCache && !givenCache->layers.empty() && givenCache->layers.size() != mLayers.size())
+        throw Error(ErrorKind::InvalidInput, "the key/value cache has " + std::to_string(givenCache->layers.size()) +
                                                  " layers, the model " + std::to_string(mLayers.size()));
     const std::int64_t batch = inputIds.size(0);
-    const std::int64_t length = inputIds.size(1);
+    const std::int64_t inputLength = inputIds.size(1);
+    KvCache local;
+    const DecoderVirtualTokens virtualTokens =
+        decoderVirtualTokens(mVirtualTokens, givenCache, local, mLayers.size(), batch);
+    LlamaKvCache *cache = virtualTokens.cache;
+    const std::int64_t prompts = virtualTokens.prependPrompts ? virtualTokens.count : 0;
     const std::int64_t past = cache ? cache->length() : 0;
+    const std::int64_t length = prompts + inputLength;
     const std::int64_t total = past + length;
     const auto longOptions = inputIds.options().dtype(at::kLong);
-    const at::Tensor positions =
-        positionIds.defined() ? positionIds : at::arange(past, total, longOptions).unsqueeze(0);
-    if (positions.dim() != 2 || positions.size(1) != length || (positions.size(0) != 1 && positions.size(0) != batch))
-        throw Error(ErrorKind::InvalidInput, "position_ids must be [batch, length] or [1, length] for input_ids [" +
-                                                 std::to_string(batch) + ", " + std::to_string(length) + "]");
+    at::Tensor positions = at::arange(past, total, longOptions).unsqueeze(0);
+    if (givenPositions.defined()) {
+        if (givenPositions.dim() != 2 || givenPositions.size(1) != inputLength
+            || (givenPositions.size(0) != 1 && givenPositions.size(0) != batch))
+            throw Error(ErrorKind::InvalidInput, "position_ids must be [batch, length] or [1, length] for input_ids [" +
+                                                     std::to_string(batch) + ", " + std::to_string(inputLength) + "]");
+        // The caller counts real tokens; the virtual ones sit before them.
+        positions = givenPositions + virtualTokens.count;
+        if (prompts > 0)
+            positions = at::cat({at::arange(prompts, longOptions).unsqueeze(0).expand({positions.size(0), prompts}),
+                                 positions}, 1);
+    }
     // Query i sits at past + i and may attend keys 0 .. past + i that the mask keeps.
     const at::Tensor queryAt = at::arange(past, total, longOptions).view({length, 1});
     at::Tensor allowed = at::arange(total, longOptions).view({1, total}).le(queryAt).view({1, 1, length, total});
     if (attentionMask.defined()) {
-        if (attentionMask.dim() != 2 || attentionMask.size(0) != batch || attentionMask.size(1) != total)
+        const std::int64_t real = total - virtualTokens.count;
+        if (attentionMask.dim() != 2 || attentionMask.size(0) != batch || attentionMask.size(1) != real)
             throw Error(ErrorKind::InvalidInput, "attention_mask must be [" + std::to_string(batch) + ", " +
-                                                     std::to_string(total) + "] (cached and new positions)");
-        allowed = allowed.logical_and(attentionMask.to(at::kBool).view({batch, 1, 1, total}));
+                                                     std::to_string(real) + "] (cached and new positions)");
+        const at::Tensor mask = mVirtualTokens.is_empty() ? attentionMask : mVirtualTokens->extendMask(attentionMask);
+        allowed = allowed.logical_and(mask.to(at::kBool).view({batch, 1, 1, total}));
     }
     at::Tensor hidden = mEmbedTokens(inputIds);
+    if (prompts > 0)
+        hidden = at::cat({mVirtualTokens->prompts(batch).to(hidden.scalar_type()), hidden}, 1);
     const RotaryTables rope = rotaryTables(positions, mHeadDim, mRopeTheta, hidden.scalar_type());
     if (cache && cache->layers.empty())
         cache->layers.resize(mLayers.size());
     for (std::size_t i = 0; i < mLayers.size(); ++i)
         hidden = mLayers[i]->forward(hidden, rope, allowed, cache ? &cache->layers[i] : nullptr);
-    return mNorm(hidden);
+    hidden = mNorm(hidden);
+    return prompts > 0 ? hidden.slice(1, prompts) : hidden;
+}
+
+void LlamaModelImpl::addVirtualTokens(VirtualTokens tokens)
+{
+    if (!mVirtualTokens.is_empty())
+        throw Error(ErrorKind::InvalidInput, "the model already has virtual tokens");
+    mVirtualTokens = register_module("prompt_encoder", std::move(tokens));
 }
 
 LlamaForSequenceClassificationImpl::LlamaForSequenceClassificationImpl(const LlamaConfig &config) : mConfig(config)

@@ -8,6 +8,8 @@
 #pragma once
 
 #include "models/bert_model.h"
+#include "models/bottleneck_adapter.h"
+#include "models/kv_cache.h"
 #include "models/llama_config.h"
 #include "models/lora_linear.h"
 
@@ -43,19 +45,9 @@ struct RotaryTables {
 };
 RotaryTables rotaryTables(const at::Tensor &positionIds, std::int64_t headDim, double theta, at::ScalarType dtype);
 
-// One layer's keys (after RoPE) and values so far, [batch, kv_heads, past, head_dim]:
-// undefined before the first call.
-struct LlamaLayerCache {
-    at::Tensor keys;
-    at::Tensor values;
-};
-
-// What a generation loop carries between steps: each call appends its tokens'
-// keys and values, and the next call's tokens attend to them.
-struct LlamaKvCache {
-    std::vector<LlamaLayerCache> layers;
-    std::int64_t length() const { return layers.empty() || !layers[0].keys.defined() ? 0 : layers[0].keys.size(2); }
-};
+// A layer's keys (after RoPE) and values, and every layer's: models/kv_cache.h.
+using LlamaLayerCache = LayerKvCache;
+using LlamaKvCache = KvCache;
 
 class LlamaAttentionImpl : public torch::nn::Module {
 public:
@@ -97,11 +89,18 @@ public:
     at::Tensor forward(const at::Tensor &hidden, const RotaryTables &rope, const at::Tensor &allowed,
                        LlamaLayerCache *cache = nullptr);
 
+    // Registers "attention_adapter" (on self_attn's output) or "output_adapter" (on the MLP's), each
+    // before its residual sum (models/peft_methods.h).
+    void addAttentionAdapter(BottleneckAdapter adapter);
+    void addOutputAdapter(BottleneckAdapter adapter);
+
 private:
     LlamaRmsNorm mInputNorm{nullptr};
     LlamaAttention mAttention{nullptr};
     LlamaRmsNorm mPostAttentionNorm{nullptr};
     LlamaMlp mMlp{nullptr};
+    BottleneckAdapter mAttentionAdapter{nullptr};
+    BottleneckAdapter mOutputAdapter{nullptr};
 };
 TORCH_MODULE(LlamaDecoderLayer);
 
@@ -114,11 +113,20 @@ public:
     // `positionIds` [batch or 1, length] default to past .. past + length - 1 for every row,
     // whatever the mask says (HF's default). With `cache` (past = its length) the new keys and
     // values are added to it.
+    // With virtual tokens (prompt_encoder, models/peft_methods.h) they come first: a prompt's
+    // embeddings before the first call's tokens, a prefix's keys and values in the cache. The mask,
+    // positions and output then cover the real tokens only; the model adds the virtual ones in
+    // front (mask 1, positions shifted by their count), as PEFT's forward and generate do.
     at::Tensor forward(const at::Tensor &inputIds, const at::Tensor &attentionMask = {},
                        const at::Tensor &positionIds = {}, LlamaKvCache *cache = nullptr);
     const at::Tensor &tokenEmbedding() const { return mEmbedTokens->weight; }
 
+    // Registers "prompt_encoder"; ft::Error when there is one.
+    void addVirtualTokens(VirtualTokens tokens);
+    VirtualTokens virtualTokens() const { return mVirtualTokens; }
+
 private:
+    VirtualTokens mVirtualTokens{nullptr};
     torch::nn::Embedding mEmbedTokens{nullptr};
     std::vector<LlamaDecoderLayer> mLayers;
     LlamaRmsNorm mNorm{nullptr};

@@ -20,7 +20,8 @@ std::string configModelType(const std::filesystem::path &configFile)
 TextModelShape readTextModelShape(const std::filesystem::path &configFile)
 {
     TextModelShape shape;
-    const std::string modelType = configModelType(configFile);
+    const JsonFile file = JsonFile::read(configFile);
+    const std::string modelType = file.string(file.root(), "", "model_type", "");
     if (isGpt2ModelType(modelType)) {
         Gpt2Config config = loadGpt2Config(configFile);
         shape = {"gpt2", config.vocabSize, config.nPositions, config.id2label, config.problemType};
@@ -30,11 +31,11 @@ TextModelShape readTextModelShape(const std::filesystem::path &configFile)
     } else {
         const BertConfig config = loadBertConfig(configFile);
         shape = {config.modelType, config.vocabSize, config.maxSequenceLength(), config.id2label, config.problemType};
-        // A run trained with virtual tokens (models/peft_methods.h) leaves them fewer positions for the input.
-        const auto method = config.original.find(kPeftMethodKey);
-        if (method != config.original.end() && method->is_object())
-            shape.maxLength -= std::max<std::int64_t>(0, method->value("num_virtual_tokens", std::int64_t{0}));
     }
+    // A run trained with virtual tokens (models/peft_methods.h) leaves them fewer positions for the input.
+    const auto method = file.root().find(kPeftMethodKey);
+    if (method != file.root().end() && method->is_object())
+        shape.maxLength -= std::max<std::int64_t>(0, method->value("num_virtual_tokens", std::int64_t{0}));
     return shape;
 }
 
@@ -66,8 +67,8 @@ const std::vector<ModelFamily> &modelFamilies()
         {"roberta", "RoBERTa", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"query", "value"}},
         {"xlm-roberta", "XLM-RoBERTa", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"},
          {"query", "value"}},
-        {"gpt2", "GPT-2", false, {"full", "freeze", "lora"}, {"c_attn"}, true},
-        {"llama", "Llama", false, {"full", "freeze", "lora"}, {"q_proj", "v_proj"}, true},
+        {"gpt2", "GPT-2", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"c_attn"}, true},
+        {"llama", "Llama", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"q_proj", "v_proj"}, true},
         {"vit", "ViT", true, {"full", "freeze", "lora"}, {"query", "value"}},
         {"resnet", "ResNet", true, {"full", "freeze"}, {}},
     };

@@ -8,6 +8,8 @@
 #include "models/checkpoint.h"
 #include "models/classifier.h"
 #include "models/distilbert_model.h"
+#include "models/gpt2_model.h"
+#include "models/llama_model.h"
 #include "models/lora.h"
 #include "models/model_family.h"
 #include "text/json_file.h"
@@ -18,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <cstdio>
 
 namespace fs = std::filesystem;
@@ -26,22 +29,49 @@ namespace ft {
 
 namespace {
 
-// The encoder module of a text classifier: BERT's (BERT, RoBERTa, XLM-R) or DistilBERT's.
+// The transformer that takes virtual tokens: BERT's (BERT, RoBERTa, XLM-R), DistilBERT's, GPT-2's or
+// Llama's, whichever the model holds.
 struct Encoder {
     std::shared_ptr<BertModelImpl> bert;
     std::shared_ptr<DistilBertModelImpl> distilBert;
+    std::shared_ptr<Gpt2ModelImpl> gpt2;
+    std::shared_ptr<LlamaModelImpl> llama;
 };
+
+template <typename Impl>
+void findFirst(std::shared_ptr<Impl> &found, const std::shared_ptr<torch::nn::Module> &module)
+{
+    if (!found)
+        found = std::dynamic_pointer_cast<Impl>(module);
+}
 
 Encoder encoderOf(torch::nn::Module &module)
 {
     Encoder encoder;
     for (const auto &item : module.named_modules("", /*include_self=*/false)) {
-        if (!encoder.bert)
-            encoder.bert = std::dynamic_pointer_cast<BertModelImpl>(item.value());
-        if (!encoder.distilBert)
-            encoder.distilBert = std::dynamic_pointer_cast<DistilBertModelImpl>(item.value());
+        findFirst(encoder.bert, item.value());
+        findFirst(encoder.distilBert, item.value());
+        findFirst(encoder.gpt2, item.value());
+        findFirst(encoder.llama, item.value());
     }
     return encoder;
+}
+
+// A decoder block (GPT-2's, Llama's) gets adapters on its attention's and its MLP's outputs.
+template <typename Block>
+bool addDecoderAdapters(const std::shared_ptr<torch::nn::Module> &module, const std::string &name, bool houlsby,
+                        const std::function<BottleneckAdapter()> &adapter, std::vector<std::string> &added)
+{
+    const auto block = std::dynamic_pointer_cast<Block>(module);
+    if (!block)
+        return false;
+    if (houlsby) {
+        block->addAttentionAdapter(adapter());
+        added.push_back(name + ".attention_adapter");
+    }
+    block->addOutputAdapter(adapter());
+    added.push_back(name + ".output_adapter");
+    return true;
 }
 
 bool endsWith(const std::string &text, const std::string &suffix)
@@ -112,7 +142,8 @@ void initPromptFromText(torch::nn::Module &module, VirtualTokens &tokens, const 
                                                      + " is outside the model's vocabulary of " + std::to_string(vocab));
     at::Tensor words;
     for (const auto &item : module.named_parameters())
-        if (endsWith(item.key(), "embeddings.word_embeddings.weight"))
+        if (endsWith(item.key(), "embeddings.word_embeddings.weight") || endsWith(item.key(), "transformer.wte.weight")
+            || endsWith(item.key(), "model.embed_tokens.weight"))
             words = item.value();
     if (!words.defined())
         throw Error(ErrorKind::Internal, "the model has no word embeddings to start the prompt from");
@@ -172,9 +203,28 @@ std::string familiesWithMethod(PeftMethod method)
 
 EncoderSizes encoderSizesOf(const Classifier &model)
 {
-    const BertConfig config = BertConfig::fromJson(model.configJson(), model.architecture() + "'s config");
-    return {config.modelType, config.hiddenSize, config.numHiddenLayers, config.numAttentionHeads, config.vocabSize,
-            config.maxSequenceLength()};
+    const nlohmann::json &json = model.configJson();
+    const std::string source = model.architecture() + "'s config";
+    const std::string modelType = json.value("model_type", "");
+    if (isGpt2ModelType(modelType)) {
+        const Gpt2Config config = Gpt2Config::fromJson(json, source);
+        return {modelType, config.nEmbd, config.nLayer, config.nHead, config.nHead, config.vocabSize, config.nPositions};
+    }
+    if (isLlamaModelType(modelType)) {
+        const LlamaConfig config = LlamaConfig::fromJson(json, source);
+        return {modelType,           config.hiddenSize, config.numHiddenLayers,      config.numAttentionHeads,
+                config.numKeyValueHeads, config.vocabSize, config.maxPositionEmbeddings};
+    }
+    const BertConfig config = BertConfig::fromJson(json, source);
+    return {config.modelType,        config.hiddenSize, config.numHiddenLayers,    config.numAttentionHeads,
+            config.numAttentionHeads, config.vocabSize, config.maxSequenceLength()};
+}
+
+VirtualTokenShape virtualTokenShape(const EncoderSizes &sizes, bool prefix)
+{
+    if (!prefix || sizes.kvHeads == sizes.heads)
+        return {sizes.hidden, sizes.heads};
+    return {sizes.hidden / sizes.heads * sizes.kvHeads, sizes.kvHeads};
 }
 
 PeftMethodConfig resolvePeftMethod(const Classifier &model, PeftMethodConfig config)
@@ -188,7 +238,7 @@ PeftMethodConfig resolvePeftMethod(const Classifier &model, PeftMethodConfig con
         config.adapterBottleneckSize = sizes.hidden / config.adapterReductionFactor;
     }
     if (config.method == PeftMethod::Prefix && config.encoderHiddenSize <= 0)
-        config.encoderHiddenSize = sizes.hidden;
+        config.encoderHiddenSize = virtualTokenShape(sizes, true).tokenDim; // PEFT's default: token_dim
     if (config.method != PeftMethod::Adapter && config.maxInputLength > 0
         && config.maxInputLength + config.numVirtualTokens > sizes.maxLength)
         throw Error(ErrorKind::InvalidInput,
@@ -225,7 +275,11 @@ VirtualTokens virtualTokensOf(Classifier &model)
     const Encoder encoder = encoderOf(model.module());
     if (encoder.bert)
         return encoder.bert->virtualTokens();
-    return encoder.distilBert ? encoder.distilBert->virtualTokens() : VirtualTokens(nullptr);
+    if (encoder.distilBert)
+        return encoder.distilBert->virtualTokens();
+    if (encoder.gpt2)
+        return encoder.gpt2->virtualTokens();
+    return encoder.llama ? encoder.llama->virtualTokens() : VirtualTokens(nullptr);
 }
 
 void addVirtualTokens(Classifier &model, VirtualTokens tokens)
@@ -235,6 +289,10 @@ void addVirtualTokens(Classifier &model, VirtualTokens tokens)
         return encoder.bert->addVirtualTokens(std::move(tokens));
     if (encoder.distilBert)
         return encoder.distilBert->addVirtualTokens(std::move(tokens));
+    if (encoder.gpt2)
+        return encoder.gpt2->addVirtualTokens(std::move(tokens));
+    if (encoder.llama)
+        return encoder.llama->addVirtualTokens(std::move(tokens));
     throw Error(ErrorKind::Incompatible, model.architecture() + " has no encoder that takes virtual tokens");
 }
 
@@ -257,7 +315,7 @@ PeftMethodSummary applyPeftMethod(Classifier &model, const PeftMethodConfig &req
     if (config.method == PeftMethod::Adapter) {
         const bool houlsby = config.adapterType == AdapterType::Houlsby;
         const AdapterActivation activation = houlsby ? AdapterActivation::Swish : AdapterActivation::Relu;
-        const auto adapter = [&] {
+        const std::function<BottleneckAdapter()> adapter = [&] {
             BottleneckAdapter made(sizes.hidden, config.adapterBottleneckSize, activation, generator);
             made->to(anyParameter.device(), anyParameter.scalar_type());
             return made;
@@ -276,15 +334,18 @@ PeftMethodSummary applyPeftMethod(Classifier &model, const PeftMethodConfig &req
                 }
                 block->addOutputAdapter(adapter());
                 summary.modules.push_back(name + ".output_adapter");
+            } else if (!addDecoderAdapters<Gpt2BlockImpl>(item.value(), name, houlsby, adapter, summary.modules)) {
+                addDecoderAdapters<LlamaDecoderLayerImpl>(item.value(), name, houlsby, adapter, summary.modules);
             }
         }
     } else {
         VirtualTokensOptions options;
         options.kind = config.method == PeftMethod::Prefix ? VirtualTokenKind::Prefix : VirtualTokenKind::Prompt;
         options.numVirtualTokens = config.numVirtualTokens;
-        options.tokenDim = sizes.hidden;
+        const VirtualTokenShape shape = virtualTokenShape(sizes, config.method == PeftMethod::Prefix);
+        options.tokenDim = shape.tokenDim;
         options.numLayers = sizes.layers;
-        options.numHeads = sizes.heads;
+        options.numHeads = shape.heads;
         options.projection = config.method == PeftMethod::Prefix && config.prefixProjection;
         options.encoderHiddenSize = config.encoderHiddenSize;
         VirtualTokens tokens(options, generator);

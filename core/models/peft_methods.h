@@ -1,5 +1,6 @@
-// peft_methods.h: the training methods beside LoRA on the text encoders (BERT, RoBERTa, XLM-R,
-// DistilBERT): bottleneck adapters, prefix tuning and prompt tuning (models/peft_method_config.h).
+// peft_methods.h: the training methods beside LoRA on the text models (BERT, RoBERTa, XLM-R,
+// DistilBERT, GPT-2, Llama): bottleneck adapters, prefix tuning and prompt tuning
+// (models/peft_method_config.h).
 // Applying one adds its modules to the classifier, freezes every other parameter and leaves the new
 // ones and the classification head (PEFT's modules_to_save for SEQ_CLS) trainable.
 //
@@ -7,11 +8,13 @@
 // carries them:
 //   adapters  <encoder>.layer.<i>.output.adapter.{down_proj,up_proj}.{weight,bias}
 //             (Houlsby also <encoder>.layer.<i>.attention.output.adapter...; DistilBERT:
-//             distilbert.transformer.layer.<i>.{attention_adapter,output_adapter}...)
+//             distilbert.transformer.layer.<i>.{attention_adapter,output_adapter}...; GPT-2:
+//             transformer.h.<i>.{attention_adapter,output_adapter}...; Llama:
+//             model.layers.<i>.{attention_adapter,output_adapter}...)
 //   prefix    <encoder>.prompt_encoder.embedding.weight [tokens, hidden], with the projection
 //             <encoder>.prompt_encoder.transform.{0,2}.{weight,bias} (PEFT's PrefixEncoder)
 //   prompt    <encoder>.prompt_encoder.embedding.weight [tokens, hidden] (PEFT's PromptEmbedding)
-// where <encoder> is "bert", "roberta" or "distilbert".
+// where <encoder> is "bert", "roberta", "distilbert", "transformer" (GPT-2) or "model" (Llama).
 //
 // A run's model folder records the method in config.json under "finetune_method" (peftMethodRecord),
 // so loadClassifier rebuilds the modules before reading model.safetensors. Prefix and prompt runs
@@ -67,10 +70,20 @@ struct EncoderSizes {
     std::int64_t hidden = 0;
     std::int64_t layers = 0;
     std::int64_t heads = 0;
+    std::int64_t kvHeads = 0;   // key/value heads: fewer than heads with grouped-query attention (Llama)
     std::int64_t vocab = 0;
     std::int64_t maxLength = 0; // the longest input its positions take
 };
 EncoderSizes encoderSizesOf(const Classifier &model);
+
+// The width and heads of a model's virtual tokens (PEFT's token_dim and num_attention_heads): the
+// hidden size and the heads, but a prefix's keys and values are the attention's, with kv_heads of
+// head_dim each (fewer than the heads with grouped-query attention).
+struct VirtualTokenShape {
+    std::int64_t tokenDim = 0;
+    std::int64_t heads = 0;
+};
+VirtualTokenShape virtualTokenShape(const EncoderSizes &sizes, bool prefix);
 
 // The model's virtual tokens, null without. Adding them: ft::Error (Incompatible) for a family
 // without an encoder that takes them, or a model that has them already.

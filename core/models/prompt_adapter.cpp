@@ -72,6 +72,7 @@ nlohmann::ordered_json promptAdapterConfig(Classifier &model, const PeftMethodCo
         throw Error(ErrorKind::Internal, "bottleneck adapters have no PEFT adapter_config.json");
     const EncoderSizes sizes = encoderSizesOf(model);
     const bool prefix = config.method == PeftMethod::Prefix;
+    const VirtualTokenShape shape = virtualTokenShape(sizes, prefix);
     const bool fromText = !prefix && !config.promptInitText.empty();
     // PEFT writes the keys sorted.
     nlohmann::ordered_json json;
@@ -81,7 +82,7 @@ nlohmann::ordered_json promptAdapterConfig(Classifier &model, const PeftMethodCo
         json["encoder_hidden_size"] = config.encoderHiddenSize > 0 ? config.encoderHiddenSize : sizes.hidden;
     json["inference_mode"] = true;
     json["modules_to_save"] = loraModulesToSave();
-    json["num_attention_heads"] = sizes.heads;
+    json["num_attention_heads"] = shape.heads;
     json["num_layers"] = sizes.layers;
     json["num_transformer_submodules"] = 1;
     json["num_virtual_tokens"] = config.numVirtualTokens;
@@ -94,7 +95,7 @@ nlohmann::ordered_json promptAdapterConfig(Classifier &model, const PeftMethodCo
     }
     json["revision"] = nullptr;
     json["task_type"] = taskType.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(taskType);
-    json["token_dim"] = sizes.hidden;
+    json["token_dim"] = shape.tokenDim;
     if (!prefix) {
         json["tokenizer_kwargs"] = nullptr;
         // PromptTuningConfig refuses TEXT without a tokenizer, even in inference mode.
@@ -131,9 +132,10 @@ void applyPeftAdapterFolder(Classifier &model, const fs::path &folder)
                                                  + "' is not one this project applies (LORA, PREFIX_TUNING, PROMPT_TUNING)");
     const bool prefix = peftType == "PREFIX_TUNING";
     const EncoderSizes sizes = encoderSizesOf(model);
-    requireSize(config, "token_dim", sizes.hidden, source);
+    const VirtualTokenShape shape = virtualTokenShape(sizes, prefix);
+    requireSize(config, "token_dim", shape.tokenDim, source);
     requireSize(config, "num_layers", sizes.layers, source);
-    requireSize(config, "num_attention_heads", sizes.heads, source);
+    requireSize(config, "num_attention_heads", shape.heads, source);
     requireSize(config, "num_transformer_submodules", 1, source);
     if (!virtualTokensOf(model).is_empty())
         throw Error(ErrorKind::Incompatible, source + ": the model has virtual tokens already");
@@ -141,9 +143,9 @@ void applyPeftAdapterFolder(Classifier &model, const fs::path &folder)
     VirtualTokensOptions options;
     options.kind = prefix ? VirtualTokenKind::Prefix : VirtualTokenKind::Prompt;
     options.numVirtualTokens = positiveField(config, "num_virtual_tokens", source);
-    options.tokenDim = sizes.hidden;
+    options.tokenDim = shape.tokenDim;
     options.numLayers = sizes.layers;
-    options.numHeads = sizes.heads;
+    options.numHeads = shape.heads;
     options.projection = false; // PEFT's inference mode: the saved table is the embedding
     at::Generator unused = at::make_generator<at::CPUGeneratorImpl>(0);
     VirtualTokens tokens(options, unused);

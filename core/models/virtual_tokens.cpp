@@ -90,4 +90,23 @@ at::Tensor VirtualTokensImpl::extendMask(const at::Tensor &attentionMask) const
     return at::cat({ones, attentionMask}, 1);
 }
 
+DecoderVirtualTokens decoderVirtualTokens(VirtualTokens tokens, KvCache *cache, KvCache &local,
+                                          std::size_t layers, std::int64_t batch)
+{
+    DecoderVirtualTokens call;
+    call.cache = cache;
+    if (tokens.is_empty())
+        return call;
+    call.count = tokens->count();
+    if (tokens->options().kind == VirtualTokenKind::Prefix) {
+        if (!call.cache)
+            call.cache = &local;
+        if (call.cache->length() == 0)
+            prefillKvCache(*call.cache, tokens->pastKeyValues(batch), layers);
+    } else {
+        call.prependPrompts = !cache || cache->length() == 0;
+    }
+    return call;
+}
+
 } // namespace ft

@@ -9,6 +9,8 @@
 // column ((layer * 2 + kv) * heads + head) * head_dim + d, as PEFT's get_prompt views it.
 #pragma once
 
+#include "models/kv_cache.h"
+
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
@@ -59,5 +61,17 @@ private:
     torch::nn::Sequential mTransform{nullptr};
 };
 TORCH_MODULE(VirtualTokens);
+
+// How a decoder (GPT-2, Llama) takes its virtual tokens in one call. Its callers' masks and positions
+// cover the real tokens only, as PEFT's do; the virtual ones go in front.
+struct DecoderVirtualTokens {
+    KvCache *cache = nullptr;        // the cache to use: the caller's, or the local one a prefix needs
+    bool prependPrompts = false;     // prompt tuning's first call: the prompts go before the embeddings
+    std::int64_t count = 0;          // virtual tokens in front of the real ones (0 without)
+};
+// `tokens` may be null (no virtual tokens). A prefix fills an empty cache (the caller's, else `local`)
+// with its keys and values for `layers` layers.
+DecoderVirtualTokens decoderVirtualTokens(VirtualTokens tokens, KvCache *cache, KvCache &local,
+                                          std::size_t layers, std::int64_t batch);
 
 } // namespace ft

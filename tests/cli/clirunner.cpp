@@ -47,4 +47,16 @@ QByteArray sst2WithSplits()
     return tsv;
 }
 
+QString scratchModelConfig(const QString &folder, const QByteArray &config, const char *tokenizer)
+{
+    const std::filesystem::path target = toPath(folder);
+    std::filesystem::create_directories(target);
+    const std::filesystem::path source = std::filesystem::path(FT_SHARED_DIR) / "data" / "tokenizers" / tokenizer;
+    for (const char *file : {"vocab.txt", "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json"})
+        if (std::filesystem::exists(source / file))
+            std::filesystem::copy_file(source / file, target / file);
+    writeBytes(target / "config.json", config);
+    return QString::fromStdString((target / "config.json").string());
+}
+
 } // namespace ft::test

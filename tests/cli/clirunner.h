@@ -22,4 +22,9 @@ CliResult runFinetune(const QStringList &arguments, const QProcessEnvironment &e
 // ("validation") as one TSV with a split column.
 QByteArray sst2WithSplits();
 
+// A scratch model folder `folder` (created): `config` as config.json beside the files of a real
+// tokenizer from ../shared/data/tokenizers. Returns the config file's path.
+QString scratchModelConfig(const QString &folder, const QByteArray &config,
+                           const char *tokenizer = "bert-base-uncased");
+
 } // namespace ft::test

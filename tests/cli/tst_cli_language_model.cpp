@@ -79,6 +79,7 @@ private:
     QTemporaryDir mDir;
     QString mModel;
     QString mProject;
+    QStringList mBefore; // the converted model's answers, before any training
 
     // Greedy answers of `model` to every instruction.
     QStringList answers(const QString &model)
@@ -142,16 +143,35 @@ private Q_SLOTS:
         QCOMPARE(sampled[1], sampled[0]);
     }
 
-    // LoRA on the pretrained weights: before, the model answers none of the
-    // instructions; after, it answers them as trained (the loss on the answers only).
-    void loraInstructionTuningChangesGeneration()
+    // Each method on the pretrained weights: before, the model answers none of the instructions;
+    // after, it answers them as trained (the loss on the answers only). Measured: 8 of 8 for each
+    // method after 120 steps; the rows ask for 7.
+    void instructionTuningChangesGeneration_data()
     {
-        const QStringList before = answers(mModel);
-        QCOMPARE(before.size(), int(instructions().size()));
-        const QString config = mDir.filePath(QStringLiteral("sft.json"));
-        ft::test::writeBytes(ft::test::toPath(config), R"({"task": "causal-lm", "method": "lora", "lora_r": 8,
-            "lora_alpha": 16, "lora_dropout": 0, "learning_rate": 0.01, "max_steps": 120,
-            "per_device_train_batch_size": 8, "max_length": 32, "eval_strategy": "no", "threads": 1, "seed": 1})");
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<int>("atLeast");
+        QTest::addColumn<QString>("peftType"); // of the run's adapter folder; empty: none
+        QTest::newRow("lora") << QByteArray(R"("method": "lora", "lora_r": 8, "lora_alpha": 16, "lora_dropout": 0,
+            "learning_rate": 0.01)") << 7 << QStringLiteral("LORA");
+        QTest::newRow("adapter") << QByteArray(R"("method": "adapter", "adapter_type": "houlsby",
+            "adapter_reduction_factor": 4, "learning_rate": 0.01)") << 7 << QString();
+        QTest::newRow("prefix") << QByteArray(R"("method": "prefix", "num_virtual_tokens": 8, "learning_rate": 0.01)")
+                                << 7 << QStringLiteral("PREFIX_TUNING");
+        QTest::newRow("prompt") << QByteArray(R"("method": "prompt", "num_virtual_tokens": 8, "learning_rate": 0.1)")
+                                << 7 << QStringLiteral("PROMPT_TUNING");
+    }
+    void instructionTuningChangesGeneration()
+    {
+        QFETCH(QByteArray, method);
+        QFETCH(int, atLeast);
+        QFETCH(QString, peftType);
+        if (mBefore.isEmpty())
+            mBefore = answers(mModel);
+        QCOMPARE(mBefore.size(), int(instructions().size()));
+        const QString config = mDir.filePath(QStringLiteral("sft-%1.json").arg(QLatin1String(QTest::currentDataTag())));
+        ft::test::writeBytes(ft::test::toPath(config), R"({"task": "causal-lm", "max_steps": 120,
+            "per_device_train_batch_size": 8, "max_length": 32, "eval_strategy": "no", "threads": 1, "seed": 1, )"
+                                                           + method + "}");
         const auto trained = runFinetune({"train", "--project", mProject, "--dataset", "instructions", "--model",
                                           mModel, "--config", config, "--json"},
                                          {}, 600000);
@@ -165,18 +185,22 @@ private Q_SLOTS:
         int rightAfter = 0;
         for (std::size_t i = 0; i < instructions().size(); ++i) {
             const QString &expected = instructions()[i].answer;
-            qInfo().noquote() << instructions()[i].prompt << "->" << expected << "before:" << before[int(i)]
+            qInfo().noquote() << instructions()[i].prompt << "->" << expected << "before:" << mBefore[int(i)]
                               << "after:" << after[int(i)];
-            rightBefore += before[int(i)] == expected;
+            rightBefore += mBefore[int(i)] == expected;
             rightAfter += after[int(i)] == expected;
         }
+        qInfo("%s: %d of %d answered as trained", QTest::currentDataTag(), rightAfter, int(instructions().size()));
         QCOMPARE(rightBefore, 0);
-        QVERIFY2(rightAfter >= 7, qPrintable(QString::number(rightAfter)));
+        QVERIFY2(rightAfter >= atLeast, qPrintable(QString::number(rightAfter)));
         // The adapter is PEFT's, for a causal LM.
-        const QJsonObject adapter = QJsonDocument::fromJson(
-            ft::test::readBytes(ft::test::toPath(runFolder + QStringLiteral("/adapter/adapter_config.json")))).object();
+        const fs::path adapterConfig = ft::test::toPath(runFolder + QStringLiteral("/adapter/adapter_config.json"));
+        QCOMPARE(fs::exists(adapterConfig), !peftType.isEmpty());
+        if (peftType.isEmpty())
+            return;
+        const QJsonObject adapter = QJsonDocument::fromJson(ft::test::readBytes(adapterConfig)).object();
         QCOMPARE(adapter["task_type"].toString(), QStringLiteral("CAUSAL_LM"));
-        QCOMPARE(adapter["peft_type"].toString(), QStringLiteral("LORA"));
+        QCOMPARE(adapter["peft_type"].toString(), peftType);
     }
 };
 

@@ -24,8 +24,6 @@ using ft::test::sst2WithSplits;
 
 namespace {
 
-const fs::path kShared = FT_SHARED_DIR;
-
 QString pathOf(const fs::path &path)
 {
     return QString::fromStdString(path.string());
@@ -35,14 +33,8 @@ QString pathOf(const fs::path &path)
 fs::path scratchModel(const QTemporaryDir &dir, const char *name, const QByteArray &config,
                       const char *tokenizer = "bert-base-uncased")
 {
-    const fs::path folder = ft::test::toPath(dir.filePath(QString::fromLatin1(name)));
-    fs::create_directories(folder);
-    const fs::path source = kShared / "data" / "tokenizers" / tokenizer;
-    for (const char *file : {"vocab.txt", "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json"})
-        if (fs::exists(source / file))
-            fs::copy_file(source / file, folder / file);
-    ft::test::writeBytes(folder / "config.json", config);
-    return folder;
+    return ft::test::toPath(ft::test::scratchModelConfig(dir.filePath(QString::fromLatin1(name)), config, tokenizer))
+        .parent_path();
 }
 
 // Both the same size: hidden 64, 2 layers of 2 heads, feed-forward 256.

@@ -1,7 +1,8 @@
 // tst_peft_methods.cpp: bottleneck adapters, prefix tuning and prompt tuning on the golden tiny BERT,
-// RoBERTa and DistilBERT: the trainable set and shapes, training that leaves every other parameter
+// RoBERTa, DistilBERT, GPT-2 and Llama classifiers: the trainable set and shapes, training that leaves every other parameter
 // bit-identical, the prefix layout and mask extension, PEFT's adapter files and their reload, the run's
-// model folder and refusals. Runs end to end: tst_peft_method_runs.cpp.
+// model folder and refusals. Runs end to end: tst_peft_method_runs.cpp; the decoders' virtual tokens
+// against real keys, values and embeddings: tst_decoder_virtual_tokens.cpp.
 #include "common/error.h"
 #include "models/bert_config.h"
 #include "models/classifier_factory.h"
@@ -36,6 +37,7 @@ const fs::path kTinyBert = fs::path(FT_SHARED_DIR) / "golden" / "tiny-bert-uncas
 const fs::path kTinyRoberta = fs::path(FT_TESTS_DIR) / "text_models" / "golden" / "tiny-roberta";
 const fs::path kTinyDistilBert = fs::path(FT_TESTS_DIR) / "text_models" / "golden" / "tiny-distilbert";
 const fs::path kTinyGpt2 = fs::path(FT_TESTS_DIR) / "text_models" / "golden" / "tiny-gpt2";
+const fs::path kTinyLlama = fs::path(FT_TESTS_DIR) / "text_models" / "golden" / "tiny-llama";
 
 ClassifierPtr load(const fs::path &folder)
 {
@@ -71,7 +73,7 @@ TensorMap snapshot(const Classifier &model)
 
 bool isHead(const std::string &name)
 {
-    return name.rfind("classifier.", 0) == 0 || name.rfind("pre_classifier.", 0) == 0;
+    return name.rfind("classifier.", 0) == 0 || name.rfind("pre_classifier.", 0) == 0 || name.rfind("score.", 0) == 0;
 }
 
 PeftMethodConfig methodConfig(PeftMethod method, AdapterType type = AdapterType::Pfeiffer)
@@ -86,19 +88,27 @@ PeftMethodConfig methodConfig(PeftMethod method, AdapterType type = AdapterType:
     return config;
 }
 
-// What each method adds, by name and shape, for the tiny models (hidden 32, 2 layers, 4 heads).
+// What each method adds, by name and shape, for the tiny models (hidden 32, 2 layers, 4 heads; Llama's
+// keys and values have 2 heads of 8, so its prefix is half as wide).
 std::map<std::string, std::vector<std::int64_t>> expectedParameters(const std::string &encoder, PeftMethodConfig config)
 {
     std::map<std::string, std::vector<std::int64_t>> expected;
     const bool distil = encoder == "distilbert";
+    const bool decoder = encoder == "gpt2" || encoder == "llama";
+    // Where the layers and the prompt encoder live.
+    const std::string layers = distil              ? "distilbert.transformer.layer."
+                               : encoder == "gpt2"  ? "transformer.h."
+                               : encoder == "llama" ? "model.layers."
+                                                    : encoder + ".encoder.layer.";
+    const std::string root = encoder == "gpt2" ? "transformer" : encoder == "llama" ? "model" : encoder;
+    const std::int64_t kvWidth = encoder == "llama" ? 16 : 32;
     if (config.method == PeftMethod::Adapter) {
         for (const char *layer : {"0", "1"}) {
             std::vector<std::string> modules;
-            const std::string base = distil ? "distilbert.transformer.layer." + std::string(layer) + "."
-                                            : encoder + ".encoder.layer." + layer + ".";
-            modules.push_back(base + (distil ? "output_adapter" : "output.adapter"));
+            const std::string base = layers + layer + ".";
+            modules.push_back(base + (distil || decoder ? "output_adapter" : "output.adapter"));
             if (config.adapterType == AdapterType::Houlsby)
-                modules.push_back(base + (distil ? "attention_adapter" : "attention.output.adapter"));
+                modules.push_back(base + (distil || decoder ? "attention_adapter" : "attention.output.adapter"));
             for (const std::string &module : modules) {
                 expected[module + ".down_proj.weight"] = {4, 32};
                 expected[module + ".down_proj.bias"] = {4};
@@ -107,15 +117,15 @@ std::map<std::string, std::vector<std::int64_t>> expectedParameters(const std::s
             }
         }
     } else if (config.method == PeftMethod::Prompt) {
-        expected[encoder + ".prompt_encoder.embedding.weight"] = {4, 32};
+        expected[root + ".prompt_encoder.embedding.weight"] = {4, 32};
     } else if (config.prefixProjection) {
-        expected[encoder + ".prompt_encoder.embedding.weight"] = {4, 32};
-        expected[encoder + ".prompt_encoder.transform.0.weight"] = {16, 32};
-        expected[encoder + ".prompt_encoder.transform.0.bias"] = {16};
-        expected[encoder + ".prompt_encoder.transform.2.weight"] = {2 * 2 * 32, 16};
-        expected[encoder + ".prompt_encoder.transform.2.bias"] = {2 * 2 * 32};
+        expected[root + ".prompt_encoder.embedding.weight"] = {4, kvWidth};
+        expected[root + ".prompt_encoder.transform.0.weight"] = {16, kvWidth};
+        expected[root + ".prompt_encoder.transform.0.bias"] = {16};
+        expected[root + ".prompt_encoder.transform.2.weight"] = {2 * 2 * kvWidth, 16};
+        expected[root + ".prompt_encoder.transform.2.bias"] = {2 * 2 * kvWidth};
     } else {
-        expected[encoder + ".prompt_encoder.embedding.weight"] = {4, 2 * 2 * 32};
+        expected[root + ".prompt_encoder.embedding.weight"] = {4, 2 * 2 * kvWidth};
     }
     return expected;
 }
@@ -130,6 +140,8 @@ void addMethodRows(bool bertOnly = false)
     const auto bert = QString::fromStdString(kTinyBert.string());
     const auto roberta = QString::fromStdString(kTinyRoberta.string());
     const auto distil = QString::fromStdString(kTinyDistilBert.string());
+    const auto gpt2 = QString::fromStdString(kTinyGpt2.string());
+    const auto llama = QString::fromStdString(kTinyLlama.string());
     const int adapter = int(PeftMethod::Adapter), prefix = int(PeftMethod::Prefix), prompt = int(PeftMethod::Prompt);
     const int houlsby = int(AdapterType::Houlsby), pfeiffer = int(AdapterType::Pfeiffer);
     QTest::newRow("bert houlsby") << bert << "bert" << adapter << houlsby << false;
@@ -145,6 +157,15 @@ void addMethodRows(bool bertOnly = false)
     QTest::newRow("distilbert houlsby") << distil << "distilbert" << adapter << houlsby << false;
     QTest::newRow("distilbert pfeiffer") << distil << "distilbert" << adapter << pfeiffer << false;
     QTest::newRow("distilbert prompt") << distil << "distilbert" << prompt << pfeiffer << false;
+    QTest::newRow("gpt2 houlsby") << gpt2 << "gpt2" << adapter << houlsby << false;
+    QTest::newRow("gpt2 pfeiffer") << gpt2 << "gpt2" << adapter << pfeiffer << false;
+    QTest::newRow("gpt2 prefix mlp") << gpt2 << "gpt2" << prefix << pfeiffer << true;
+    QTest::newRow("gpt2 prefix") << gpt2 << "gpt2" << prefix << pfeiffer << false;
+    QTest::newRow("gpt2 prompt") << gpt2 << "gpt2" << prompt << pfeiffer << false;
+    QTest::newRow("llama houlsby") << llama << "llama" << adapter << houlsby << false;
+    QTest::newRow("llama prefix mlp") << llama << "llama" << prefix << pfeiffer << true;
+    QTest::newRow("llama prefix") << llama << "llama" << prefix << pfeiffer << false;
+    QTest::newRow("llama prompt") << llama << "llama" << prompt << pfeiffer << false;
 }
 
 #define FETCH_METHOD()                                                                                                 \
@@ -368,6 +389,10 @@ private Q_SLOTS:
         QTest::newRow("roberta prefix") << QString::fromStdString(kTinyRoberta.string()) << int(PeftMethod::Prefix);
         QTest::newRow("roberta prompt") << QString::fromStdString(kTinyRoberta.string()) << int(PeftMethod::Prompt);
         QTest::newRow("distilbert prompt") << QString::fromStdString(kTinyDistilBert.string()) << int(PeftMethod::Prompt);
+        QTest::newRow("gpt2 prefix") << QString::fromStdString(kTinyGpt2.string()) << int(PeftMethod::Prefix);
+        QTest::newRow("gpt2 prompt") << QString::fromStdString(kTinyGpt2.string()) << int(PeftMethod::Prompt);
+        QTest::newRow("llama prefix") << QString::fromStdString(kTinyLlama.string()) << int(PeftMethod::Prefix);
+        QTest::newRow("llama prompt") << QString::fromStdString(kTinyLlama.string()) << int(PeftMethod::Prompt);
     }
     void peftFolderReloadsWithTheSameLogits()
     {
@@ -392,8 +417,9 @@ private Q_SLOTS:
         const double difference = (logitsOf(*reloaded, batch) - logitsOf(*trained, batch)).abs().max().item<double>();
         QVERIFY2(difference < 1e-6, qPrintable(QString::number(difference)));
 
-        // A family without virtual tokens is refused.
-        QVERIFY_THROWS_EXCEPTION(Error, applyPeftAdapterFolder(*load(kTinyGpt2), adapter));
+        // A family that takes no prefix is refused.
+        if (PeftMethod(method) == PeftMethod::Prefix)
+            QVERIFY_THROWS_EXCEPTION(Error, applyPeftAdapterFolder(*load(kTinyDistilBert), adapter));
     }
 
     // The run's model folder: model.safetensors with the method's tensors, config.json's record, and
@@ -446,9 +472,7 @@ private Q_SLOTS:
             message([] { applyPeftMethod(*load(kTinyDistilBert), methodConfig(PeftMethod::Prefix)); });
         QVERIFY2(distilPrefix.contains(QLatin1String("BERT, RoBERTa, XLM-RoBERTa")), qPrintable(distilPrefix));
         QVERIFY2(distilPrefix.contains(QLatin1String("DistilBERT")), qPrintable(distilPrefix));
-        const QString gpt2 = message([] { applyPeftMethod(*load(kTinyGpt2), methodConfig(PeftMethod::Adapter)); });
-        QVERIFY2(gpt2.contains(QLatin1String("GPT-2")) && gpt2.contains(QLatin1String("BERT, DistilBERT")),
-                 qPrintable(gpt2));
+        QVERIFY2(distilPrefix.contains(QLatin1String("GPT-2, Llama")), qPrintable(distilPrefix));
         PeftMethodConfig tooLong = methodConfig(PeftMethod::Prompt);
         tooLong.maxInputLength = 62; // BERT's 64 positions
         const QString positions = message([&] { applyPeftMethod(*load(kTinyBert), tooLong); });
@@ -457,7 +481,7 @@ private Q_SLOTS:
         wide.adapterReductionFactor = 64;
         QVERIFY_THROWS_EXCEPTION(Error, applyPeftMethod(*load(kTinyBert), wide));
         for (const auto &family : modelFamilies())
-            if (family.images || family.modelType == "gpt2")
+            if (family.images)
                 for (const char *method : {"adapter", "prefix", "prompt"})
                     QVERIFY(std::find(family.methods.begin(), family.methods.end(), method) == family.methods.end());
 
