@@ -3,6 +3,7 @@
 
 #include "charts/metricschart.h"
 #include "pages/tablepage.h"
+#include "runs/comparisonview.h"
 #include "runs/desktopsession.h"
 #include "runs/evaluationview.h"
 #include "runs/playground.h"
@@ -90,6 +91,8 @@ RunsPage::RunsPage(QWidget *parent)
                            this)),
       mTry(toolButton(tr("Try…"), tr("Classify your own texts with the selected run's model"), this)),
       mExport(toolButton(tr("Export…"), tr("Export the selected run's model for other tools"), this)),
+      mCompare(toolButton(tr("Compare…"), tr("Size, latency and accuracy of the selected runs side by side, with "
+                                              "their int8 copies; a distilled run beside its teacher"), this)),
       mDuplicate(toolButton(tr("Run Again…"), tr("A new run from the selected one's configuration, to change"), this)),
       mDelete(toolButton(tr("Delete…"), tr("Delete the selected run with its checkpoints"), this)),
       mImport(toolButton(tr("Import Run…"),
@@ -102,7 +105,7 @@ RunsPage::RunsPage(QWidget *parent)
     mList->setColumnCount(ColumnCount);
     mList->setHorizontalHeaderLabels({tr("Run"), tr("Name"), tr("State"), tr("Dataset"), tr("Model"), tr("Created")});
     mList->setSelectionBehavior(QAbstractItemView::SelectRows);
-    mList->setSelectionMode(QAbstractItemView::SingleSelection);
+    mList->setSelectionMode(QAbstractItemView::ExtendedSelection); // several runs to compare
     mList->setEditTriggers(QAbstractItemView::NoEditTriggers);
     mList->verticalHeader()->hide();
     mList->horizontalHeader()->setStretchLastSection(true);
@@ -123,6 +126,7 @@ RunsPage::RunsPage(QWidget *parent)
     auto *title = new QHBoxLayout;
     title->addWidget(makePageTitle(tr("Runs"), this));
     title->addStretch();
+    title->addWidget(mCompare);
     title->addWidget(mImport);
 
     auto *detail = new QWidget(this);
@@ -163,6 +167,7 @@ RunsPage::RunsPage(QWidget *parent)
             Q_EMIT exportRequested(*runId);
     });
     connect(mEvaluate, &QToolButton::clicked, this, &RunsPage::evaluateSelected);
+    connect(mCompare, &QToolButton::clicked, this, &RunsPage::compareSelected);
     connect(mDelete, &QToolButton::clicked, this, &RunsPage::deleteSelected);
     connect(mImport, &QToolButton::clicked, this, [this] {
         const QString folder = QFileDialog::getExistingDirectory(this, tr("Import Run: the project copy it trained in"));
@@ -370,6 +375,7 @@ void RunsPage::showSelection()
     mTry->setEnabled(completed);
     mExport->setEnabled(completed);
     mEvaluate->setEnabled(completed);
+    mCompare->setEnabled(mProject && !ComparisonView::runsToCompare(*mProject, selectedCompletedRuns()).empty());
     mDelete->setEnabled(stored && !live);
     const auto rows = mList->selectionModel()->selectedRows(NameColumn);
     mHeader->setText(rows.isEmpty() ? QString() : rows.first().data().toString());
@@ -482,6 +488,30 @@ EvaluationView *RunsPage::evaluateSelected()
     view->setAttribute(Qt::WA_DeleteOnClose);
     view->resize(980, 720);
     view->show();
+    return view;
+}
+
+std::vector<std::int64_t> RunsPage::selectedCompletedRuns() const
+{
+    std::vector<std::int64_t> runs;
+    for (const QModelIndex &index : mList->selectionModel()->selectedRows(NameColumn))
+        if (index.data(kRunIdRole).isValid() && mList->item(index.row(), StateColumn)->text() == "completed")
+            runs.push_back(index.data(kRunIdRole).toLongLong());
+    return runs;
+}
+
+ComparisonView *RunsPage::compareSelected()
+{
+    const std::vector<std::int64_t> runs =
+        mProject ? ComparisonView::runsToCompare(*mProject, selectedCompletedRuns()) : std::vector<std::int64_t>{};
+    if (runs.empty())
+        return nullptr;
+    auto *view = new ComparisonView(mProject->folder(), runs, this);
+    view->setWindowFlag(Qt::Window);
+    view->setAttribute(Qt::WA_DeleteOnClose);
+    view->resize(1080, 420);
+    view->show();
+    view->start();
     return view;
 }
 

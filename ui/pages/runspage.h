@@ -2,7 +2,8 @@
 // to train in one list, New Run (the run dialog), pause, resume, cancel and
 // reordering of the queue, and for the selected run its progress (step,
 // epoch, samples/s, ETA) and log; live charts of every run trained or
-// selected here, overlaid. Runs train on the page's RunQueue.
+// selected here, overlaid; Compare… puts finished runs (a distilled one beside
+// its teacher) side by side. Runs train on the page's RunQueue.
 #pragma once
 
 #include <QHash>
@@ -12,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 class QLabel;
 class QMessageBox;
@@ -28,6 +30,7 @@ struct TrainingProgress;
 
 namespace ft::ui {
 
+class ComparisonView;
 class DesktopSession;
 class EvaluationView;
 class MetricsChart;
@@ -55,6 +58,9 @@ public:
     void moveSelected(int delta);
     // The evaluation (report, confusion matrix, label errors) of the selected completed run.
     EvaluationView *evaluateSelected();
+    // Size, latency and accuracy of the selected completed runs (a distilled one with its teacher)
+    // and their int8 copies, in a window; null when the selection has nothing to compare.
+    ComparisonView *compareSelected();
     // A playground window on the selected completed run's model.
     Playground *trySelected();
     QToolButton *exportButton() const { return mExport; }
@@ -91,6 +97,7 @@ private:
     void chartStoredRun(std::int64_t runId, const QString &name);
     std::optional<int> selectedQueueItem() const;
     std::optional<std::int64_t> selectedRunId() const;
+    std::vector<std::int64_t> selectedCompletedRuns() const;
     // The selected stored run when it stopped before its end and nothing here trains it.
     std::optional<std::int64_t> resumableStoredRun() const;
 
@@ -115,6 +122,7 @@ private:
     QToolButton *mEvaluate;
     QToolButton *mTry;
     QToolButton *mExport;
+    QToolButton *mCompare;
     QToolButton *mDuplicate;
     QToolButton *mDelete;
     QToolButton *mImport;

@@ -1,15 +1,15 @@
 // rundialog.cpp
 #include "runs/rundialog.h"
 
+#include "runs/modelpicker.h"
+
 #include "common/error.h"
-#include "models/bert_config.h"
 #include "models/model_family.h"
-#include "models/vision_config.h"
 #include "store/catalog.h"
 #include "store/datasets.h"
 #include "store/labels.h"
 #include "store/project.h"
-#include "train/memory_estimate.h"
+#include "store/runs.h"
 #include "train/run_config_docs.h"
 #include "train/remote_launch.h"
 #include "train/time_estimate.h"
@@ -19,7 +19,6 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QGuiApplication>
-#include <QLocale>
 #include <QComboBox>
 #include <QFile>
 #include <QFileDialog>
@@ -38,8 +37,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
-
 #include <array>
 #include <cmath>
 
@@ -56,51 +53,6 @@ QString shellQuoted(const QString &text)
     return QLatin1Char('\'') + quoted + QLatin1Char('\'');
 }
 
-QString megabytes(double bytes)
-{
-    return QStringLiteral("%1 MB").arg(bytes / (1024.0 * 1024.0), 0, 'f', bytes < 10 * 1024 * 1024 ? 1 : 0);
-}
-
-double physicalMemoryBytes()
-{
-    return double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGESIZE));
-}
-
-// Item data of the dataset and model boxes: whether it holds (or classifies) images.
-constexpr int kImagesRole = Qt::UserRole + 1;
-
-// config.json's model_type, or empty when it cannot be read.
-std::string modelTypeOf(const std::string &model)
-{
-    try {
-        const JsonFile config = JsonFile::read(parseModelSource(model).config());
-        return config.string(config.root(), "", "model_type", "");
-    } catch (const std::exception &) {
-        return {};
-    }
-}
-
-// ViT and ResNet classify images; the rest (BERT) text. An unreadable config counts as text: the
-// estimate below then says what is wrong with it.
-bool classifiesImages(const std::string &model)
-{
-    return isImageModelType(modelTypeOf(model));
-}
-
-// The parameter count of an image classifier's config with `labels` classes.
-std::int64_t imageModelParameters(const std::string &model, std::size_t labels)
-{
-    const fs::path file = parseModelSource(model).config();
-    nlohmann::json config = JsonFile::read(file).root();
-    nlohmann::json id2label = nlohmann::json::object();
-    for (std::size_t i = 0; i < std::max<std::size_t>(labels, 1); ++i)
-        id2label[std::to_string(i)] = "class " + std::to_string(i);
-    config["id2label"] = id2label;
-    config.erase("label2id");
-    return config.value("model_type", "") == "vit" ? parameterCount(vitConfigFromJson(config, file.string()))
-                                                   : parameterCount(resNetConfigFromJson(config, file.string()));
-}
-
 } // namespace
 
 RunDialog::RunDialog(Project &project, QWidget *parent)
@@ -113,6 +65,7 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
       mEstimate(new QLabel(this)),
       mSummary(new QLabel(this)),
       mTask(new QLabel(this)),
+      mFamily(new QLabel(this)),
       mTime(new QLabel(this)),
       mTimeButton(new QPushButton(tr("Estimate Time"), this)),
       mTabs(new QTabWidget(this)),
@@ -136,21 +89,15 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
         mDataset->setItemData(mDataset->count() - 1, images, kImagesRole);
     }
     // Base models: those the project knows, and the sample's scratch models when there are some.
-    const auto addModel = [this](const QString &name, const std::string &model) {
-        if (mModel->findData(QString::fromStdString(model)) >= 0)
-            return;
-        mModel->addItem(name, QString::fromStdString(model));
-        mModel->setItemData(mModel->count() - 1, classifiesImages(model), kImagesRole);
-    };
     for (const auto &[folder, name] : {std::pair{"scratch-model", tr("Sample scratch model (random init)")},
                                        std::pair{"scratch-cnn", tr("Sample scratch CNN for images (random init)")},
                                        std::pair{"scratch-vit", tr("Sample scratch ViT for images (random init)")}}) {
         const fs::path scratch = project.folder() / folder / "config.json";
         if (fs::is_regular_file(scratch))
-            addModel(name, std::string(kScratchModelPrefix) + scratch.string());
+            addModelItem(mModel, name, std::string(kScratchModelPrefix) + scratch.string());
     }
     for (const ModelRecord &model : listModels(project))
-        addModel(QString::fromStdString(model.name), model.path);
+        addModelItem(mModel, QString::fromStdString(model.name), model.path);
     mPreset->addItem(tr("Quick: a first result in minutes"), int(Preset::Quick));
     mPreset->addItem(tr("Balanced"), int(Preset::Balanced));
     mPreset->addItem(tr("Thorough: more epochs, keep the best"), int(Preset::Thorough));
@@ -163,6 +110,9 @@ RunDialog::RunDialog(Project &project, QWidget *parent)
     auto *form = new QFormLayout(basics);
     form->addRow(tr("Dataset"), mDataset);
     form->addRow(tr("Base model"), mModel);
+    mFamily->setWordWrap(true);
+    mFamily->setToolTip(tr("The base model's family: the tasks and methods it trains with"));
+    form->addRow(tr("Family"), mFamily);
     mTask->setWordWrap(true);
     form->addRow(tr("Task"), mTask);
     form->addRow(tr("Preset"), mPreset);
@@ -283,7 +233,15 @@ void RunDialog::buildAdvancedPage(QTabWidget *tabs)
         }
         const nlohmann::ordered_json &value = defaults.at(doc.key);
         QWidget *field = nullptr;
-        if (value.is_boolean()) {
+        if (key == QLatin1String("distill_teacher_run")) {
+            auto *teachers = makeTeacherBox(mProject, page);
+            connect(teachers, &QComboBox::currentIndexChanged, this, [this, teachers] {
+                if (!mFilling)
+                    takeTeacherInputs(teachers->currentData().toLongLong());
+                revalidate();
+            });
+            field = teachers;
+        } else if (value.is_boolean()) {
             auto *check = new QCheckBox(page);
             connect(check, &QCheckBox::toggled, this, &RunDialog::revalidate);
             field = check;
@@ -323,7 +281,10 @@ RunConfig RunDialog::config() const
         if (const auto *check = qobject_cast<const QCheckBox *>(it.value())) {
             json[key] = check->isChecked();
         } else if (const auto *combo = qobject_cast<const QComboBox *>(it.value())) {
-            json[key] = combo->currentText().toStdString();
+            // The teacher box holds run ids; the others their choices' text.
+            const QVariant data = combo->currentData();
+            json[key] = data.isValid() ? nlohmann::json(data.toLongLong())
+                                       : nlohmann::json(combo->currentText().toStdString());
         } else if (const auto *edit = qobject_cast<const QLineEdit *>(it.value())) {
             const QString text = edit->text().trimmed();
             if (fallback.is_array()) {
@@ -353,7 +314,10 @@ void RunDialog::setConfig(const RunConfig &config)
         if (auto *check = qobject_cast<QCheckBox *>(it.value())) {
             check->setChecked(value.get<bool>());
         } else if (auto *combo = qobject_cast<QComboBox *>(it.value())) {
-            combo->setCurrentText(QString::fromStdString(value.get<std::string>()));
+            if (value.is_number())
+                selectTeacher(combo, value.get<std::int64_t>());
+            else
+                combo->setCurrentText(QString::fromStdString(value.get<std::string>()));
         } else if (auto *edit = qobject_cast<QLineEdit *>(it.value())) {
             QString text;
             if (value.is_array()) {
@@ -379,9 +343,7 @@ void RunDialog::setRequest(const QString &dataset, const QString &model, const R
         const QSignalBlocker block(mDataset); // not a preset: the run's own configuration
         mDataset->setCurrentIndex(std::max(0, mDataset->findText(dataset)));
     }
-    if (mModel->findData(model) < 0)
-        mModel->addItem(model, model);
-    mModel->setCurrentIndex(mModel->findData(model));
+    mModel->setCurrentIndex(addModelItem(mModel, model, model.toStdString()));
     setConfig(config);
 }
 
@@ -425,6 +387,9 @@ void RunDialog::applyPreset(Preset preset)
         break;
     }
     config.perDeviceEvalBatchSize = config.perDeviceTrainBatchSize * 2;
+    // A preset sizes the optimisation; the teacher stays.
+    if (auto *teachers = qobject_cast<QComboBox *>(field(QStringLiteral("distill_teacher_run"))))
+        config.distillTeacherRun = teachers->currentData().toLongLong();
     const QSignalBlocker block(mPreset);
     mPreset->setCurrentIndex(mPreset->findData(int(preset)));
     setConfig(config);
@@ -440,49 +405,6 @@ std::vector<std::string> RunDialog::currentLabels() const
     return labels;
 }
 
-// What training the text model takes in memory, for this dataset's labels and the configuration.
-void RunDialog::showTextMemoryEstimate(const RunConfig &current)
-{
-    try {
-        const ModelSource source = parseModelSource(mModel->currentData().toString().toStdString());
-        BertConfig model = loadBertConfig(source.config());
-        const std::vector<std::string> labels = currentLabels();
-        if (labels.size() >= 2)
-            model.setLabels(labels);
-        const MemoryEstimate e = estimateTrainingMemory(model, current, current.maxLength);
-        const double available = physicalMemoryBytes();
-        QString text = tr("Estimated memory: up to %1 (weights %2, gradients %3, optimiser %4, activations %5 "
-                          "for a batch of %6 at %7 tokens); %8 of %9 parameters train.")
-                           .arg(megabytes(e.totalBytes()), megabytes(e.weightBytes), megabytes(e.gradientBytes),
-                                megabytes(e.optimizerBytes), megabytes(e.activationBytes))
-                           .arg(current.perDeviceTrainBatchSize)
-                           .arg(current.maxLength)
-                           .arg(QLocale().toString(qlonglong(e.trainableParameters)),
-                                QLocale().toString(qlonglong(e.parameters)));
-        if (e.totalBytes() > 0.8 * available)
-            text += tr(" <b>This is more than this machine's memory allows (%1): lower the batch size or "
-                       "max_length, or use method lora.</b>")
-                        .arg(megabytes(available));
-        mEstimate->setText(text);
-    } catch (const std::exception &e) {
-        mEstimate->setText(tr("No estimate: %1").arg(QString::fromStdString(e.what())));
-    }
-}
-
-// Memory is estimated for text models; for an image classifier the dialog
-// says how large it is for this dataset's classes.
-void RunDialog::showImageModelSize()
-{
-    try {
-        const std::int64_t parameters =
-            imageModelParameters(mModel->currentData().toString().toStdString(), currentLabels().size());
-        mEstimate->setText(tr("An image classifier of %1 parameters; memory is estimated for text models only.")
-                               .arg(QLocale().toString(qlonglong(parameters))));
-    } catch (const std::exception &e) {
-        mEstimate->setText(tr("No estimate: %1").arg(QString::fromStdString(e.what())));
-    }
-}
-
 // A model of the dataset's kind (images or text): the current one when it fits.
 void RunDialog::selectModelForDataset()
 {
@@ -496,10 +418,37 @@ void RunDialog::selectModelForDataset()
         }
 }
 
+// A student is made from its teacher's model and learns the teacher's labels: take both over.
+void RunDialog::takeTeacherInputs(std::int64_t runId)
+{
+    if (runId <= 0)
+        return;
+    try {
+        const RunDetails run = runDetails(mProject, runId);
+        if (run.datasetId) {
+            const QSignalBlocker block(mDataset); // not a preset: the teacher's data
+            const int dataset = mDataset->findText(QString::fromStdString(datasetNameOf(mProject, *run.datasetId)));
+            if (dataset >= 0)
+                mDataset->setCurrentIndex(dataset);
+            mTask->setText(mDataset->currentData(Qt::ToolTipRole).toString());
+        }
+    } catch (const std::exception &) {
+        // A run without its dataset still teaches on the dataset chosen here.
+    }
+    const QSignalBlocker block(mModel); // revalidated by the caller
+    mModel->setCurrentIndex(
+        addModelItem(mModel, tr("Run %1's model").arg(runId), teacherModelFolder(mProject, runId).string()));
+}
+
 void RunDialog::revalidate()
 {
     if (mFilling)
         return;
+    const ModelFamily *family = chosenFamily(mModel);
+    mFamily->setText(mModel->count() ? familySummary(mModel->currentData(kModelTypeRole).toString().toStdString())
+                                     : QString());
+    restrictToFamily(qobject_cast<QComboBox *>(field(QStringLiteral("method"))),
+                     qobject_cast<QComboBox *>(field(QStringLiteral("task"))), family);
     mProblem.clear();
     RunConfig current;
     try {
@@ -518,11 +467,11 @@ void RunDialog::revalidate()
                           : tr("Dataset %1 holds texts: choose a text model (BERT) as the base model.")
                                 .arg(mDataset->currentText());
 
-    if (mProblem.isEmpty() && current.task == TrainTask::CausalLm) {
-        const ModelFamily *family = findModelFamily(modelTypeOf(mModel->currentData().toString().toStdString()));
-        if (!family || !family->languageModel)
-            mProblem = tr("Task causal-lm fine-tunes a language model: choose a Llama or GPT-2 base model.");
-    }
+    if (mProblem.isEmpty() && mModel->count() > 0)
+        mProblem = familyProblem(current, family, mModel->currentText());
+    if (mProblem.isEmpty())
+        mProblem =
+            teacherProblem(mProject, current.distillTeacherRun, mModel->currentData().toString().toStdString());
 
     mEstimate->clear();
     mSummary->clear();
@@ -542,10 +491,8 @@ void RunDialog::revalidate()
                               .arg(current.loadBestModelAtEnd ? tr(" · keeps the best by %1")
                                                                     .arg(QString::fromStdString(current.metricForBestModel))
                                                               : QString()));
-        if (images)
-            showImageModelSize();
-        else
-            showTextMemoryEstimate(current);
+        mEstimate->setText(
+            modelEstimate(mModel->currentData().toString().toStdString(), images, currentLabels(), current));
     }
     mProblemLabel->setText(mProblem.isEmpty() ? QString()
                                               : QStringLiteral("<span style='color:#b00020'>%1</span>")

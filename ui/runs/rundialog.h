@@ -59,6 +59,8 @@ public:
     QLabel *estimateLabel() const { return mEstimate; }
     QLabel *summaryLabel() const { return mSummary; }
     QLabel *taskLabel() const { return mTask; }
+    // The base model's family and the tasks and methods it trains with.
+    QLabel *familyLabel() const { return mFamily; }
     QLabel *timeLabel() const { return mTime; }
     // Times a few steps of this configuration on a sample (worker thread) and shows the estimate.
     void estimateTime();
@@ -73,9 +75,8 @@ Q_SIGNALS:
 private:
     void buildAdvancedPage(QTabWidget *tabs);
     void selectModelForDataset();
-    void showImageModelSize();
-    void showTextMemoryEstimate(const RunConfig &current);
     std::vector<std::string> currentLabels() const;
+    void takeTeacherInputs(std::int64_t runId);
     void revalidate();
     std::int64_t trainExamples() const;
 
@@ -88,6 +89,7 @@ private:
     QLabel *mEstimate;
     QLabel *mSummary; // the main settings in words, on the first page
     QLabel *mTask;    // what the run learns, from the dataset's labels and text pairs
+    QLabel *mFamily;
     QLabel *mTime;
     QPushButton *mTimeButton;
     bool mEstimating = false;
