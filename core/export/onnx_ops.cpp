@@ -231,6 +231,23 @@ Tensors transpose(const onnx::NodeProto &node, const Tensors &inputs)
     return {data.permute(perm)};
 }
 
+// The axes an attribute (up to opset 17) or the second input (opset 18) names; keepdims by default.
+Tensors reduceMean(const onnx::NodeProto &node, const Tensors &inputs)
+{
+    const at::Tensor &data = required(inputs, 0, "data");
+    std::vector<std::int64_t> axes;
+    if (const at::Tensor &given = optional(inputs, 1); given.defined())
+        axes = int64Values(given);
+    else if (const auto attribute = intsAttribute(node, "axes"))
+        axes = *attribute;
+    if (axes.empty())
+        for (std::int64_t i = 0; i < data.dim(); ++i)
+            axes.push_back(i);
+    for (std::int64_t &axis : axes)
+        axis = normalizeAxis(axis, data.dim());
+    return {at::mean(data, axes, intAttribute(node, "keepdims", 1) != 0)};
+}
+
 // Opset 13+: along one axis (earlier opsets flattened to 2-D first).
 Tensors softmax(const onnx::NodeProto &node, const Tensors &inputs)
 {
@@ -486,10 +503,14 @@ const std::map<std::string, OnnxKernel> &kernels()
         {"MatMulInteger", matMulInteger},
         {"MaxPool", maxPool},
         {"Mul", binary<mulOp>},
+        {"Neg", unary<at::neg>},
         {"Not", unary<at::logical_not>},
         {"Pow", power},
+        {"ReduceMean", reduceMean},
         {"Relu", unary<at::relu>},
         {"Reshape", reshape},
+        {"Sigmoid", unary<at::sigmoid>},
+        {"Sqrt", unary<at::sqrt>},
         {"Shape", shape},
         {"Slice", slice},
         {"Softmax", softmax},

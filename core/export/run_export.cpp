@@ -5,6 +5,7 @@
 #include "common/version.h"
 #include "export/export_check.h"
 #include "export/gpt2_onnx_export.h"
+#include "export/llama_onnx_export.h"
 #include "export/method_export.h"
 #include "export/model_card.h"
 #include "export/onnx_export.h"
@@ -205,6 +206,8 @@ void writeTextTorchScript(Classifier &model, const fs::path &file)
         return writeRobertaTorchScript(*roberta, file);
     if (auto *gpt2 = gpt2Of(model))
         return writeGpt2TorchScript(*gpt2, file);
+    if (auto *llama = llamaOf(model))
+        return writeLlamaTorchScript(*llama, file);
     throw Error(ErrorKind::Incompatible, "TorchScript export of " + model.architecture() + " is not built yet");
 }
 
@@ -218,6 +221,8 @@ OnnxExportReport writeTextOnnx(Classifier &model, const fs::path &file, const On
         return writeOnnx(*roberta, file, options);
     if (auto *gpt2 = gpt2Of(model))
         return writeGpt2Onnx(*gpt2, file, options);
+    if (auto *llama = llamaOf(model))
+        return writeLlamaOnnx(*llama, file, options);
     throw Error(ErrorKind::Incompatible, "ONNX export of " + model.architecture() + " is not built yet");
 }
 

@@ -1,6 +1,6 @@
 // text_torchscript_export.cpp: each family's forward, op for op as
-// distilbert_model.cpp, roberta_model.cpp (BERT's encoder) and gpt2_model.cpp
-// compute it in eval mode.
+// distilbert_model.cpp, roberta_model.cpp (BERT's encoder), gpt2_model.cpp and
+// llama_model.cpp compute it in eval mode.
 #include "export/text_torchscript_export.h"
 
 #include "common/error.h"
@@ -148,6 +148,71 @@ std::string gpt2Forward(const Gpt2Config &c)
     return s;
 }
 
+// LlamaRMSNorm: x * rsqrt(mean(x^2) + eps), times the weight.
+std::string rmsNorm(const std::string &x, const std::string &m, double eps)
+{
+    return scriptPath(m + ".weight") + " * (" + x + " * torch.rsqrt(" + x + ".pow(2).mean(-1, keepdim=True) + "
+           + scriptFloat(eps) + "))";
+}
+
+std::string llamaForward(const LlamaConfig &c)
+{
+    const std::int64_t headDim = c.headDim(), half = headDim / 2;
+    const std::int64_t groups = c.numAttentionHeads / c.numKeyValueHeads;
+    const std::string heads = std::to_string(c.numAttentionHeads), kvHeads = std::to_string(c.numKeyValueHeads);
+    const std::string d = std::to_string(headDim);
+    const auto split = [&](const std::string &count) { return "[batch, length, " + count + ", " + d + "]"; };
+    // HF's rotate_half on the two halves of each head, then the rotation by each position's angles.
+    const auto rotate = [&](const std::string &t) {
+        return t + " * cos + torch.cat([" + t + ".narrow(-1, " + std::to_string(half) + ", " + std::to_string(half)
+               + ").neg(), " + t + ".narrow(-1, 0, " + std::to_string(half) + ")], -1) * sin";
+    };
+    // repeat_kv: query head j reads key/value head j / groups.
+    const auto repeat = [&](const std::string &t) {
+        return groups == 1 ? t
+                           : t + ".unsqueeze(2).expand([batch, " + kvHeads + ", " + std::to_string(groups) + ", length, "
+                                 + d + "]).reshape([batch, " + heads + ", length, " + d + "])";
+    };
+    std::string s = header(c.maxPositionEmbeddings) +
+        "    positions = torch.arange(length, device=input_ids.device).float()\n"
+        "    inv_freq = torch.reciprocal(torch.pow(" + scriptFloat(c.ropeTheta) + ", torch.arange(0, " + d
+        + ", 2, device=input_ids.device).float() / " + scriptFloat(double(headDim)) + "))\n"
+        "    freqs = positions.unsqueeze(1) * inv_freq.unsqueeze(0)\n"
+        "    angles = torch.cat([freqs, freqs], -1).view([1, 1, length, " + d + "])\n"
+        "    cos = angles.cos()\n"
+        "    sin = angles.sin()\n"
+        "    x = torch.embedding(" + scriptPath("model.embed_tokens.weight") + ", input_ids)\n"
+        "    allowed = torch.ones([length, length], device=input_ids.device).tril().ne(0).view([1, 1, length, length])\n"
+        "    blocked = allowed.logical_and(attention_mask.ne(0).view([batch, 1, 1, length])).logical_not()\n";
+    for (std::int64_t i = 0; i < c.numHiddenLayers; ++i) {
+        const std::string l = "model.layers." + std::to_string(i);
+        const std::string a = l + ".self_attn";
+        s += "    h = " + rmsNorm("x", l + ".input_layernorm", c.rmsNormEps) + "\n"
+             "    query = " + scriptLinear("h", a + ".q_proj", false) + ".view(" + split(heads) + ").transpose(1, 2)\n"
+             "    key = " + scriptLinear("h", a + ".k_proj", false) + ".view(" + split(kvHeads) + ").transpose(1, 2)\n"
+             "    value = " + scriptLinear("h", a + ".v_proj", false) + ".view(" + split(kvHeads) + ").transpose(1, 2)\n"
+             "    query = " + rotate("query") + "\n"
+             "    key = " + rotate("key") + "\n"
+             "    scores = torch.matmul(query, " + repeat("key") + ".transpose(2, 3)) / "
+             + scriptFloat(std::sqrt(double(headDim))) + "\n"
+             "    scores = scores.masked_fill(blocked, " + scriptFloat(std::numeric_limits<float>::lowest()) + ")\n"
+             "    context = torch.matmul(torch.softmax(scores, -1), " + repeat("value")
+             + ").transpose(1, 2).reshape([batch, length, " + std::to_string(c.numAttentionHeads * headDim) + "])\n"
+             "    x = x + " + scriptLinear("context", a + ".o_proj", false) + "\n"
+             "    h = " + rmsNorm("x", l + ".post_attention_layernorm", c.rmsNormEps) + "\n"
+             "    h = torch.silu(" + scriptLinear("h", l + ".mlp.gate_proj", false) + ") * "
+             + scriptLinear("h", l + ".mlp.up_proj", false) + "\n"
+             "    x = x + " + scriptLinear("h", l + ".mlp.down_proj", false) + "\n";
+    }
+    s += "    x = " + rmsNorm("x", "model.norm", c.rmsNormEps) + "\n"
+         "    last = (torch.arange(length, device=input_ids.device) * input_ids.ne(" + std::to_string(*c.padTokenId)
+         + ").long()).argmax(-1)\n"
+         "    pooled = x.gather(1, last.view([batch, 1, 1]).expand([batch, 1, " + std::to_string(c.hiddenSize)
+         + "])).squeeze(1)\n"
+         "    return " + scriptLinear("pooled", "score", false) + "\n";
+    return s;
+}
+
 void refuseLora(const torch::nn::Module &model, const std::filesystem::path &file)
 {
     if (hasLora(model))
@@ -167,6 +232,12 @@ void writeGpt2TorchScript(const Gpt2ForSequenceClassificationImpl &model, const 
 {
     refuseLora(model, file);
     writeScriptTree(model, "GPT2ForSequenceClassification", gpt2Forward(model.config()), file);
+}
+
+void writeLlamaTorchScript(const LlamaForSequenceClassificationImpl &model, const std::filesystem::path &file)
+{
+    refuseLora(model, file);
+    writeScriptTree(model, "LlamaForSequenceClassification", llamaForward(model.config()), file);
 }
 
 void writeDistilBertTorchScript(const DistilBertForSequenceClassificationImpl &model, const std::filesystem::path &file)

@@ -143,6 +143,45 @@ private Q_SLOTS:
         QCOMPARE(sampled[1], sampled[0]);
     }
 
+    // The converted model as a classifier (LlamaForSequenceClassification, a new score head) trains on
+    // a few SST-2 sentences and exports to TorchScript and ONNX with the run's predictions.
+    void llamaClassifierExports()
+    {
+        QByteArray csv = "sentence\tlabel\tsplit\n";
+        int train = 0, validation = 0;
+        for (const QByteArray &row : ft::test::sst2WithSplits().split('\n')) {
+            const bool isValidation = row.endsWith("\tvalidation");
+            if (row.endsWith("\ttrain") ? train++ < 200 : isValidation && validation++ < 60)
+                csv += row + '\n';
+        }
+        const QString tsv = mDir.filePath(QStringLiteral("sst2-small.tsv"));
+        ft::test::writeBytes(ft::test::toPath(tsv), csv);
+        const auto imported = runFinetune({"dataset", "import", "--project", mProject, "--name", "sst2-small", tsv,
+                                           "--no-quoting", "--text-column", "sentence", "--label-column", "label",
+                                           "--split-column", "split", "--json"});
+        QVERIFY2(imported.exitCode == 0, qPrintable(imported.err));
+        const QString config = mDir.filePath(QStringLiteral("classify.json"));
+        ft::test::writeBytes(ft::test::toPath(config), R"({"max_steps": 10, "per_device_train_batch_size": 16,
+            "max_length": 64, "eval_strategy": "no", "threads": 1, "seed": 1})");
+        const auto trained = runFinetune({"train", "--project", mProject, "--dataset", "sst2-small", "--model", mModel,
+                                          "--config", config, "--json"},
+                                         {}, 600000);
+        QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+        const QString run = QString::number(lastJsonLine(trained.out)["run_id"].toInt());
+        for (const char *format : {"torchscript", "onnx"}) {
+            const auto exported = runFinetune({"export", "--project", mProject, "--run", run, "--format", format,
+                                               "--output", mDir.filePath(QStringLiteral("llama-%1").arg(format)),
+                                               "--json"},
+                                              {}, 600000);
+            QVERIFY2(exported.exitCode == 0, qPrintable(exported.err));
+            const QJsonObject check = lastJsonLine(exported.out)["check"].toObject();
+            QCOMPARE(check["examples"].toInt(), 60);
+            QCOMPARE(check["predictions_changed"].toInt(), 0);
+            QVERIFY2(check["max_abs_logit_difference"].toDouble() < 1e-4,
+                     qPrintable(QString::number(check["max_abs_logit_difference"].toDouble())));
+        }
+    }
+
     // Each method on the pretrained weights: before, the model answers none of the instructions;
     // after, it answers them as trained (the loss on the answers only). Measured: 8 of 8 for each
     // method after 120 steps; the rows ask for 7.

@@ -2,6 +2,10 @@
 // tests/text_models/make_text_golden.py, plain torch following transformers'
 // modeling_llama.py), and the llama2.c converter against run.c's own forward
 // pass (the same script, in numpy) on the shared stories260K.bin.
+#include "export/llama_onnx_export.h"
+#include "export/onnx_runner.h"
+#include "export/text_torchscript_export.h"
+#include "export/torchscript_export.h"
 #include "models/causal_lm.h"
 #include "models/checkpoint.h"
 #include "models/classifier_factory.h"
@@ -147,6 +151,39 @@ private Q_SLOTS:
         const double leftVsRight = maxDifference(out.logits[3], out.logits[1]);
         QVERIFY2(leftVsRight <= kTolerance, qPrintable(QString::number(leftVsRight)));
         QCOMPARE(llamaParameterCount(classifier->config()), model.at("num_float_parameters").get<std::int64_t>());
+    }
+
+    // The TorchScript file and the ONNX graph (opset 17's ReduceMean with an axes attribute, 18's with
+    // an axes input) give the reference's logits, read back by LibTorch and the app's ONNX checker; the
+    // left-padded row included.
+    void exportsGiveTheReferenceLogits()
+    {
+        LoadedClassifier loaded = loadClassifier(kGolden / "tiny-llama", {});
+        LlamaForSequenceClassificationImpl *classifier = llamaOf(*loaded.model);
+        QVERIFY(classifier);
+        const Inputs inputs = inputsOf("tiny-llama");
+        const at::Tensor types = at::zeros_like(inputs.inputIds);
+        const at::Tensor &reference = expected().at("tiny-llama.logits");
+        QTemporaryDir dir;
+        const fs::path script = toPath(dir.filePath(QStringLiteral("model.pt")));
+        writeLlamaTorchScript(*classifier, script);
+        const double scriptError =
+            maxDifference(TorchScriptClassifier(script).logits(inputs.inputIds, inputs.attentionMask, types), reference);
+        QVERIFY2(scriptError <= kTolerance, qPrintable(QString::number(scriptError)));
+        for (const int opset : {17, 18}) {
+            const fs::path file = toPath(dir.filePath(QStringLiteral("model-%1.onnx").arg(opset)));
+            OnnxExportOptions options;
+            options.opset = opset;
+            QCOMPARE(writeLlamaOnnx(*classifier, file, options).opset, opset);
+            const double onnxError =
+                maxDifference(OnnxRunner(file).run(inputs.inputIds, inputs.attentionMask, types), reference);
+            qInfo("opset %d: ONNX logits %.3g, TorchScript %.3g from the reference", opset, onnxError, scriptError);
+            QVERIFY2(onnxError <= kTolerance, qPrintable(QString::number(onnxError)));
+        }
+        OnnxExportOptions int8;
+        int8.quantizeInt8 = true;
+        FT_VERIFY_ERROR(writeLlamaOnnx(*classifier, toPath(dir.filePath(QStringLiteral("int8.onnx"))), int8),
+                        ErrorKind::Incompatible, QStringLiteral("int8"));
     }
 
     // The folders load through the factory as every family does: the
