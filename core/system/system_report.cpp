@@ -12,6 +12,7 @@
 #include <ATen/ATen.h>
 
 #include <dlfcn.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -127,6 +128,13 @@ MatmulMeasurement measureMatmul(int size, int threads)
     }
     const double flops = 2.0 * size * size * static_cast<double>(size) * iterations;
     return {size, std::max(1, threads), flops / seconds / 1e9};
+}
+
+double peakResidentMegabytes()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
 } // namespace ft

@@ -30,6 +30,9 @@ struct SystemReport {
 
 SystemReport collectSystemReport();
 
+// The process's peak resident memory so far, in MiB (getrusage's ru_maxrss).
+double peakResidentMegabytes();
+
 struct MatmulMeasurement {
     int size = 0;
     int threads = 0;

@@ -8,6 +8,7 @@
 #include "store/datasets.h"
 #include "store/project.h"
 #include "store/runs.h"
+#include "store/sqlite.h"
 #include "system/system_report.h"
 #include "train/run_inputs.h"
 #include "train/trainer.h"
@@ -109,6 +110,17 @@ nlohmann::json makeRunCapsule(Project &project, std::int64_t datasetId, const st
                                                                "special_tokens_map.json", "sentencepiece.bpe.model"})},
             {"model", {{"source", source}, {"files", hashModel(source)}}},
             {"versions", {{"finetune", kVersion}, {"libtorch", system.libtorch}, {"device", device}, {"gpus", gpus}}}};
+}
+
+std::int64_t createRunWithCapsule(Project &project, const NewRun &run, const std::string &modelSource,
+                                  const std::string &device)
+{
+    const std::string capsule = makeRunCapsule(project, *run.datasetId, modelSource, device).dump();
+    sql::Transaction transaction(project.database());
+    const std::int64_t runId = createRun(project, run);
+    setRunCapsule(project, runId, capsule);
+    transaction.commit();
+    return runId;
 }
 
 std::vector<RunDifference> diffRuns(const RunDetails &a, const RunDetails &b)

@@ -17,11 +17,17 @@
 namespace ft {
 
 class Project;
+struct NewRun;
 struct RunDetails;
 
 // `modelSource` is the run's --model (a folder, or scratch:CONFIG.json).
 nlohmann::json makeRunCapsule(Project &project, std::int64_t datasetId, const std::string &modelSource,
                               const std::string &device);
+
+// Creates the run's record with its capsule, in one transaction: a process killed between them leaves
+// no run without its capsule. Returns the run's id.
+std::int64_t createRunWithCapsule(Project &project, const NewRun &run, const std::string &modelSource,
+                                  const std::string &device);
 
 struct RunDifference {
     std::string what; // "config.learning_rate", "data.train", "model.model.safetensors", "versions.libtorch", ...

@@ -13,8 +13,8 @@
 #include "store/datasets.h"
 #include "store/project.h"
 #include "store/runs.h"
-#include "store/sqlite.h"
 #include "system/compute_threads.h"
+#include "system/system_report.h"
 #include "train/adamw.h"
 #include "train/device_precision.h"
 #include "train/causal_lm_data.h"
@@ -38,8 +38,6 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -51,13 +49,6 @@ namespace fs = std::filesystem;
 namespace ft {
 
 namespace {
-
-double peakRssMb()
-{
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
 
 // Overflowed fp16 steps in a row after which the run fails: the scale is
 // then 65536 / 2^25, so the loss itself is not finite, not just its scale.
@@ -211,12 +202,7 @@ void Trainer::setUp()
                                      base.configJson().dump());
         run.configJson = toJson(mConfig).dump();
         run.device = mDevice.str();
-        const std::string capsule = makeRunCapsule(mProject, mDatasetId, mModelPath, mDevice.str()).dump();
-        // One transaction: a process killed here leaves no run without its capsule.
-        sql::Transaction transaction(mProject.database());
-        mRunId = createRun(mProject, run);
-        setRunCapsule(mProject, mRunId, capsule);
-        transaction.commit();
+        mRunId = createRunWithCapsule(mProject, run, mModelPath, mDevice.str());
     }
     if (mGroup && !mRequest.resumeRun) { // the other workers learn the new run's id
         std::vector<at::Tensor> id{at::tensor({mRunId}, at::kLong)};
@@ -245,15 +231,9 @@ void Trainer::setUp()
 
     // Resume from the newest complete checkpoint, if the run has one.
     if (mRequest.resumeRun) {
-        const auto checkpoints = runCheckpoints(mProject, mRunId);
-        for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
-            const fs::path folder = mProject.folder() / it->path;
-            if (!isTrainingCheckpoint(folder))
-                continue;
-            loadTrainingCheckpoint(folder, *mModel, *mOptimizer, mState);
+        if (const auto from = resumeFromNewestCheckpoint(mProject, mRunId, *mModel, *mOptimizer, mState)) {
             mSecondsBefore = mState.trainingSeconds;
-            log(LogLevel::Info, "resumed from " + it->path + " (step " + std::to_string(mState.step) + ")");
-            break;
+            log(LogLevel::Info, "resumed from " + *from + " (step " + std::to_string(mState.step) + ")");
         }
         if (writes) {
             deleteMetricsAfter(mProject, mRunId, mState.step);
@@ -604,7 +584,7 @@ TrainingSummary Trainer::run()
     mSummary.runtimeSeconds = std::chrono::duration<double>(ThroughputMeter::Clock::now() - mSessionStart).count();
     mSummary.finalTrainLoss = mLastLoss;
     mSummary.evalMetrics = mEvalMetrics;
-    mSummary.peakRssMb = peakRssMb();
+    mSummary.peakRssMb = peakResidentMegabytes();
     if (mStore)
         mStore->flush();
     return mSummary;

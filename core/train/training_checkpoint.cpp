@@ -5,6 +5,8 @@
 #include "models/atomic_file.h"
 #include "models/classifier.h"
 #include "models/safetensors.h"
+#include "store/project.h"
+#include "store/runs.h"
 #include "train/adamw.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -164,6 +166,20 @@ void loadTrainingCheckpoint(const fs::path &folder, Classifier &model, AdamW &op
         generator.set_state(rng->second.contiguous());
     }
     state = loaded;
+}
+
+std::optional<std::string> resumeFromNewestCheckpoint(Project &project, std::int64_t runId, Classifier &model,
+                                                      AdamW &optimizer, TrainerState &state)
+{
+    const std::vector<CheckpointRecord> checkpoints = runCheckpoints(project, runId);
+    for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+        const std::filesystem::path folder = project.folder() / it->path;
+        if (!isTrainingCheckpoint(folder))
+            continue;
+        loadTrainingCheckpoint(folder, model, optimizer, state);
+        return it->path;
+    }
+    return std::nullopt;
 }
 
 } // namespace ft

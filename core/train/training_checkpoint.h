@@ -13,12 +13,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace ft {
 
 class AdamW;
 class Classifier;
+class Project;
 
 struct TrainerState {
     std::int64_t step = 0;                  // optimiser steps done
@@ -47,5 +49,10 @@ void loadTrainingCheckpoint(const std::filesystem::path &folder, Classifier &mod
 
 // True when `folder` holds a complete checkpoint.
 bool isTrainingCheckpoint(const std::filesystem::path &folder);
+
+// Restores the newest complete checkpoint the project records for run `runId` (a folder a crash left
+// incomplete is passed over); returns its path, relative to the project, or nullopt without one.
+std::optional<std::string> resumeFromNewestCheckpoint(Project &project, std::int64_t runId, Classifier &model,
+                                                      AdamW &optimizer, TrainerState &state);
 
 } // namespace ft
