@@ -32,7 +32,8 @@ void freezeLowerLayers(torch::nn::Module &module, const std::string &embeddings,
         const std::string &name = item.key();
         bool frozen = startsWith(name, embeddings);
         if (layers < 0) {
-            frozen = !startsWith(name, "classifier.") && !startsWith(name, "score."); // GPT-2's head is "score"
+            // The head: classifier (with RoBERTa's dense), DistilBERT's pre_classifier, GPT-2's and Llama's score.
+            frozen = !startsWith(name, "classifier.") && !startsWith(name, "pre_classifier.") && !startsWith(name, "score.");
         } else {
             for (std::int64_t i = 0; i < layers && !frozen; ++i)
                 frozen = startsWith(name, layerPrefix + std::to_string(i) + ".");

@@ -12,76 +12,76 @@ namespace ft {
 
 namespace {
 
-// Parameters of the LoRA branches on one encoder layer: r x (in + out) for
-// each linear layer a target names, as PEFT matches names (BERT's "dense" is
-// the attention output, intermediate and output projections).
-std::int64_t loraPerLayer(const BertConfig &m, const std::vector<std::string> &targets, std::int64_t r)
+bool targeted(const std::string &name, const std::vector<std::string> &targets)
 {
-    const std::int64_t h = m.hiddenSize, i = m.intermediateSize;
-    struct Layer {
-        const char *name;
-        std::int64_t in, out;
-    };
-    const std::vector<Layer> layers = m.isDistilBert()
-        ? std::vector<Layer>{{"q_lin", h, h}, {"k_lin", h, h}, {"v_lin", h, h}, {"out_lin", h, h}, {"lin1", h, i},
-                             {"lin2", i, h}}
-        : std::vector<Layer>{{"query", h, h}, {"key", h, h}, {"value", h, h}, {"dense", h, h}, {"dense", h, i},
-                             {"dense", i, h}};
-    std::int64_t total = 0;
-    for (const Layer &layer : layers)
-        for (const std::string &target : targets)
-            if (target == layer.name || target == kLoraAllLinear) {
-                total += r * (layer.in + layer.out);
-                break;
-            }
-    return total;
+    return std::any_of(targets.begin(), targets.end(),
+                       [&](const std::string &target) { return target == name || target == kLoraAllLinear; });
+}
+
+// Parameters of the LoRA branches, r x (in + out) for each linear layer a target names, as PEFT matches
+// names (BERT's "dense" is the attention output, intermediate and output projections, and its pooler).
+std::int64_t loraParameters(const TextModelSize &m, const std::vector<std::string> &targets, std::int64_t r)
+{
+    std::int64_t perLayer = 0, top = 0;
+    for (const LinearShape &linear : m.layerLinears)
+        if (targeted(linear.name, targets))
+            perLayer += r * (linear.in + linear.out);
+    for (const LinearShape &linear : m.topLinears)
+        if (targeted(linear.name, targets))
+            top += r * (linear.in + linear.out);
+    return m.layers * perLayer + top;
+}
+
+// What adapters, a prefix or a prompt add (models/peft_methods.h).
+std::int64_t methodParameters(const TextModelSize &m, const RunConfig &c)
+{
+    const std::int64_t h = m.hidden, tokens = c.numVirtualTokens;
+    switch (c.method) {
+    case TrainMethod::Adapter: {
+        const std::int64_t b = std::max<std::int64_t>(1, h / std::max<std::int64_t>(1, c.adapterReductionFactor));
+        return m.layers * (c.adapterType == AdapterType::Houlsby ? 2 : 1) * (2 * h * b + b + h);
+    }
+    case TrainMethod::Prefix: {
+        const std::int64_t width = m.keyValueWidth, enc = c.encoderHiddenSize > 0 ? c.encoderHiddenSize : width;
+        const std::int64_t table = 2 * m.layers * width;
+        return c.prefixProjection ? tokens * width + width * enc + enc + (enc + 1) * table : tokens * table;
+    }
+    case TrainMethod::Prompt:
+        return tokens * h;
+    default:
+        return 0;
+    }
 }
 
 } // namespace
 
-MemoryEstimate estimateTrainingMemory(const BertConfig &m, const RunConfig &c, std::int64_t sequenceLength)
+MemoryEstimate estimateTrainingMemory(const TextModelSize &m, const RunConfig &c, std::int64_t sequenceLength)
 {
-    const std::int64_t h = m.hiddenSize, layers = m.numHiddenLayers, inter = m.intermediateSize;
-    const std::int64_t layer = 4 * (h * h + h) + 2 * (h * inter) + inter + h + 4 * h;
-    const std::int64_t pooler = h * h + h;
-    const std::int64_t classifier = m.numLabels() * h + m.numLabels();
-
     MemoryEstimate e;
-    e.parameters = bertParameterCount(m);
+    e.parameters = m.parameters();
+    // A causal LM has no head that trains beside a method (PEFT's CAUSAL_LM saves none).
+    const std::int64_t head = m.causalLm ? 0 : m.headParameters;
     switch (c.method) {
     case TrainMethod::Full:
         e.trainableParameters = e.parameters;
         break;
-    case TrainMethod::Freeze:
-        e.trainableParameters = c.freezeLayers < 0 ? classifier
-                                                   : (layers - std::min(c.freezeLayers, layers)) * layer + pooler
-                                                         + classifier;
+    case TrainMethod::Freeze: // models/classifier.h: the embeddings and the lower layers, or all but the head
+        e.trainableParameters = c.freezeLayers < 0 ? head
+                                                   : e.parameters - m.embeddingParameters
+                                                         - std::min(c.freezeLayers, m.layers) * m.layerParameters;
         break;
     case TrainMethod::Lora: {
-        const std::vector<std::string> targets = resolvedLoraTargets(c.loraTargetModules, m.modelType);
-        std::int64_t lora = layers * loraPerLayer(m, targets, c.loraR);
-        // "dense" also names BERT's pooler projection, which PEFT's matching adapts too.
-        const bool pooler = !m.isDistilBert()
-                            && std::any_of(targets.begin(), targets.end(),
-                                           [](const std::string &t) { return t == "dense" || t == kLoraAllLinear; });
-        if (pooler)
-            lora += c.loraR * 2 * h;
+        const std::int64_t lora = loraParameters(m, resolvedLoraTargets(c.loraTargetModules, m.modelType), c.loraR);
         e.parameters += lora;
-        e.trainableParameters = lora + classifier;
+        e.trainableParameters = lora + head;
         break;
     }
     case TrainMethod::Adapter:
     case TrainMethod::Prefix:
-    case TrainMethod::Prompt: { // models/peft_methods.h: the method's modules and the head train
-        const std::int64_t b = std::max<std::int64_t>(1, h / std::max<std::int64_t>(1, c.adapterReductionFactor));
-        const std::int64_t tokens = c.numVirtualTokens, enc = c.encoderHiddenSize > 0 ? c.encoderHiddenSize : h;
-        std::int64_t added = tokens * h; // prompt
-        if (c.method == TrainMethod::Adapter)
-            added = layers * (c.adapterType == AdapterType::Houlsby ? 2 : 1) * (2 * h * b + b + h);
-        else if (c.method == TrainMethod::Prefix)
-            added = c.prefixProjection ? tokens * h + h * enc + enc + (enc + 1) * 2 * layers * h : tokens * 2 * layers * h;
+    case TrainMethod::Prompt: {
+        const std::int64_t added = methodParameters(m, c);
         e.parameters += added;
-        e.trainableParameters = added + classifier;
+        e.trainableParameters = added + head;
         break;
     }
     }
@@ -89,17 +89,23 @@ MemoryEstimate estimateTrainingMemory(const BertConfig &m, const RunConfig &c, s
     e.gradientBytes = 4.0 * double(e.trainableParameters);
     e.optimizerBytes = 8.0 * double(e.trainableParameters);
 
-    // Values kept for backward per token and layer, in floats: the layer input,
-    // Q, K, V, the attention context, its projection, two norms' inputs, the
-    // dropout masks (about 10 x hidden); the feed-forward input and GELU
-    // input/output (2 x intermediate); per head, the scores, the
-    // probabilities and their dropout mask (3 x heads x length).
+    // Values kept for backward per token and layer, in floats: the layer input, Q, K, V, the attention
+    // context, its projection, two norms' inputs, the dropout masks (about 10 x hidden); the feed-forward
+    // block's (m.mlpValuesPerToken); per head, the scores, the probabilities and their dropout mask
+    // (3 x heads x length). A causal LM also keeps its logits over the vocabulary and their gradient.
     const double batch = double(c.perDeviceTrainBatchSize), length = double(sequenceLength);
-    const double perTokenPerLayer = 10.0 * double(h) + 2.0 * double(inter)
-                                    + 3.0 * double(m.numAttentionHeads) * length;
+    const double perTokenPerLayer = 10.0 * double(m.hidden) + double(m.mlpValuesPerToken)
+                                    + 3.0 * double(m.heads) * length;
+    const double perToken = double(m.layers) * perTokenPerLayer + 4.0 * double(m.hidden)
+                            + (m.causalLm ? 2.0 * double(m.vocab) : 0.0);
     const double bytesPerValue = (c.bf16 || c.fp16) ? 2.0 : 4.0;
-    e.activationBytes = bytesPerValue * batch * length * (double(layers) * perTokenPerLayer + 4.0 * double(h));
+    e.activationBytes = bytesPerValue * batch * length * perToken;
     return e;
+}
+
+MemoryEstimate estimateTrainingMemory(const BertConfig &model, const RunConfig &config, std::int64_t sequenceLength)
+{
+    return estimateTrainingMemory(textModelSize(model), config, sequenceLength);
 }
 
 } // namespace ft

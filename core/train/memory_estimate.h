@@ -7,6 +7,8 @@
 // dropout masks), not a measurement; allocator slack is not included.
 #pragma once
 
+#include "models/text_model_size.h"
+
 #include <cstdint>
 
 namespace ft {
@@ -26,7 +28,10 @@ struct MemoryEstimate {
 };
 
 // `sequenceLength`: the padded length of a batch (max_length when padding to
-// it; a typical batch's longest example with dynamic padding).
+// it; a typical batch's longest example with dynamic padding). `model` is
+// the classifier or, for task causal-lm, the language model
+// (models/text_model_size.h); a BertConfig is its BERT-family classifier.
+MemoryEstimate estimateTrainingMemory(const TextModelSize &model, const RunConfig &config, std::int64_t sequenceLength);
 MemoryEstimate estimateTrainingMemory(const BertConfig &model, const RunConfig &config, std::int64_t sequenceLength);
 
 } // namespace ft

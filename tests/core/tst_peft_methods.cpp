@@ -4,7 +4,6 @@
 // model folder and refusals. Runs end to end: tst_peft_method_runs.cpp; the decoders' virtual tokens
 // against real keys, values and embeddings: tst_decoder_virtual_tokens.cpp.
 #include "common/error.h"
-#include "models/bert_config.h"
 #include "models/classifier_factory.h"
 #include "models/model_family.h"
 #include "models/peft_methods.h"
@@ -14,7 +13,6 @@
 #include "testhelpers.h"
 #include "testregistry.h"
 #include "train/adamw.h"
-#include "train/memory_estimate.h"
 #include "train/run_config.h"
 #include "train/run_method.h"
 #include "train/train_step.h"
@@ -130,7 +128,7 @@ std::map<std::string, std::vector<std::int64_t>> expectedParameters(const std::s
     return expected;
 }
 
-void addMethodRows(bool bertOnly = false)
+void addMethodRows()
 {
     QTest::addColumn<QString>("folder");
     QTest::addColumn<QString>("encoder");
@@ -149,8 +147,6 @@ void addMethodRows(bool bertOnly = false)
     QTest::newRow("bert prefix mlp") << bert << "bert" << prefix << pfeiffer << true;
     QTest::newRow("bert prefix") << bert << "bert" << prefix << pfeiffer << false;
     QTest::newRow("bert prompt") << bert << "bert" << prompt << pfeiffer << false;
-    if (bertOnly)
-        return;
     QTest::newRow("roberta houlsby") << roberta << "roberta" << adapter << houlsby << false;
     QTest::newRow("roberta prefix mlp") << roberta << "roberta" << prefix << pfeiffer << true;
     QTest::newRow("roberta prompt") << roberta << "roberta" << prompt << pfeiffer << false;
@@ -494,30 +490,6 @@ private Q_SLOTS:
         QVERIFY(!peftMethodConfigOf(parseRunConfig({{"method", "lora"}})));
         QVERIFY_THROWS_EXCEPTION(Error, parseRunConfig({{"adapter_type", "parallel"}}));
         QVERIFY_THROWS_EXCEPTION(Error, parseRunConfig({{"num_virtual_tokens", 0}}));
-    }
-
-    // The run dialog's estimate counts what the methods add and train.
-    void memoryEstimateCountsTheMethods_data() { addMethodRows(/*bertOnly=*/true); }
-    void memoryEstimateCountsTheMethods()
-    {
-        FETCH_METHOD();
-        ClassifierPtr model = load(folder.toStdString());
-        const PeftMethodSummary summary = applyPeftMethod(*model, config);
-        RunConfig run;
-        run.method = method == int(PeftMethod::Adapter) ? TrainMethod::Adapter
-                     : method == int(PeftMethod::Prefix) ? TrainMethod::Prefix
-                                                         : TrainMethod::Prompt;
-        run.adapterType = config.adapterType;
-        run.adapterReductionFactor = config.adapterReductionFactor;
-        run.numVirtualTokens = config.numVirtualTokens;
-        run.prefixProjection = config.prefixProjection;
-        run.encoderHiddenSize = config.encoderHiddenSize;
-        const MemoryEstimate estimate = estimateTrainingMemory(loadBertConfig(kTinyBert), run, 32);
-        QCOMPARE(estimate.trainableParameters, summary.trainableParameters);
-        std::int64_t all = 0;
-        for (const auto &parameter : model->module().parameters())
-            all += parameter.numel();
-        QCOMPARE(estimate.parameters, all);
     }
 };
 

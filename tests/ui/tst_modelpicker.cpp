@@ -104,11 +104,16 @@ private Q_SLOTS:
                      .toString(),
                  gpt2);
         QTest::qWait(50); // wrapped labels laid out
-        dialog.grab().save(QStringLiteral("/tmp/rundialog-family.png"));
         dialog.grab().save(ft::test::artifactPath(QStringLiteral("rundialog-family.png")));
         chooseModel(dialog, QStringLiteral("tiny-llama"));
         QCOMPARE(dialog.familyLabel()->text(),
                  QStringLiteral("Llama · tasks: classification, causal-lm · methods: ") + methodsOf("llama"));
+        // Every text family gets a memory estimate (models/text_model_size.h).
+        for (const char *model : {"tiny-gpt2", "tiny-llama"}) {
+            chooseModel(dialog, QString::fromLatin1(model));
+            QVERIFY2(dialog.estimateLabel()->text().startsWith(QStringLiteral("Estimated memory: up to")),
+                     qPrintable(dialog.estimateLabel()->text()));
+        }
         chooseModel(dialog, QStringLiteral("tiny-distilbert"));
         QCOMPARE(dialog.familyLabel()->text(), QStringLiteral("DistilBERT · tasks: classification · methods: full, "
                                                               "freeze, lora, adapter, prompt"));
@@ -240,7 +245,6 @@ private Q_SLOTS:
         QCOMPARE(dialog.config().distillTeacherRun, teacher);
         dialog.findChild<QScrollArea *>()->ensureWidgetVisible(teachers);
         QTest::qWait(50); // wrapped labels laid out
-        dialog.grab().save(QStringLiteral("/tmp/rundialog-teacher-advanced.png"));
         dialog.grab().save(ft::test::artifactPath(QStringLiteral("rundialog-teacher-advanced.png")));
         dialog.tabs()->setCurrentIndex(0);
         dialog.grab().save(ft::test::artifactPath(QStringLiteral("rundialog-teacher.png")));

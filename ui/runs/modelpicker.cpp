@@ -107,10 +107,11 @@ std::int64_t imageModelParameters(const std::string &model, std::size_t labels)
 
 QString textMemoryEstimate(const std::string &model, const std::vector<std::string> &labels, const RunConfig &config)
 {
-    BertConfig bert = loadBertConfig(parseModelSource(model).config());
-    if (labels.size() >= 2)
-        bert.setLabels(labels);
-    const MemoryEstimate e = estimateTrainingMemory(bert, config, config.maxLength);
+    const fs::path file = parseModelSource(model).config();
+    const TextModelSize size = textModelSize(JsonFile::read(file).root(), file.string(),
+                                             labels.size() >= 2 ? std::int64_t(labels.size()) : 0,
+                                             config.task == TrainTask::CausalLm);
+    const MemoryEstimate e = estimateTrainingMemory(size, config, config.maxLength);
     const double available = physicalMemoryBytes();
     QString text = QObject::tr("Estimated memory: up to %1 (weights %2, gradients %3, optimiser %4, activations %5 "
                                "for a batch of %6 at %7 tokens); %8 of %9 parameters train.")
