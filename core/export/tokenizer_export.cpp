@@ -2,6 +2,7 @@
 #include "export/tokenizer_export.h"
 
 #include "common/error.h"
+#include "export/sentencepiece_tokenizer_json.h"
 #include "models/atomic_file.h"
 #include "models/model_family.h"
 #include "text/json_file.h"
@@ -149,11 +150,17 @@ std::vector<std::string> completeByteLevelFiles(const fs::path &folder, const To
 }
 
 // An XLM-R folder keeps its sentencepiece.bpe.model (the run's model folder
-// has it from the base model) and gains a special_tokens_map.json and the
-// tokenizer_class that tells transformers how to number its pieces.
+// has it from the base model) and gains the tokenizer.json transformers
+// converts it to, a special_tokens_map.json and the tokenizer_class that
+// tells transformers how to number its pieces.
 std::vector<std::string> completeSentencePieceFiles(const fs::path &folder, const Tokenizer &tokenizer)
 {
     std::vector<std::string> written;
+    if (!fs::exists(folder / "tokenizer.json") && fs::exists(folder / "sentencepiece.bpe.model")) {
+        writeFileAtomically(folder / "tokenizer.json",
+                            xlmRobertaTokenizerJson(folder / "sentencepiece.bpe.model").dump(2) + "\n");
+        written.push_back("tokenizer.json");
+    }
     if (!fs::exists(folder / "special_tokens_map.json")) {
         const std::vector<std::pair<const char *, std::int64_t>> named = {
             {"bos_token", tokenizer.bosId()}, {"eos_token", tokenizer.eosId()}, {"unk_token", tokenizer.unkId()},

@@ -26,9 +26,10 @@ nlohmann::ordered_json bertTokenizerJson(const std::filesystem::path &folder);
 // and the special tokens when it lacks them; keys it has are kept). A
 // byte-level BPE folder (GPT-2, RoBERTa) keeps its files and gains only
 // special_tokens_map.json and the pad token its model pads with; an XLM-R
-// folder keeps sentencepiece.bpe.model and gains special_tokens_map.json
-// and tokenizer_class XLMRobertaTokenizer. Returns the names of the files
-// written or completed.
+// folder keeps sentencepiece.bpe.model and gains the tokenizer.json
+// transformers converts it to (export/sentencepiece_tokenizer_json.h),
+// special_tokens_map.json and tokenizer_class XLMRobertaTokenizer. Returns
+// the names of the files written or completed.
 std::vector<std::string> completeTokenizerFiles(const std::filesystem::path &folder);
 
 } // namespace ft

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "text/json_file.h"
+#include "text/proto_fields.h"
 #include "text/sentencepiece_library.h"
 #include "text/tokenizer_config.h"
 #include "text/tokenizer_files.h"
@@ -19,71 +20,6 @@ namespace ft {
 namespace {
 
 constexpr std::string_view kSpaceSymbol = "\xE2\x96\x81"; // U+2581, SentencePiece's stand-in for a space
-
-// The fields of one protobuf message, read without generated classes (libsentencepiece-dev ships none): the
-// model's normalization table and piece types are only in its ModelProto.
-class ProtoFields {
-public:
-    explicit ProtoFields(std::string_view bytes) : mBytes(bytes) {}
-
-    // Moves to the next field; false at the end or at bytes that are not a well-formed field.
-    bool next()
-    {
-        std::uint64_t key = 0;
-        if (mAt >= mBytes.size() || !readVarint(key))
-            return false;
-        mField = key >> 3;
-        mVarint = 0;
-        mPayload = {};
-        switch (key & 7) {
-        case 0:
-            return readVarint(mVarint);
-        case 1:
-            return skip(8);
-        case 2: {
-            std::uint64_t length = 0;
-            if (!readVarint(length) || length > mBytes.size() - mAt)
-                return false;
-            mPayload = mBytes.substr(mAt, length);
-            mAt += length;
-            return true;
-        }
-        case 5:
-            return skip(4);
-        default:
-            return false;
-        }
-    }
-    std::uint64_t field() const { return mField; }
-    std::uint64_t varint() const { return mVarint; }
-    std::string_view payload() const { return mPayload; }
-
-private:
-    bool readVarint(std::uint64_t &value)
-    {
-        value = 0;
-        for (int shift = 0; shift < 64 && mAt < mBytes.size(); shift += 7) {
-            const auto byte = static_cast<unsigned char>(mBytes[mAt++]);
-            value |= std::uint64_t(byte & 0x7F) << shift;
-            if ((byte & 0x80) == 0)
-                return true;
-        }
-        return false;
-    }
-    bool skip(std::size_t count)
-    {
-        if (count > mBytes.size() - mAt)
-            return false;
-        mAt += count;
-        return true;
-    }
-
-    std::string_view mBytes;
-    std::size_t mAt = 0;
-    std::uint64_t mField = 0;
-    std::uint64_t mVarint = 0;
-    std::string_view mPayload;
-};
 
 // The model's normalization table (its precompiled_charsmap): a darts-clone double-array trie over UTF-8 and the
 // NUL-terminated strings it maps to, as libsentencepiece and HF's Precompiled normalizer read it. Only HF's use

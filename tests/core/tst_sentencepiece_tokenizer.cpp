@@ -2,11 +2,14 @@
 // settings (SST-2 and waimai_10k text): fairseq's ids against libsentencepiece's own, the template, truncation and
 // padding, decoding, bad files, which file a folder is read from, threads, an xlm-roberta folder trained and
 // exported end to end, and a cross-check of ids, spans and decoding with HF's tokenizers (npm) on the
-// tokenizer.json transformers' XLMRobertaConverter makes of the model (tests/tokenizers/spm_to_tokenizer_json.mjs).
+// tokenizer.json transformers' XLMRobertaConverter makes of the model (tests/tokenizers/spm_to_tokenizer_json.mjs),
+// which is also what the export writes.
 #include "common/error.h"
 #include "export/run_export.h"
+#include "export/sentencepiece_tokenizer_json.h"
 #include "models/model_family.h"
 #include "nullsink.h"
+#include "sentencepiece_fixture.h"
 #include "store/datasets.h"
 #include "store/project.h"
 #include "tempproject.h"
@@ -33,70 +36,6 @@ using namespace ft;
 using namespace ft::test;
 
 namespace {
-
-const fs::path kData = fs::path(FT_SHARED_DIR) / "data";
-const fs::path kTestsDir = FT_TESTS_DIR;
-
-// Column `column` (0-based, split at `separator`) of `file`'s lines after the header, every `step`-th line.
-std::vector<std::string> columnOf(const fs::path &file, char separator, int column, std::size_t count,
-                                  std::size_t step = 1)
-{
-    std::ifstream in(file, std::ios::binary);
-    std::vector<std::string> values;
-    std::string line;
-    std::getline(in, line);
-    for (std::size_t i = 0; values.size() < count && std::getline(in, line); ++i) {
-        if (i % step != 0 || line.empty())
-            continue;
-        std::size_t from = 0;
-        for (int c = 0; c < column; ++c)
-            from = line.find(separator, from) + 1;
-        // waimai_10k's review is the rest of the line (it may hold commas).
-        values.push_back(separator == ',' ? line.substr(from) : line.substr(from, line.find(separator, from) - from));
-    }
-    return values;
-}
-
-std::vector<std::string> sst2(std::size_t count) { return columnOf(kData / "sst2" / "train.tsv", '\t', 0, count); }
-std::vector<std::string> waimai(std::size_t count) { return columnOf(kData / "waimai_10k" / "waimai_10k.csv", ',', 1, count, 4); }
-
-// An XLM-R tokenizer folder, made once per run: a unigram model trained on 3,000 SST-2 sentences and 3,000
-// waimai_10k reviews (a licence-free fixture: nothing trained on the data is kept) with XLM-R's settings, which
-// are SentencePiece's defaults (nmt_nfkc normalization, a "▁" before the first word, extra spaces removed,
-// pieces <unk> <s> </s> first), beside XLM-R's tokenizer_config.json.
-const fs::path &xlmrFolder()
-{
-    static QTemporaryDir dir;
-    static const fs::path folder = [] {
-        std::vector<std::string> lines = sst2(3000);
-        for (std::string &review : waimai(3000))
-            lines.push_back(std::move(review));
-        QByteArray corpus;
-        for (const std::string &line : lines)
-            corpus += QByteArray::fromStdString(line) + '\n';
-        const fs::path input = toPath(dir.path()) / "corpus.txt";
-        writeBytes(input, corpus);
-        const fs::path path = toPath(dir.path()) / "xlm-r";
-        fs::create_directories(path);
-        const std::string failure = trainSentencePiece(
-            "--input=" + input.string() + " --model_prefix=" + (path / "sentencepiece.bpe").string()
-            + " --model_type=unigram --vocab_size=3000 --character_coverage=0.9995"
-              " --normalization_rule_name=nmt_nfkc --num_threads=1 --minloglevel=2");
-        if (!failure.empty())
-            qFatal("training the SentencePiece fixture failed: %s", failure.c_str());
-        fs::remove(path / "sentencepiece.bpe.vocab");
-        writeBytes(path / "tokenizer_config.json",
-                   R"({"tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 512})");
-        return path;
-    }();
-    return folder;
-}
-
-const Tokenizer &xlmr()
-{
-    static const Tokenizer tokenizer = Tokenizer::fromFolder(xlmrFolder());
-    return tokenizer;
-}
 
 // libsentencepiece on the fixture model, for what transformers' XLMRobertaTokenizer does: spm's ids + 1, its
 // <unk> as 3, between <s> and </s>.
@@ -187,24 +126,6 @@ QString spans(const nlohmann::json &hf)
         parts << QStringLiteral("%1-%2@%3").arg(hf["offsets"][i][0].get<int>()).arg(hf["offsets"][i][1].get<int>())
                      .arg(hf["sequences"][i].get<int>());
     return parts.join(QLatin1Char(' '));
-}
-
-bool hfAvailable(QString &why)
-{
-    if (!QFileInfo(QStringLiteral(FT_NODE)).isExecutable())
-        why = QStringLiteral("node was not found when configuring (FT_NODE)");
-    else if (!fs::exists(fs::path(FT_HF_TOKENIZERS_MODULES) / "tokenizers" / "package.json"))
-        why = QStringLiteral("npm's tokenizers is not installed in " FT_HF_TOKENIZERS_MODULES
-                             ": run `ctest -R tokenizers_npm_setup`");
-    return why.isEmpty();
-}
-
-QByteArray runNode(const QString &script, const QStringList &arguments, QString &failure)
-{
-    return runProgram(QStringLiteral(FT_NODE),
-                      QStringList{QString::fromStdString((kTestsDir / "tokenizers" / script.toStdString()).string())}
-                          + arguments,
-                      failure);
 }
 
 // A tiny xlm-roberta classifier config for the fixture tokenizer.
@@ -468,6 +389,9 @@ private Q_SLOTS:
                  QString::fromStdString(json.string())},
                 failure);
         QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        // What an XLM-R export writes is that same file (export/sentencepiece_tokenizer_json.h).
+        const nlohmann::ordered_json exported = xlmRobertaTokenizerJson(xlmrFolder() / "sentencepiece.bpe.model");
+        QVERIFY(nlohmann::json::parse(exported.dump()) == readJsonFile(json));
         const std::vector<std::string> texts = crossCheckTexts();
         const auto pairs = crossCheckPairs();
         const fs::path input = toPath(scratch.path()) / "cases.json";
@@ -599,6 +523,12 @@ private Q_SLOTS:
             const nlohmann::json specials = readJsonFile(exported.folder / "special_tokens_map.json");
             QCOMPARE(specials["mask_token"].get<std::string>(), std::string("<mask>"));
             QCOMPARE(specials["pad_token"].get<std::string>(), std::string("<pad>"));
+            // HF's tokenizer.json beside the model file (checked against transformers' converter in
+            // crossCheckWithHuggingFace), numbered as the tokenizer numbers the pieces.
+            const nlohmann::json hf = readJsonFile(exported.folder / "tokenizer.json");
+            QCOMPARE(hf["model"]["type"].get<std::string>(), std::string("Unigram"));
+            QCOMPARE(std::int64_t(hf["model"]["vocab"].size()), tok.vocabSize());
+            QCOMPARE(hf["model"]["vocab"][std::size_t(tok.maskId())][0].get<std::string>(), std::string("<mask>"));
             const Tokenizer reloaded = Tokenizer::fromFolder(exported.folder);
             QVERIFY(reloaded.sentencePiece());
             QCOMPARE(joined(reloaded.encode(rows[0]).ids), joined(tok.encode(rows[0]).ids));
