@@ -6,6 +6,7 @@
 #include "infer/predictor.h"
 #include "models/classifier_factory.h"
 #include "models/dynamic_quantization.h"
+#include "models/model_family.h"
 #include "store/datasets.h"
 #include "store/project.h"
 #include "store/runs.h"
@@ -32,14 +33,6 @@ struct Candidate {
     Predictor predictor;
     std::vector<double> milliseconds;
 };
-
-std::int64_t layersOf(const nlohmann::json &config)
-{
-    for (const char *key : {"num_hidden_layers", "n_layers", "n_layer"})
-        if (config.contains(key) && config[key].is_number_integer())
-            return config[key].get<std::int64_t>();
-    return 0;
-}
 
 double percentile(std::vector<double> values, double fraction)
 {
@@ -125,7 +118,7 @@ ModelComparison compareRuns(const ComparisonRequest &request, const ComparisonPr
                                                          "takes text classifiers");
             row.architecture = model->architecture();
             row.parameters = model->parameterCount();
-            row.layers = layersOf(model->configJson());
+            row.layers = configLayerCount(model->configJson());
             if (variant == kFloat) {
                 row.bytes = std::int64_t(fs::file_size(folder / "model.safetensors"));
             } else {

@@ -17,6 +17,14 @@ std::string configModelType(const std::filesystem::path &configFile)
     return file.string(file.root(), "", "model_type", "");
 }
 
+std::int64_t configLayerCount(const nlohmann::json &config)
+{
+    for (const char *key : {"num_hidden_layers", "n_layers", "n_layer"})
+        if (config.contains(key) && config[key].is_number_integer())
+            return config[key].get<std::int64_t>();
+    return 0;
+}
+
 TextModelShape readTextModelShape(const std::filesystem::path &configFile)
 {
     TextModelShape shape;
@@ -60,15 +68,20 @@ Tokenizer modelTokenizer(const std::filesystem::path &folder)
 
 const std::vector<ModelFamily> &modelFamilies()
 {
+    // modelType, displayName, images, methods, loraTargets, languageModel, distils
     static const std::vector<ModelFamily> families = {
-        {"bert", "BERT", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"query", "value"}},
+        {"bert", "BERT", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"query", "value"}, false,
+         true},
         // No prefix: PEFT passes prefix tuning's past keys and values, which DistilBERT does not take.
-        {"distilbert", "DistilBERT", false, {"full", "freeze", "lora", "adapter", "prompt"}, {"q_lin", "v_lin"}},
-        {"roberta", "RoBERTa", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"query", "value"}},
+        {"distilbert", "DistilBERT", false, {"full", "freeze", "lora", "adapter", "prompt"}, {"q_lin", "v_lin"}, false,
+         true},
+        {"roberta", "RoBERTa", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"query", "value"},
+         false, true},
         {"xlm-roberta", "XLM-RoBERTa", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"},
-         {"query", "value"}},
-        {"gpt2", "GPT-2", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"c_attn"}, true},
-        {"llama", "Llama", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"q_proj", "v_proj"}, true},
+         {"query", "value"}, false, true},
+        {"gpt2", "GPT-2", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"c_attn"}, true, true},
+        {"llama", "Llama", false, {"full", "freeze", "lora", "adapter", "prefix", "prompt"}, {"q_proj", "v_proj"}, true,
+         true},
         {"vit", "ViT", true, {"full", "freeze", "lora"}, {"query", "value"}},
         {"resnet", "ResNet", true, {"full", "freeze"}, {}},
     };

@@ -25,10 +25,13 @@ struct ModelFamily {
     std::vector<std::string> methods;     // run config "method" values it trains with
     std::vector<std::string> loraTargets; // PEFT's default target_modules; empty: no LoRA
     bool languageModel = false;           // also a causal LM: fine-tunes with task causal-lm and generates
+    bool distils = false;                 // its classifiers teach students of fewer layers (train/distillation.h)
 };
 
 // config.json's model_type ("" when it has none); ft::Error naming the file when it cannot be read.
 std::string configModelType(const std::filesystem::path &configFile);
+// A text model's layers by its config (num_hidden_layers, DistilBERT's n_layers, GPT-2's n_layer); 0 without.
+std::int64_t configLayerCount(const nlohmann::json &config);
 
 // What inference needs to know of a text classifier's config, whatever its family.
 struct TextModelShape {

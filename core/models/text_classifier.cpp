@@ -5,6 +5,7 @@
 #include "models/encoder_checkpoint.h"
 #include "models/module_state.h"
 #include "models/model_family.h"
+#include "text/json_file.h"
 
 #include <ATen/ATen.h>
 
@@ -135,11 +136,12 @@ bool hasTextClassifier(const std::string &modelType)
            || isGpt2ModelType(modelType) || isLlamaModelType(modelType);
 }
 
-ClassifierPtr makeScratchTextClassifier(const fs::path &configFile, const ClassifierOptions &options)
+ClassifierPtr makeScratchTextClassifier(const nlohmann::json &json, const std::string &source,
+                                       const ClassifierOptions &options)
 {
-    const std::string modelType = configModelType(configFile);
+    const std::string modelType = json.is_object() ? json.value("model_type", "") : "";
     if (isLlamaModelType(modelType)) {
-        LlamaConfig config = loadLlamaConfig(configFile);
+        LlamaConfig config = LlamaConfig::fromJson(json, source);
         if (!options.labels.empty())
             config.id2label = options.labels;
         if (!config.padTokenId && !config.eosTokenIds.empty()) // as for GPT-2: pad with the end of text
@@ -147,21 +149,22 @@ ClassifierPtr makeScratchTextClassifier(const fs::path &configFile, const Classi
         return build<LlamaFamily>(config, options);
     }
     if (isGpt2ModelType(modelType)) {
-        Gpt2Config config = loadGpt2Config(configFile);
+        Gpt2Config config = Gpt2Config::fromJson(json, source);
         if (!options.labels.empty())
             config.id2label = options.labels;
         if (!config.padTokenId) // transformers' recipe for classifying with GPT-2
             config.padTokenId = config.eosTokenId;
         return build<Gpt2Family>(config, options);
     }
-    BertConfig config = loadBertConfig(configFile);
+    BertConfig config = BertConfig::fromJson(json, source);
     if (!options.labels.empty())
         config.setLabels(options.labels);
-    if (config.isDistilBert())
-        return build<DistilBertFamily>(config, options);
-    if (config.isRoberta())
-        return build<RobertaFamily>(config, options);
-    throw Error(ErrorKind::Internal, "model_type " + config.modelType + " has no text classifier here");
+    return makeTextClassifier(config, options);
+}
+
+ClassifierPtr makeScratchTextClassifier(const fs::path &configFile, const ClassifierOptions &options)
+{
+    return makeScratchTextClassifier(JsonFile::read(configFile).root(), configFile.string(), options);
 }
 
 ClassifierPtr makeTextClassifier(const BertConfig &config, const ClassifierOptions &options)

@@ -15,6 +15,8 @@
 #include "models/load_report.h"
 #include "models/roberta_model.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <filesystem>
 
 namespace ft {
@@ -34,7 +36,11 @@ struct LoadedTextClassifier {
 LoadedTextClassifier loadTextClassifier(const std::filesystem::path &folder, const ClassifierOptions &options);
 // A randomly initialised classifier for the config file (with the options' labels).
 ClassifierPtr makeScratchTextClassifier(const std::filesystem::path &configFile, const ClassifierOptions &options);
-// The same for a DistilBERT or RoBERTa/XLM-R config in hand (a distillation student's, train/distillation.h).
+// The same for config.json's contents in hand (a distillation student's, train/distillation.h); `source`
+// names them in errors.
+ClassifierPtr makeScratchTextClassifier(const nlohmann::json &config, const std::string &source,
+                                       const ClassifierOptions &options);
+// The same for a DistilBERT or RoBERTa/XLM-R config in hand.
 ClassifierPtr makeTextClassifier(const BertConfig &config, const ClassifierOptions &options);
 
 // The module behind a classifier of these families, or null for another (the exports, tests).

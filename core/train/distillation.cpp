@@ -5,6 +5,8 @@
 #include "common/error.h"
 #include "models/bert_classifier.h"
 #include "models/classifier_factory.h"
+#include "models/model_family.h"
+#include "models/peft_method_config.h"
 #include "models/text_classifier.h"
 #include "store/project.h"
 #include "store/runs.h"
@@ -15,6 +17,7 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -26,21 +29,37 @@ namespace ft {
 
 namespace {
 
-// The family's config and the prefix of its encoder layers' tensors ("<prefix><i>.").
-struct EncoderShape {
-    const BertConfig *config = nullptr;
-    std::string layerPrefix;
+// Where a family keeps its layers: config.json's count and the prefix of the layers' tensors ("<prefix><i>.").
+struct LayerStack {
+    const char *countKey = nullptr; // null: a family without students
+    const char *tensorPrefix = nullptr;
 };
 
-EncoderShape encoderShape(Classifier &model)
+LayerStack layerStackOf(const std::string &modelType)
 {
-    if (auto *bert = dynamic_cast<BertClassifier *>(&model))
-        return {&bert->bert()->config(), "bert.encoder.layer."};
-    if (auto *distil = distilBertOf(model))
-        return {&distil->config(), "distilbert.transformer.layer."};
-    if (auto *roberta = robertaOf(model))
-        return {&roberta->config(), "roberta.encoder.layer."};
-    return {};
+    const ModelFamily *family = findModelFamily(modelType);
+    if (!family || !family->distils)
+        return {};
+    if (modelType == "bert")
+        return {"num_hidden_layers", "bert.encoder.layer."};
+    if (modelType == "distilbert")
+        return {"n_layers", "distilbert.transformer.layer."};
+    if (modelType == "roberta" || modelType == "xlm-roberta")
+        return {"num_hidden_layers", "roberta.encoder.layer."};
+    if (modelType == "gpt2")
+        return {"n_layer", "transformer.h."};
+    if (modelType == "llama")
+        return {"num_hidden_layers", "model.layers."};
+    throw Error(ErrorKind::Internal, "model_type " + modelType + " distils but has no layer stack here");
+}
+
+std::string distillingFamilies()
+{
+    std::string names;
+    for (const ModelFamily &family : modelFamilies())
+        if (family.distils)
+            names += (names.empty() ? "" : ", ") + family.displayName;
+    return names;
 }
 
 std::string joined(const std::vector<std::string> &names)
@@ -105,39 +124,43 @@ std::int64_t studentLayerCount(std::int64_t requested, std::int64_t teacherLayer
 
 std::int64_t encoderLayerCount(Classifier &model)
 {
-    const EncoderShape shape = encoderShape(model);
-    return shape.config ? shape.config->numHiddenLayers : 0;
+    const nlohmann::json &config = model.configJson();
+    return layerStackOf(config.value("model_type", "")).countKey ? configLayerCount(config) : 0;
 }
 
 Student makeStudent(Classifier &teacher, std::int64_t layers, const ClassifierOptions &options)
 {
-    const EncoderShape shape = encoderShape(teacher);
-    if (!shape.config)
-        throw Error(ErrorKind::Incompatible, "distillation takes BERT, DistilBERT and RoBERTa/XLM-R teachers, whose "
-                                             "students drop encoder layers; not " + teacher.architecture());
+    nlohmann::json config = teacher.configJson();
+    const LayerStack stack = layerStackOf(config.value("model_type", ""));
+    if (!stack.countKey)
+        throw Error(ErrorKind::Incompatible, "distillation takes " + distillingFamilies()
+                                                 + " teachers, whose students drop layers; not "
+                                                 + teacher.architecture());
     Student student;
-    student.fromLayers = studentLayerMap(shape.config->numHiddenLayers, layers);
-    BertConfig config = *shape.config;
-    config.numHiddenLayers = layers;
+    student.fromLayers = studentLayerMap(encoderLayerCount(teacher), layers);
+    config[stack.countKey] = layers;
+    config.erase(kPeftMethodKey); // a student starts from the teacher's base weights, without its adapters
     ClassifierOptions onCpu = options; // filled on the CPU, then moved
     onCpu.device = c10::Device(c10::kCPU);
     onCpu.labels.clear(); // the teacher's head, labels and all
-    if (config.modelType == "bert")
-        student.model = std::make_unique<BertClassifier>(makeScratchBert(config, options.seed));
+    if (config.value("model_type", "") == "bert")
+        student.model = std::make_unique<BertClassifier>(
+            makeScratchBert(BertConfig::fromJson(config, "the student's config"), options.seed));
     else
-        student.model = makeTextClassifier(config, onCpu);
+        student.model = makeScratchTextClassifier(config, "the student's config", onCpu);
 
     // Every tensor of the student under its own name, from the teacher's tensor of the same name
-    // or, inside the encoder, of the same name in the layer it starts from.
+    // or, among the layers, of the same name in the layer it starts from.
+    const std::string prefix = stack.tensorPrefix;
     const TensorMap from = teacher.state();
     TensorMap tensors;
     for (const auto &[name, tensor] : student.model->state()) {
         std::string source = name;
-        if (name.rfind(shape.layerPrefix, 0) == 0) {
-            const std::size_t begin = shape.layerPrefix.size();
+        if (name.rfind(prefix, 0) == 0) {
+            const std::size_t begin = prefix.size();
             const std::size_t dot = name.find('.', begin);
             const auto layer = static_cast<std::size_t>(std::stoll(name.substr(begin, dot - begin)));
-            source = shape.layerPrefix + std::to_string(student.fromLayers.at(layer)) + name.substr(dot);
+            source = prefix + std::to_string(student.fromLayers.at(layer)) + name.substr(dot);
         }
         const auto found = from.find(source);
         if (found == from.end() || !found->second.sizes().equals(tensor.sizes()))

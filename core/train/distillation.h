@@ -1,8 +1,9 @@
 // distillation.h: knowledge distillation (Hinton et al., 2015) of a finished run's model (the
-// teacher) into a student: the teacher's architecture with fewer encoder layers, initialised from
-// the teacher's weights, trained on the teacher's softened logits and the hard labels of the same
-// micro-batches. BERT, DistilBERT and RoBERTa/XLM-R teachers; the student shares the teacher's
-// tokenizer, so both read the same token ids.
+// teacher) into a student: the teacher's architecture with fewer layers, initialised from the
+// teacher's weights, trained on the teacher's softened logits and the hard labels of the same
+// micro-batches. Teachers of the families whose ModelFamily::distils (BERT, DistilBERT,
+// RoBERTa/XLM-R, GPT-2, Llama); the student shares the teacher's tokenizer, so both read the same
+// token ids.
 #pragma once
 
 #include "models/classifier.h"
@@ -50,12 +51,12 @@ struct Student {
     std::vector<std::int64_t> fromLayers; // studentLayerMap: the teacher layer of each student layer
 };
 
-// The student of `teacher`: its config with `layers` encoder layers; the embeddings, the pooler
-// and head, and the picked layers copied bit for bit. ft::Error (Incompatible) for a family other
-// than BERT, DistilBERT and RoBERTa/XLM-R (GPT-2, images).
+// The student of `teacher`: its config with `layers` layers; the embeddings, the pooler or final
+// norm and head, and the picked layers copied bit for bit (a teacher's adapters or virtual tokens
+// are left behind). ft::Error (Incompatible) for a family that does not distil (images).
 Student makeStudent(Classifier &teacher, std::int64_t layers, const ClassifierOptions &options);
 
-// Numbers of the layers in `model`'s encoder (0 for a family makeStudent does not take).
+// Numbers of the layers in `model` (0 for a family makeStudent does not take).
 std::int64_t encoderLayerCount(Classifier &model);
 
 // Runs the teacher beside the student on each micro-batch and mixes the losses.

@@ -351,6 +351,9 @@ void validate(const RunConfig &config, const std::string &origin)
     // An adapter would name the teacher's folder as its base model, which has other layers than the student.
     if (config.distillTeacherRun > 0 && config.method != TrainMethod::Full && config.method != TrainMethod::Freeze)
         fail(origin, "distill_teacher_run trains the student's own weights: method must be \"full\" or \"freeze\"");
+    // The loss mixes the teacher's class probabilities with the labels.
+    if (config.distillTeacherRun > 0 && config.task == TrainTask::CausalLm)
+        fail(origin, "distill_teacher_run distils a classifier: task must be \"classification\"");
 }
 
 std::int64_t updateStepsPerEpoch(const RunConfig &config, std::int64_t trainExamples)

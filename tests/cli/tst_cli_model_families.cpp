@@ -9,6 +9,7 @@
 #include "testregistry.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -217,6 +218,43 @@ private Q_SLOTS:
             QCOMPARE(check["predictions_changed"].toInt(), 0);
             QVERIFY2(check["max_abs_logit_difference"].toDouble() < 1e-4, format);
         }
+    }
+
+    // The GPT-2 run teaches a student of one of its two blocks (the first), which keeps most of the
+    // teacher's accuracy after an epoch; compare puts them side by side.
+    void gpt2DistilsIntoOneBlock()
+    {
+        QVERIFY(mGpt2Run > 0);
+        const QString config = mDir.filePath(QStringLiteral("gpt2-student.json"));
+        ft::test::writeBytes(ft::test::toPath(config),
+                             QByteArray(R"({"distill_teacher_run": )") + QByteArray::number(mGpt2Run)
+                                 + R"(, "student_layers": 1, "num_train_epochs": 1, "learning_rate": 0.001,
+                                 "per_device_train_batch_size": 32, "max_length": 64, "eval_strategy": "epoch",
+                                 "threads": 1, "seed": 1})");
+        const auto trained = runFinetune({"train", "--project", mProject, "--config", config, "--json"}, {}, 600000);
+        QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+        const QJsonObject student = lastJsonLine(trained.out);
+        QCOMPARE(student["state"].toString(), QStringLiteral("completed"));
+        const double accuracy = student["eval"].toObject()["eval_accuracy"].toDouble();
+        qInfo("SST-2 dev accuracy of GPT-2's one-block student: %.4f", accuracy);
+        QVERIFY2(accuracy > 0.72, qPrintable(QString::number(accuracy)));
+        const QString folder = mProject + QStringLiteral("/runs/%1/model").arg(student["run_id"].toInt());
+        QCOMPARE(QJsonDocument::fromJson(ft::test::readBytes(ft::test::toPath(folder + "/config.json")))
+                     .object()["n_layer"]
+                     .toInt(),
+                 1);
+
+        const auto compared = runFinetune({"compare", "--project", mProject, "--runs",
+                                           QStringLiteral("%1,%2").arg(mGpt2Run).arg(student["run_id"].toInt()),
+                                           "--latency-runs", "5", "--json"},
+                                          {}, 600000);
+        QVERIFY2(compared.exitCode == 0, qPrintable(compared.err));
+        const QJsonArray models = lastJsonLine(compared.out)["models"].toArray();
+        QCOMPARE(models.size(), 2);
+        QCOMPARE(models[0].toObject()["layers"].toInt(), 2);
+        QCOMPARE(models[1].toObject()["layers"].toInt(), 1);
+        QCOMPARE(models[1].toObject()["teacher_run"].toInt(), mGpt2Run);
+        QCOMPARE(models[1].toObject()["accuracy"].toDouble(), accuracy);
     }
 };
 

@@ -19,7 +19,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <array>
 
 #include <unistd.h>
 
@@ -30,11 +29,20 @@ namespace ft::ui {
 namespace {
 
 // The families a student can be distilled from (train/distillation.h).
-constexpr std::array kDistillable{"bert", "distilbert", "roberta", "xlm-roberta"};
-
 bool distillable(const std::string &modelType)
 {
-    return std::find(kDistillable.begin(), kDistillable.end(), modelType) != kDistillable.end();
+    const ModelFamily *family = findModelFamily(modelType);
+    return family && family->distils;
+}
+
+// "BERT, DistilBERT, ...": the families whose runs teach.
+QString teacherFamilies()
+{
+    QStringList names;
+    for (const ModelFamily &family : modelFamilies())
+        if (family.distils)
+            names << QString::fromStdString(family.displayName);
+    return names.join(QStringLiteral(", "));
 }
 
 QStringList tasksOf(const ModelFamily &family)
@@ -62,14 +70,6 @@ void enableItem(QComboBox *box, int row, bool enabled, const QString &why)
         return;
     model->item(row)->setEnabled(enabled);
     box->setItemData(row, enabled ? QVariant() : QVariant(why), Qt::ToolTipRole);
-}
-
-std::int64_t layersOf(const nlohmann::json &config)
-{
-    for (const char *key : {"num_hidden_layers", "n_layers", "n_layer"})
-        if (config.contains(key) && config[key].is_number_integer())
-            return config[key].get<std::int64_t>();
-    return 0;
 }
 
 // The run's test accuracy, else its last validation accuracy; negative when it recorded neither.
@@ -233,7 +233,7 @@ QComboBox *makeTeacherBox(Project &project, QWidget *parent)
         try {
             const nlohmann::json config = JsonFile::read(folder / "config.json").root();
             type = config.value("model_type", "");
-            layers = layersOf(config);
+            layers = configLayerCount(config);
         } catch (const std::exception &) {
         }
         const ModelFamily *family = findModelFamily(type);
@@ -246,7 +246,7 @@ QComboBox *makeTeacherBox(Project &project, QWidget *parent)
             text += QObject::tr(" · accuracy %1 %").arg(accuracy * 100, 0, 'f', 1);
         box->addItem(text, qlonglong(run.id));
         enableItem(box, box->count() - 1, distillable(type),
-                   QObject::tr("Distillation takes BERT, DistilBERT and RoBERTa teachers"));
+                   QObject::tr("Distillation takes %1 teachers").arg(teacherFamilies()));
     }
     return box;
 }
@@ -275,10 +275,9 @@ QString teacherProblem(const Project &project, std::int64_t runId, const std::st
         return QObject::tr("distill_teacher_run: run %1 has no finished model to teach with.").arg(runId);
     const std::string type = modelTypeOf(folder.string());
     if (!distillable(type))
-        return QObject::tr("distill_teacher_run: run %1 is a %2 model; distillation takes BERT, DistilBERT and "
-                           "RoBERTa teachers.")
+        return QObject::tr("distill_teacher_run: run %1 is a %2 model; distillation takes %3 teachers.")
             .arg(runId)
-            .arg(QString::fromStdString(type));
+            .arg(QString::fromStdString(type), teacherFamilies());
     std::error_code error;
     fs::path given;
     try {
