@@ -5,22 +5,24 @@
 #
 #   tests/gpu/cuda_checks.sh --out DIR [--debs DIR] [--shared DIR] [--build DIR] [--only STAGES]
 #
-#   --out DIR     logs and results (build.log, golden.txt, train.txt, bench.txt, exports.txt, summary.txt)
+#   --out DIR     logs and results (build.log, golden.txt, train.txt, bench.txt, exports.txt, decoder_peft.txt,
+#                 summary.txt)
 #   --debs DIR    Debian 12 .deb files from fetch_build_deps.sh, unpacked into a private prefix for a
 #                 system that lacks the libraries (default: use the system's)
 #   --shared DIR  the shared fixtures folder (golden/, data/sst2, data/tokenizers; default ../shared)
-#   --only LIST   comma-separated stages among build,golden,train,exports,bench (default: all)
+#   --only LIST   comma-separated stages among build,golden,train,exports,decoder_peft,bench (default: all)
 #
 # Stages: build (Release, no GUI, no tests, target finetune); golden (golden_cuda.py: the golden
 # checkpoints' logits through `finetune predict --device cuda`); train (train_cuda.py: the same run on
 # CPU and CUDA in fp32, and CUDA bf16/fp16); exports (check_exports.py: our exports loaded by
-# transformers, peft, onnxruntime and torch.jit); bench (bench_cuda.py: training throughput against
+# transformers, peft, onnxruntime and torch.jit); decoder_peft (check_decoder_peft.py: a grouped-query
+# Llama's prefix and prompt adapters loaded by peft); bench (bench_cuda.py: training throughput against
 # transformers on the same GPU). A failed stage is reported and the next one still runs.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-out="" debs="" shared="$root/../shared" build="$root/build-cuda" only="build,golden,train,exports,bench"
+out="" debs="" shared="$root/../shared" build="$root/build-cuda" only="build,golden,train,exports,decoder_peft,bench"
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --out) out=$2; shift 2 ;;
@@ -108,6 +110,7 @@ run_stage() { # NAME SCRIPT ARGS...
 run_stage golden golden_cuda.py
 run_stage train train_cuda.py
 run_stage exports check_exports.py
+run_stage decoder_peft check_decoder_peft.py
 run_stage bench bench_cuda.py
 echo "== summary"
 cat "$summary"
