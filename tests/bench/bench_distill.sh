@@ -3,10 +3,11 @@
 # parameters, size, latency at batch 1 and dev accuracy, as `finetune compare` measures them. A
 # benchmark, not a test: it prints the table and never fails on the figures.
 #
-#   tests/bench/bench_distill.sh [--build DIR] [--hidden N] [--layers N] [--student-layers N]
-#                                [--epochs N] [--threads N] [--latency-runs N] [--keep]
+#   tests/bench/bench_distill.sh [--build DIR] [--family bert|gpt2] [--hidden N] [--layers N]
+#                                [--student-layers N] [--epochs N] [--threads N] [--latency-runs N] [--keep]
 #
 #   --build DIR          our build folder (default build/; runs DIR/app/finetune)
+#   --family F           the teacher's family: bert (default) or gpt2
 #   --hidden N           the teacher's hidden size (default 256; 4 heads, feed-forward 4 x hidden)
 #   --layers N           the teacher's layers (default 6)
 #   --student-layers N   the student's layers, copied evenly spaced from the teacher's (default 2)
@@ -15,7 +16,8 @@
 #   --latency-runs N     single-example predictions timed per model (default 200)
 #   --keep               keep the temporary folder (project, logs) and print its path
 #
-# Teacher: scratch BERT on bert-base-uncased's vocabulary, trained on SST-2 train (6,920 rows),
+# Teacher: scratch BERT on bert-base-uncased's vocabulary (or GPT-2 on GPT-2's byte-level BPE,
+# classifying by its last token), trained on SST-2 train (6,920 rows),
 # evaluated on dev (872 rows, the "validation" split). Student: distill_teacher_run with
 # temperature 2 and alpha 0.5, the same recipe (lr 1e-3 up to hidden 128, 5e-4 above, batch
 # 32, max_length 64, warmup 10 %, weight decay 0.01). Latency covers tokenising and the forward
@@ -26,6 +28,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 shared=${FT_SHARED_DIR:-$root/../shared}
 build="$root/build"
+family=bert
 hidden=256
 layers=6
 student_layers=2
@@ -36,6 +39,7 @@ keep=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --build) build=$2; shift 2 ;;
+        --family) family=$2; shift 2 ;;
         --hidden) hidden=$2; shift 2 ;;
         --layers) layers=$2; shift 2 ;;
         --student-layers) student_layers=$2; shift 2 ;;
@@ -66,13 +70,23 @@ lr=0.001
     --text-column sentence --label-column label --split-column split > /dev/null
 
 mkdir -p "$work/teacher"
-for file in vocab.txt tokenizer.json tokenizer_config.json; do
-    cp "$shared/data/tokenizers/bert-base-uncased/$file" "$work/teacher/"
-done
-cat > "$work/teacher/config.json" <<EOF
+case "$family" in
+    bert)
+        cp "$shared/data/tokenizers/bert-base-uncased/"{vocab.txt,tokenizer.json,tokenizer_config.json} "$work/teacher/"
+        cat > "$work/teacher/config.json" <<EOF
 {"model_type": "bert", "vocab_size": 30522, "hidden_size": $hidden, "num_hidden_layers": $layers,
  "num_attention_heads": 4, "intermediate_size": $((4 * hidden)), "max_position_embeddings": 128}
 EOF
+        ;;
+    gpt2)
+        cp "$shared/data/tokenizers/gpt2/"{vocab.json,merges.txt,tokenizer.json,tokenizer_config.json} "$work/teacher/"
+        cat > "$work/teacher/config.json" <<EOF
+{"model_type": "gpt2", "vocab_size": 50257, "n_embd": $hidden, "n_layer": $layers, "n_head": 4,
+ "n_inner": $((4 * hidden)), "n_positions": 128, "bos_token_id": 50256, "eos_token_id": 50256}
+EOF
+        ;;
+    *) echo "unknown family $family (bert or gpt2)" >&2; exit 2 ;;
+esac
 recipe="\"num_train_epochs\": $epochs, \"learning_rate\": $lr, \"per_device_train_batch_size\": 32,
  \"max_length\": 64, \"warmup_ratio\": 0.1, \"weight_decay\": 0.01, \"threads\": $threads, \"seed\": 1"
 echo "{$recipe}" > "$work/teacher.json"
