@@ -264,17 +264,20 @@ nlohmann::ordered_json loraAdapterConfig(const torch::nn::Module &model, const L
     return json;
 }
 
-void saveLoraAdapter(const torch::nn::Module &model, const LoraConfig &config,
-                     const std::string &baseModel, const fs::path &folder, const std::string &taskType)
+void writePeftAdapterFolder(const fs::path &folder, const TensorMap &tensors, const nlohmann::ordered_json &config)
 {
-    const TensorMap tensors = loraAdapterTensors(model);
-    const nlohmann::ordered_json json = loraAdapterConfig(model, config, baseModel, taskType);
     std::error_code error;
     fs::create_directories(folder, error);
     if (error)
         throw Error(ErrorKind::Io, "cannot create " + folder.string() + ": " + error.message());
     saveSafetensors(folder / "adapter_model.safetensors", tensors);
-    writeFileAtomically(folder / "adapter_config.json", json.dump(2) + "\n");
+    writeFileAtomically(folder / "adapter_config.json", config.dump(2) + "\n");
+}
+
+void saveLoraAdapter(const torch::nn::Module &model, const LoraConfig &config,
+                     const std::string &baseModel, const fs::path &folder, const std::string &taskType)
+{
+    writePeftAdapterFolder(folder, loraAdapterTensors(model), loraAdapterConfig(model, config, baseModel, taskType));
 }
 
 void mergeLoraAdapterFolder(Classifier &model, const fs::path &folder)

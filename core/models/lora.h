@@ -88,6 +88,11 @@ TensorMap loraAdapterTensors(const torch::nn::Module &model, at::ScalarType dtyp
 nlohmann::ordered_json loraAdapterConfig(const torch::nn::Module &model, const LoraConfig &config,
                                          const std::string &baseModel, const std::string &taskType = "SEQ_CLS");
 
+// A PEFT adapter folder: adapter_model.safetensors and adapter_config.json written into `folder`
+// (created), each atomically. ft::Error (Io) when they cannot be written.
+void writePeftAdapterFolder(const std::filesystem::path &folder, const TensorMap &tensors,
+                            const nlohmann::ordered_json &config);
+
 // Writes adapter_model.safetensors and adapter_config.json into `folder` (created), each atomically:
 // what PeftModel.from_pretrained(base, folder) loads.
 void saveLoraAdapter(const torch::nn::Module &model, const LoraConfig &config, const std::string &baseModel,

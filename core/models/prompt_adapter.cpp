@@ -2,7 +2,6 @@
 #include "models/prompt_adapter.h"
 
 #include "common/error.h"
-#include "models/atomic_file.h"
 #include "models/classifier.h"
 #include "models/lora.h"
 #include "models/module_state.h"
@@ -107,14 +106,8 @@ nlohmann::ordered_json promptAdapterConfig(Classifier &model, const PeftMethodCo
 void savePromptAdapter(Classifier &model, const PeftMethodConfig &config, const std::string &baseModel,
                        const fs::path &folder, const std::string &taskType)
 {
-    const TensorMap tensors = promptAdapterTensors(model);
-    const nlohmann::ordered_json json = promptAdapterConfig(model, config, baseModel, taskType);
-    std::error_code error;
-    fs::create_directories(folder, error);
-    if (error)
-        throw Error(ErrorKind::Io, "cannot create " + folder.string() + ": " + error.message());
-    saveSafetensors(folder / "adapter_model.safetensors", tensors);
-    writeFileAtomically(folder / "adapter_config.json", json.dump(2) + "\n");
+    writePeftAdapterFolder(folder, promptAdapterTensors(model),
+                           promptAdapterConfig(model, config, baseModel, taskType));
 }
 
 void applyPeftAdapterFolder(Classifier &model, const fs::path &folder)

@@ -6,6 +6,7 @@
 #include <QProcess>
 
 #include <filesystem>
+#include <tuple>
 #include <utility>
 
 namespace ft::test {
@@ -34,17 +35,28 @@ CliResult runFinetune(const QStringList &arguments, const QProcessEnvironment &e
 
 namespace ft::test {
 
-QByteArray sst2WithSplits()
+QByteArray sst2WithSplits(int trainRows, int validationRows)
 {
     const std::filesystem::path folder = std::filesystem::path(FT_SHARED_DIR) / "data" / "sst2";
     QByteArray tsv = "sentence\tlabel\tsplit\n";
-    for (const auto &[file, split] : {std::pair{"train.tsv", "train"}, std::pair{"dev.tsv", "validation"}}) {
+    for (const auto &[file, split, limit] : {std::tuple{"train.tsv", "train", trainRows},
+                                             std::tuple{"dev.tsv", "validation", validationRows}}) {
         const QList<QByteArray> lines = readBytes(folder / file).split('\n');
-        for (qsizetype i = 1; i < lines.size(); ++i)
-            if (!lines[i].isEmpty())
+        int taken = 0;
+        for (qsizetype i = 1; i < lines.size() && (limit < 0 || taken < limit); ++i)
+            if (!lines[i].isEmpty()) {
                 tsv += lines[i] + '\t' + split + '\n';
+                ++taken;
+            }
     }
     return tsv;
+}
+
+CliResult importSst2(const QString &project, const QString &name, const QString &file, const QByteArray &tsv)
+{
+    writeBytes(toPath(file), tsv);
+    return runFinetune({"dataset", "import", "--project", project, "--name", name, file, "--no-quoting",
+                        "--text-column", "sentence", "--label-column", "label", "--split-column", "split", "--json"});
 }
 
 QString scratchModelConfig(const QString &folder, const QByteArray &config, const char *tokenizer)

@@ -147,18 +147,8 @@ private Q_SLOTS:
     // a few SST-2 sentences and exports to TorchScript and ONNX with the run's predictions.
     void llamaClassifierExports()
     {
-        QByteArray csv = "sentence\tlabel\tsplit\n";
-        int train = 0, validation = 0;
-        for (const QByteArray &row : ft::test::sst2WithSplits().split('\n')) {
-            const bool isValidation = row.endsWith("\tvalidation");
-            if (row.endsWith("\ttrain") ? train++ < 200 : isValidation && validation++ < 60)
-                csv += row + '\n';
-        }
-        const QString tsv = mDir.filePath(QStringLiteral("sst2-small.tsv"));
-        ft::test::writeBytes(ft::test::toPath(tsv), csv);
-        const auto imported = runFinetune({"dataset", "import", "--project", mProject, "--name", "sst2-small", tsv,
-                                           "--no-quoting", "--text-column", "sentence", "--label-column", "label",
-                                           "--split-column", "split", "--json"});
+        const auto imported = ft::test::importSst2(mProject, "sst2-small", mDir.filePath("sst2-small.tsv"),
+                                                   ft::test::sst2WithSplits(200, 60));
         QVERIFY2(imported.exitCode == 0, qPrintable(imported.err));
         const QString config = mDir.filePath(QStringLiteral("classify.json"));
         ft::test::writeBytes(ft::test::toPath(config), R"({"max_steps": 10, "per_device_train_batch_size": 16,

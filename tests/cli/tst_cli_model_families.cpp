@@ -78,11 +78,7 @@ private Q_SLOTS:
         QVERIFY(mDir.isValid());
         mProject = mDir.filePath(QStringLiteral("project"));
         QCOMPARE(runFinetune({"project", "init", mProject}).exitCode, 0);
-        const QString tsv = mDir.filePath(QStringLiteral("sst2.tsv"));
-        ft::test::writeBytes(ft::test::toPath(tsv), sst2WithSplits());
-        const auto imported = runFinetune({"dataset", "import", "--project", mProject, "--name", "sst2", tsv,
-                                           "--no-quoting", "--text-column", "sentence", "--label-column", "label",
-                                           "--split-column", "split", "--json"});
+        const auto imported = ft::test::importSst2(mProject, "sst2", mDir.filePath("sst2.tsv"), sst2WithSplits());
         QCOMPARE(imported.exitCode, 0);
         QCOMPARE(lastJsonLine(imported.out)["errors"].toObject()["count"].toInt(), 0);
     }

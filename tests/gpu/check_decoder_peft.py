@@ -10,7 +10,6 @@ of LlamaForSequenceClassification(base) + PeftModel.from_pretrained(adapter). Ev
 within 1e-4. Prints a row per check; exits 1 if any disagrees.
 """
 import argparse
-import csv
 import json
 import shutil
 import sys
@@ -19,22 +18,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cli_runs import last_json, run
+from cli_runs import last_json, predict_logits, run
 
 TOLERANCE = 1e-4
 TEXTS = ["The kettle is excellent. Great value.", "The tent broke on the first day.", "The monitor is average.",
          "I love this lamp, it is bright and sturdy."]
-
-
-def ours(ft, model, work, name):
-    texts = work / f"{name}-texts.csv"
-    with open(texts, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows([["text"]] + [[t] for t in TEXTS])
-    out = work / f"{name}.csv"
-    run([ft, "predict", "--model", model, "--input", texts, "--output", out, "--logits", "--device", "cpu",
-         "--batch-size", 1])
-    with open(out, newline="", encoding="utf-8") as f:
-        return np.array([[float(r[k]) for k in r if k.startswith("logit_")] for r in csv.DictReader(f)])
 
 
 def main():
@@ -68,7 +56,7 @@ def main():
         run([ft, "export", "--project", project, "--run", trained["run_id"], "--format", "peft", "--output", folder,
              "--json"])
         adapter = json.loads((folder / "adapter_config.json").read_text())
-        expected = ours(ft, trained["model_folder"], work, method["method"])
+        expected = predict_logits(ft, trained["model_folder"], TEXTS, work, method["method"], "--batch-size", 1)
         with torch.no_grad():
             model = AutoModelForSequenceClassification.from_pretrained(
                 base, num_labels=expected.shape[1], ignore_mismatched_sizes=True)

@@ -10,7 +10,6 @@ exports them (hf, torchscript, onnx; peft), and compares, on the same texts, the
 Every comparison must agree within 1e-4. Prints a row per check; exits 1 if any disagrees.
 """
 import argparse
-import csv
 import json
 import shutil
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cli_runs import last_json, run
+from cli_runs import last_json, predict_logits, run
 
 TOLERANCE = 1e-4
 MAX_LENGTH = 48
@@ -29,11 +28,8 @@ TEXTS = ["The kettle is excellent. Great value.", "The tent broke on the first d
          "Fantastic service and a wonderful camera!"]
 
 
-def ours(ft, model, texts_csv, out):
-    run([ft, "predict", "--model", model, "--input", texts_csv, "--output", out, "--logits", "--device", "cpu",
-         "--max-length", MAX_LENGTH])
-    with open(out, newline="", encoding="utf-8") as f:
-        return np.array([[float(r[k]) for k in r if k.startswith("logit_")] for r in csv.DictReader(f)])
+def ours(ft, model, work, name):
+    return predict_logits(ft, model, TEXTS, work, name, "--max-length", MAX_LENGTH)
 
 
 def encode(folder):
@@ -54,9 +50,6 @@ def main():
     work.mkdir(parents=True)
     project = work / "sample"
     run([ft, "project", "sample", project])
-    texts_csv = work / "texts.csv"
-    with open(texts_csv, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows([["text"]] + [[t] for t in TEXTS])
 
     full = work / "full.json"
     full.write_text(json.dumps({"max_steps": 40, "per_device_train_batch_size": 16, "learning_rate": 1e-3,
@@ -86,7 +79,7 @@ def main():
 
     from transformers import AutoModelForSequenceClassification
     hf = exports["hf"][0]
-    expected = ours(ft, hf, texts_csv, work / "hf.csv")
+    expected = ours(ft, hf, work, "hf")
     with torch.no_grad():
         model = AutoModelForSequenceClassification.from_pretrained(hf).eval()
         compare("transformers: hf export", model(**encode(hf)).logits.numpy(), expected)
@@ -96,7 +89,7 @@ def main():
     ordered = [inputs["input_ids"], inputs["attention_mask"], inputs["token_type_ids"]]
     with torch.no_grad():
         module = torch.jit.load(str(ts / "model.pt"), map_location="cpu").eval()
-        compare("torch.jit: torchscript export (cpu)", module(*ordered), ours(ft, ts, texts_csv, work / "ts.csv"))
+        compare("torch.jit: torchscript export (cpu)", module(*ordered), ours(ft, ts, work, "ts"))
         if torch.cuda.is_available():
             module = module.to("cuda")
             compare("torch.jit: torchscript export (cuda)", module(*[t.cuda() for t in ordered]).cpu(), expected)
@@ -107,11 +100,11 @@ def main():
     encoded = encode(onnx)
     feeds = {i.name: encoded[i.name].numpy().astype(np.int64) for i in session.get_inputs()}
     compare(f"onnxruntime {onnxruntime.__version__}: onnx export", session.run(None, feeds)[0],
-            ours(ft, onnx, texts_csv, work / "onnx.csv"))
+            ours(ft, onnx, work, "onnx"))
 
     from peft import PeftModel
     adapter = exports["peft"][0]
-    lora_expected = ours(ft, second["model_folder"], texts_csv, work / "lora.csv")
+    lora_expected = ours(ft, second["model_folder"], work, "lora")
     with torch.no_grad():
         base_model = AutoModelForSequenceClassification.from_pretrained(
             base, num_labels=lora_expected.shape[1], ignore_mismatched_sizes=True)
